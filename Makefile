@@ -1,0 +1,204 @@
+# tcpcom: the PLC life-bit client, the PLC emulator and their tests.
+#
+#   make                      build everything into build/
+#   make check                unit tests, end-to-end tests, scenario library
+#   make demo                 the client against the emulator, for a few seconds
+#   make coverage             gcovr HTML + Cobertura XML under build-cov/coverage
+#   make SANITIZE=address,undefined check   (into build-asan/)
+#   make SANITIZE=thread check              (into build-tsan/)
+#   make install PREFIX=/usr/local DESTDIR=
+
+CC        ?= cc
+CFLAGS    ?= -O2 -g
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+PKG_CONFIG ?= pkg-config
+SANITIZE  ?=
+V         ?=
+
+VERSION   := 1.0.0
+
+ifeq ($(SANITIZE),)
+BUILD     ?= build
+SAN_FLAGS :=
+else ifeq ($(SANITIZE),address,undefined)
+BUILD     ?= build-asan
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else ifeq ($(SANITIZE),undefined,address)
+BUILD     ?= build-asan
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else ifeq ($(SANITIZE),address)
+BUILD     ?= build-asan
+SAN_FLAGS := -fsanitize=address -fno-omit-frame-pointer
+else ifeq ($(SANITIZE),thread)
+BUILD     ?= build-tsan
+SAN_FLAGS := -fsanitize=thread
+else
+$(error SANITIZE must be address,undefined or thread (they cannot be combined), not '$(SANITIZE)')
+endif
+
+ifeq ($(COVERAGE),1)
+CFLAGS    := -O0 -g
+SAN_FLAGS += --coverage
+endif
+
+WARN      := -Wall -Wextra -Wformat=2 -Wshadow -Wmissing-prototypes \
+             -Wstrict-prototypes -Wpointer-arith -Wvla
+ifneq ($(CI),)
+WARN      += -Werror
+endif
+
+# Missing packages are installed by ci/deps.sh before anything is built.
+PKGS      := libevent_core yaml-0.1 cmocka
+HAVE_PKGS := $(shell $(PKG_CONFIG) --exists $(PKGS) 2>/dev/null && echo yes)
+ifneq ($(HAVE_PKGS),yes)
+ifeq ($(filter clean deps,$(MAKECMDGOALS)),)
+$(info pkg-config misses one of: $(PKGS); running ci/deps.sh)
+DEPS_RC   := $(shell ./ci/deps.sh >&2; echo $$?)
+ifneq ($(DEPS_RC),0)
+$(error ci/deps.sh failed; install $(PKGS) by hand)
+endif
+endif
+endif
+
+EVENT_CFLAGS := $(shell $(PKG_CONFIG) --cflags libevent_core 2>/dev/null)
+EVENT_LIBS   := $(shell $(PKG_CONFIG) --libs libevent_core 2>/dev/null)
+YAML_CFLAGS  := $(shell $(PKG_CONFIG) --cflags yaml-0.1 2>/dev/null)
+YAML_LIBS    := $(shell $(PKG_CONFIG) --libs yaml-0.1 2>/dev/null)
+CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
+CMOCKA_LIBS  := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+ALL_CFLAGS  := -std=c11 -D_GNU_SOURCE -DTCPCOM_VERSION=\"$(VERSION)\" \
+               $(WARN) $(CFLAGS) $(SAN_FLAGS) -Iclient -MMD -MP
+ALL_LDFLAGS := $(LDFLAGS) $(SAN_FLAGS)
+
+ifeq ($(V),)
+Q  := @
+QCC = @echo "  CC      $@";
+QLD = @echo "  LD      $@";
+else
+Q  :=
+QCC :=
+QLD :=
+endif
+
+# ---- sources: each folder is one program; its main.c is the thin front ----
+LIB_SRCS    := $(filter-out client/main.c,$(wildcard client/*.c))
+LIB_OBJS    := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+LIB_PIC_OBJS := $(LIB_SRCS:%.c=$(BUILD)/pic/%.o)
+SIM_SRCS    := $(filter-out plcsim/main.c,$(wildcard plcsim/*.c))
+SIM_OBJS    := $(SIM_SRCS:%.c=$(BUILD)/obj/%.o)
+UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
+UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+HELPER_SRCS := $(wildcard tests/helpers/*.c)
+HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/%)
+
+PROGRAMS    := $(BUILD)/tcpcom $(BUILD)/plcsim
+LIBS        := $(BUILD)/libtcpcom.a $(BUILD)/libtcpcom.so $(BUILD)/libplcsim.a
+
+.PHONY: all check unit e2e scenarios demo soak bench coverage clean install \
+        uninstall deps tests
+all: $(PROGRAMS) $(LIBS)
+
+tests: $(UNIT_BINS) $(HELPER_BINS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(QCC)$(CC) $(ALL_CFLAGS) $(EVENT_CFLAGS) $(YAML_CFLAGS) -c -o $@ $<
+
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(QCC)$(CC) $(ALL_CFLAGS) -fPIC -c -o $@ $<
+
+$(BUILD)/obj/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(QCC)$(CC) $(ALL_CFLAGS) -Iplcsim -Itests $(EVENT_CFLAGS) $(YAML_CFLAGS) $(CMOCKA_CFLAGS) -DUNIT_TESTING -c -o $@ $<
+
+$(BUILD)/libtcpcom.a: $(LIB_OBJS)
+	$(QLD)rm -f $@ && $(AR) rcs $@ $^
+
+$(BUILD)/libtcpcom.so: $(LIB_PIC_OBJS)
+	$(QLD)$(CC) -shared -Wl,-soname,libtcpcom.so.1 $(ALL_LDFLAGS) -o $@ $^ -pthread
+
+$(BUILD)/libplcsim.a: $(SIM_OBJS)
+	$(QLD)rm -f $@ && $(AR) rcs $@ $^
+
+$(BUILD)/tcpcom: $(BUILD)/obj/client/main.o $(BUILD)/libtcpcom.a
+	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $^ -pthread -lm
+
+$(BUILD)/plcsim: $(BUILD)/obj/plcsim/main.o $(BUILD)/libplcsim.a $(BUILD)/libtcpcom.a
+	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EVENT_LIBS) $(YAML_LIBS) -pthread -lm
+
+$(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(BUILD)/libplcsim.a $(BUILD)/libtcpcom.a
+	@mkdir -p $(dir $@)
+	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(EVENT_LIBS) $(YAML_LIBS) -pthread -lm
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/helpers/%.o $(BUILD)/libtcpcom.a
+	@mkdir -p $(dir $@)
+	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $^ -pthread -lm
+
+# ---- checks ----
+check: unit e2e scenarios
+
+unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; ./$$t; done
+
+e2e: all tests
+	@BUILD=$(BUILD) tests/e2e/run.sh
+
+scenarios: all tests
+	@if [ -x tests/e2e/scenarios.sh ]; then BUILD=$(BUILD) tests/e2e/scenarios.sh; fi
+
+demo: all
+	@BUILD=$(BUILD) ci/demo.sh
+
+soak: all
+	@BUILD=$(BUILD) ci/soak.sh
+
+bench: all tests
+	@BUILD=$(BUILD) ci/bench.sh
+
+coverage:
+	@rm -rf build-cov/coverage && find build-cov -name '*.gcda' -delete 2>/dev/null || true
+	$(MAKE) BUILD=build-cov COVERAGE=1 check
+	@mkdir -p build-cov/coverage
+	gcovr --root . --object-directory build-cov/obj --exclude 'tests/' \
+	  --html-details build-cov/coverage/index.html \
+	  --cobertura build-cov/coverage/coverage.xml \
+	  --print-summary --fail-under-line $${COVERAGE_MIN:-70}
+
+deps:
+	./ci/deps.sh
+
+clean:
+	rm -rf build build-asan build-tsan build-cov
+
+# ---- install ----
+BINDIR  := $(DESTDIR)$(PREFIX)/bin
+LIBDIR  := $(DESTDIR)$(PREFIX)/lib
+INCDIR  := $(DESTDIR)$(PREFIX)/include
+MANDIR  := $(DESTDIR)$(PREFIX)/share/man/man1
+DATADIR := $(DESTDIR)$(PREFIX)/share/tcpcom
+ETCDIR  := $(DESTDIR)$(PREFIX)/etc/tcpcom
+UNITDIR := $(DESTDIR)$(PREFIX)/lib/systemd/system
+
+install: all
+	install -d $(BINDIR) $(LIBDIR) $(INCDIR) $(MANDIR) $(DATADIR)/scenarios $(ETCDIR) $(UNITDIR)
+	install -m 0755 $(BUILD)/tcpcom $(BUILD)/plcsim $(BINDIR)/
+	install -m 0644 $(BUILD)/libtcpcom.a $(LIBDIR)/
+	install -m 0755 $(BUILD)/libtcpcom.so $(LIBDIR)/libtcpcom.so.1
+	ln -sf libtcpcom.so.1 $(LIBDIR)/libtcpcom.so
+	install -m 0644 client/tcpcom.h $(INCDIR)/
+	install -m 0644 doc/tcpcom.1 doc/plcsim.1 $(MANDIR)/
+	install -m 0644 doc/tcpcom.conf.example $(ETCDIR)/tcpcom.conf.example
+	install -m 0644 scenarios/*.yaml scenarios/README.md scenarios/scenario.schema.json $(DATADIR)/scenarios/ 2>/dev/null || true
+	sed 's|@BINDIR@|$(PREFIX)/bin|g; s|@ETCDIR@|$(PREFIX)/etc/tcpcom|g' doc/tcpcom.service.in > $(UNITDIR)/tcpcom.service
+	chmod 0644 $(UNITDIR)/tcpcom.service
+
+uninstall:
+	rm -f $(BINDIR)/tcpcom $(BINDIR)/plcsim $(LIBDIR)/libtcpcom.a $(LIBDIR)/libtcpcom.so \
+	      $(LIBDIR)/libtcpcom.so.1 $(INCDIR)/tcpcom.h $(MANDIR)/tcpcom.1 $(MANDIR)/plcsim.1 \
+	      $(UNITDIR)/tcpcom.service
+	rm -rf $(DATADIR) $(ETCDIR)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

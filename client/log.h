@@ -1,0 +1,43 @@
+/*
+ * log: one logging module for both programs.
+ *
+ * Lines go to stderr, each stamped with seconds since log_init (monotonic)
+ * and the name of the thread that wrote it. The level is global: -q shows
+ * only errors, the default adds warnings and notices, -v adds info, -vv adds
+ * debug (a line per frame). Safe to call from any thread: a line is written
+ * with one write(2), so lines never interleave.
+ */
+#ifndef TCPCOM_LOG_H
+#define TCPCOM_LOG_H
+
+#include <stdarg.h>
+
+enum log_level {
+	LOG_ERROR = 0,	/* something failed; always shown unless -qq */
+	LOG_WARN,	/* link errors, mismatches: the run goes on */
+	LOG_NOTICE,	/* start, stop, connects: shown by default */
+	LOG_INFO,	/* -v: status detail */
+	LOG_DEBUG,	/* -vv: every frame, every state change */
+	LOG_LEVEL_MAX
+};
+
+/* Sets the start of time and the level; call once before threads start. */
+void log_init(enum log_level level);
+void log_set_level(enum log_level level);
+enum log_level log_get_level(void);
+int log_enabled(enum log_level level);
+
+/* Names the calling thread in its log lines (a string with static life). */
+void log_set_thread_name(const char *name);
+
+void log_msg(enum log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void log_vmsg(enum log_level level, const char *fmt, va_list ap);
+
+#define log_error(...)  log_msg(LOG_ERROR, __VA_ARGS__)
+#define log_warn(...)   log_msg(LOG_WARN, __VA_ARGS__)
+#define log_notice(...) log_msg(LOG_NOTICE, __VA_ARGS__)
+#define log_info(...)   log_msg(LOG_INFO, __VA_ARGS__)
+#define log_debug(...)  log_msg(LOG_DEBUG, __VA_ARGS__)
+
+#endif
