@@ -1,0 +1,277 @@
+/* events: the event log; see events.h. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "events.h"
+
+#define EVENTS_DEFAULT_CAPACITY 65536
+
+struct sim_events {
+	tc_us_t		  start;
+	FILE		 *text;
+	int		  verbose;
+	FILE		 *json;
+	struct sim_event *ring;
+	size_t		  alloc;	/* slots allocated, grows to capacity */
+	size_t		  capacity;
+	size_t		  first;	/* index of the oldest kept */
+	size_t		  count;
+	uint64_t	  dropped;
+	uint64_t	  totals[SIM_EV_TYPE_MAX];
+};
+
+static const struct {
+	const char *name;
+	const char *detail_key;	/* NULL: no detail */
+	const char *value_key;	/* NULL: no value */
+	int	    has_bit;
+	int	    per_frame;
+} event_kinds[SIM_EV_TYPE_MAX] = {
+	[SIM_EV_LISTEN] = { "listen", "address", NULL, 0, 0 },
+	[SIM_EV_RESTART] = { "restart", "reason", "window_us", 0, 0 },
+	[SIM_EV_CONNECT] = { "connect", "peer", NULL, 0, 0 },
+	[SIM_EV_WAITING] = { "waiting", "peer", NULL, 0, 0 },
+	[SIM_EV_DISCONNECT] = { "disconnect", "reason", "connected_us", 0, 0 },
+	[SIM_EV_REJECTED] = { "rejected", "peer", NULL, 0, 0 },
+	[SIM_EV_EDGE] = { "edge", NULL, "interval_us", 1, 0 },
+	[SIM_EV_WATCHDOG] = { "watchdog", NULL, "silent_us", 0, 0 },
+	[SIM_EV_RESUMED] = { "resumed", NULL, "silent_us", 0, 0 },
+	[SIM_EV_SHORT_READ] = { "short_read", NULL, "bytes", 0, 0 },
+	[SIM_EV_FRAME] = { "frame", "hex", NULL, 1, 1 },
+	[SIM_EV_ECHO] = { "echo", "hex", NULL, 0, 1 },
+	[SIM_EV_ERROR] = { "error", "message", NULL, 0, 0 },
+	[SIM_EV_INFO] = { "info", "message", NULL, 0, 0 },
+};
+
+struct sim_events *
+events_new(tc_us_t start, size_t capacity)
+{
+	struct sim_events *ev;
+
+	if ((ev = calloc(1, sizeof *ev)) == NULL)
+		return NULL;
+	ev->start = start;
+	ev->capacity = capacity ? capacity : EVENTS_DEFAULT_CAPACITY;
+	return ev;
+}
+
+void
+events_free(struct sim_events *ev)
+{
+	if (ev == NULL)
+		return;
+	if (ev->json != NULL)
+		fclose(ev->json);
+	free(ev->ring);
+	free(ev);
+}
+
+void
+events_set_text(struct sim_events *ev, FILE *out, int verbose)
+{
+	ev->text = out;
+	ev->verbose = verbose;
+}
+
+int
+events_open_json(struct sim_events *ev, const char *path, char *err,
+    size_t errlen)
+{
+	FILE *f;
+
+	if ((f = fopen(path, "w")) == NULL) {
+		snprintf(err, errlen, "cannot write events to '%s': %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	setvbuf(f, NULL, _IOLBF, 0);
+	if (ev->json != NULL)
+		fclose(ev->json);
+	ev->json = f;
+	return 0;
+}
+
+int
+events_want_frames(const struct sim_events *ev)
+{
+	return ev->verbose >= 2;
+}
+
+tc_us_t
+events_since_start(const struct sim_events *ev, tc_us_t now)
+{
+	return now > ev->start ? now - ev->start : 0;
+}
+
+const char *
+events_type_name(enum sim_event_type type)
+{
+	return type < SIM_EV_TYPE_MAX ? event_kinds[type].name : "?";
+}
+
+void
+events_json_escape(const char *text, char *out, size_t outlen)
+{
+	size_t o = 0;
+	const unsigned char *p;
+
+	if (outlen == 0)
+		return;
+	for (p = (const unsigned char *)text; *p != '\0'; p++) {
+		char tmp[8];
+		size_t n;
+
+		if (*p == '"' || *p == '\\') {
+			tmp[0] = '\\';
+			tmp[1] = (char)*p;
+			n = 2;
+		} else if (*p < 0x20 || *p == 0x7f) {
+			n = (size_t)snprintf(tmp, sizeof tmp, "\\u%04x", *p);
+		} else {
+			tmp[0] = (char)*p;
+			n = 1;
+		}
+		if (o + n >= outlen)
+			break;
+		memcpy(out + o, tmp, n);
+		o += n;
+	}
+	out[o] = '\0';
+}
+
+static void
+events_keep(struct sim_events *ev, const struct sim_event *e)
+{
+	size_t slot;
+
+	if (ev->count == ev->alloc && ev->alloc < ev->capacity) {
+		size_t n = ev->alloc ? ev->alloc * 2 : 256;
+		struct sim_event *r;
+
+		if (n > ev->capacity)
+			n = ev->capacity;
+		/* The ring has not wrapped yet: first is 0, a plain copy. */
+		if ((r = realloc(ev->ring, n * sizeof *r)) != NULL) {
+			ev->ring = r;
+			ev->alloc = n;
+		}
+	}
+	if (ev->alloc == 0) {
+		ev->dropped++;
+		return;
+	}
+	if (ev->count == ev->alloc) {
+		ev->first = (ev->first + 1) % ev->alloc;
+		ev->count--;
+		ev->dropped++;
+	}
+	slot = (ev->first + ev->count) % ev->alloc;
+	ev->ring[slot] = *e;
+	ev->count++;
+}
+
+static void
+events_print(struct sim_events *ev, const struct sim_event *e)
+{
+	const char *dk = event_kinds[e->type].detail_key;
+	const char *vk = event_kinds[e->type].value_key;
+	char esc[SIM_EVENT_DETAIL * 6];
+
+	if (ev->text != NULL) {
+		fprintf(ev->text, "%4llu.%06llu %s",
+		    (unsigned long long)(e->t / TC_US_PER_SEC),
+		    (unsigned long long)(e->t % TC_US_PER_SEC),
+		    event_kinds[e->type].name);
+		if (e->conn != 0)
+			fprintf(ev->text, " conn=%u", e->conn);
+		if (event_kinds[e->type].has_bit)
+			fprintf(ev->text, " bit=%d", e->bit);
+		if (vk != NULL)
+			fprintf(ev->text, " %s=%llu", vk,
+			    (unsigned long long)e->value);
+		if (dk != NULL && e->detail[0] != '\0')
+			fprintf(ev->text, " %s=%s", dk, e->detail);
+		fputc('\n', ev->text);
+	}
+	if (ev->json != NULL) {
+		fprintf(ev->json, "{\"t\":%llu.%06llu,\"event\":\"%s\"",
+		    (unsigned long long)(e->t / TC_US_PER_SEC),
+		    (unsigned long long)(e->t % TC_US_PER_SEC),
+		    event_kinds[e->type].name);
+		if (e->conn != 0)
+			fprintf(ev->json, ",\"conn\":%u", e->conn);
+		if (event_kinds[e->type].has_bit)
+			fprintf(ev->json, ",\"bit\":%d", e->bit);
+		if (vk != NULL)
+			fprintf(ev->json, ",\"%s\":%llu", vk,
+			    (unsigned long long)e->value);
+		if (dk != NULL) {
+			events_json_escape(e->detail, esc, sizeof esc);
+			fprintf(ev->json, ",\"%s\":\"%s\"", dk, esc);
+		}
+		fputs("}\n", ev->json);
+	}
+}
+
+void
+events_add(struct sim_events *ev, tc_us_t now, enum sim_event_type type,
+    unsigned conn, int bit, uint64_t value, const char *fmt, ...)
+{
+	struct sim_event e;
+	va_list ap;
+
+	if (type >= SIM_EV_TYPE_MAX)
+		return;
+	ev->totals[type]++;
+	if (event_kinds[type].per_frame && ev->verbose < 2)
+		return;
+	memset(&e, 0, sizeof e);
+	e.t = events_since_start(ev, now);
+	e.type = type;
+	e.conn = conn;
+	e.bit = bit;
+	e.value = value;
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(e.detail, sizeof e.detail, fmt, ap);
+		va_end(ap);
+	}
+	if (!event_kinds[type].per_frame)
+		events_keep(ev, &e);
+	events_print(ev, &e);
+}
+
+void
+events_json_raw(struct sim_events *ev, const char *json)
+{
+	if (ev->json != NULL)
+		fprintf(ev->json, "%s\n", json);
+}
+
+size_t
+events_count(const struct sim_events *ev)
+{
+	return ev->count;
+}
+
+const struct sim_event *
+events_get(const struct sim_events *ev, size_t i)
+{
+	if (i >= ev->count)
+		return NULL;
+	return &ev->ring[(ev->first + i) % ev->alloc];
+}
+
+uint64_t
+events_total(const struct sim_events *ev, enum sim_event_type type)
+{
+	return type < SIM_EV_TYPE_MAX ? ev->totals[type] : 0;
+}
+
+uint64_t
+events_dropped(const struct sim_events *ev)
+{
+	return ev->dropped;
+}

@@ -1,0 +1,80 @@
+/*
+ * events: what happened, with times since the start.
+ *
+ * Each event is printed as a text line (stdout, unless quiet), written as a
+ * JSON line to the --events file, and kept in memory so that a caller can
+ * judge a run afterwards. Memory is bounded: the newest `capacity` events
+ * are kept, older ones are counted as dropped. Per-frame events are only
+ * printed and written at -vv and never kept.
+ */
+#ifndef PLCSIM_EVENTS_H
+#define PLCSIM_EVENTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "clock.h"
+
+enum sim_event_type {
+	SIM_EV_LISTEN = 0,	/* listener open; detail: address */
+	SIM_EV_RESTART,		/* error path; value: window; detail: reason */
+	SIM_EV_CONNECT,		/* a connection is served; detail: peer */
+	SIM_EV_WAITING,		/* taken from the backlog at a restart; detail: peer */
+	SIM_EV_DISCONNECT,	/* value: time connected; detail: reason */
+	SIM_EV_REJECTED,	/* over the connection limit; detail: peer */
+	SIM_EV_EDGE,		/* bit: new value; value: interval (0: first) */
+	SIM_EV_WATCHDOG,	/* value: silence so far */
+	SIM_EV_RESUMED,		/* the life bit moves again; value: silence */
+	SIM_EV_SHORT_READ,	/* value: bytes received */
+	SIM_EV_FRAME,		/* -vv only; bit: bit 0; detail: hex */
+	SIM_EV_ECHO,		/* -vv only; detail: hex */
+	SIM_EV_ERROR,		/* detail: message */
+	SIM_EV_INFO,		/* anything else worth a line; detail: text */
+	SIM_EV_TYPE_MAX
+};
+
+#define SIM_EVENT_DETAIL 64
+
+struct sim_event {
+	tc_us_t			t;	/* since the start */
+	enum sim_event_type	type;
+	unsigned		conn;	/* 0: not about a connection */
+	int			bit;
+	uint64_t		value;
+	char			detail[SIM_EVENT_DETAIL];
+};
+
+struct sim_events;
+
+/* Times are counted from `start`. capacity 0: a default (65536). */
+struct sim_events *events_new(tc_us_t start, size_t capacity);
+void events_free(struct sim_events *ev);
+
+/* Text lines to `out` (NULL: none); frames too when verbose >= 2. */
+void events_set_text(struct sim_events *ev, FILE *out, int verbose);
+/* JSON lines to a new file at `path`; -1 and a message in err on failure. */
+int events_open_json(struct sim_events *ev, const char *path, char *err,
+    size_t errlen);
+/* 1 when per-frame events are wanted by some output (avoid the work). */
+int events_want_frames(const struct sim_events *ev);
+
+void events_add(struct sim_events *ev, tc_us_t now, enum sim_event_type type,
+    unsigned conn, int bit, uint64_t value, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+/* Writes a raw JSON object (one line, no newline) to the JSON output. */
+void events_json_raw(struct sim_events *ev, const char *json);
+
+tc_us_t events_since_start(const struct sim_events *ev, tc_us_t now);
+const char *events_type_name(enum sim_event_type type);
+/* Events kept in memory, oldest first. */
+size_t events_count(const struct sim_events *ev);
+const struct sim_event *events_get(const struct sim_events *ev, size_t i);
+/* Events of one type ever added (kept or not). */
+uint64_t events_total(const struct sim_events *ev, enum sim_event_type type);
+uint64_t events_dropped(const struct sim_events *ev);
+
+/* Writes `text` as a JSON string body (no quotes) into out. */
+void events_json_escape(const char *text, char *out, size_t outlen);
+
+#endif

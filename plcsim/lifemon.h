@@ -1,0 +1,67 @@
+/*
+ * lifemon: the life-bit monitor, pure (the caller passes `now`).
+ *
+ * It watches bit 0 of every frame a client sends. An edge is a frame whose
+ * bit 0 differs from the previous frame's on the same connection; the time
+ * between two edges of one connection is an interval. The watchdog fires
+ * when no edge came for `timeout` while a client was connected: once per
+ * silence (counted from the connection or from the last edge), and the next
+ * edge ends that silence.
+ *
+ * One lifemon_stats gathers every connection (a histogram is 22 KB, so it is
+ * not per connection); each connection has a small lifemon_track.
+ */
+#ifndef PLCSIM_LIFEMON_H
+#define PLCSIM_LIFEMON_H
+
+#include <stdint.h>
+
+#include "clock.h"
+#include "hist.h"
+
+struct lifemon_stats {
+	uint64_t    frames;	/* frames judged */
+	uint64_t    edges;	/* rising + falling */
+	uint64_t    rising;
+	uint64_t    falling;
+	uint64_t    watchdogs;	/* silences longer than the timeout */
+	struct hist intervals;	/* microseconds between edges */
+};
+
+struct lifemon_track {
+	int	have_bit;	/* a frame was seen */
+	int	bit;		/* bit 0 of the last frame */
+	int	have_edge;	/* last_edge is set */
+	int	barking;	/* the watchdog fired; no edge since */
+	tc_us_t	last_edge;
+	tc_us_t	since;		/* start of the current silence */
+};
+
+/* What a frame meant. */
+struct lifemon_edge {
+	int	bit;		/* the new value */
+	int	has_interval;	/* a previous edge exists on this connection */
+	tc_us_t	interval;	/* ... this long ago */
+	int	resumed;	/* this edge ends a silence the watchdog reported */
+	tc_us_t	silent;		/* ... which lasted this long */
+};
+
+void lifemon_stats_reset(struct lifemon_stats *s);
+/* Starts watching a connection at `now`. */
+void lifemon_track_start(struct lifemon_track *t, tc_us_t now);
+
+/* Judges one frame's bit 0; returns 1 and fills `edge` on an edge, else 0. */
+int lifemon_frame(struct lifemon_stats *s, struct lifemon_track *t, tc_us_t now,
+    int bit, struct lifemon_edge *edge);
+
+/*
+ * The watchdog: returns 1 (once per silence) when no edge came for
+ * `timeout` up to `now`, and sets *silent to how long it has been. A
+ * timeout of 0 disables it.
+ */
+int lifemon_watchdog(struct lifemon_stats *s, struct lifemon_track *t,
+    tc_us_t now, tc_us_t timeout, tc_us_t *silent);
+/* When the watchdog would fire next; UINT64_MAX when it cannot. */
+tc_us_t lifemon_watchdog_due(const struct lifemon_track *t, tc_us_t timeout);
+
+#endif
