@@ -1,0 +1,178 @@
+/*
+ * scenario: the scenario file format, parsed and validated.
+ *
+ * A scenario is a small YAML file (see scenarios/README.md): the PLC's
+ * settings, the client's extra arguments, a timeline of actions the emulator
+ * plays and the expectations that judge the run. This module only reads and
+ * checks files; it plays nothing and touches no socket.
+ *
+ * Every time is a tc_us_t count of microseconds; time 0 is the first client
+ * connection. The parser fills in every default and resolves every relative
+ * choice, so that the engine reads plain numbers:
+ *   - `count` is always >= 1 (an `every` without `count` repeats until the
+ *     end of the scenario);
+ *   - `span` is the window of a lasting action, already extended to the end
+ *     of the scenario when the file leaves `for` out;
+ *   - a frame-counted action has either `frames` >= 1 or `span` > 0, never
+ *     both (the default is one frame);
+ *   - `mask` is laid out as a frame of plc.length bits.
+ *
+ * Ownership: scenario_load and scenario_parse return a scenario the caller
+ * releases with scenario_free. On error they return NULL and write one line,
+ * "FILE:LINE: problem", into `err`.
+ */
+#ifndef PLCSIM_SCENARIO_H
+#define PLCSIM_SCENARIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "clock.h"
+#include "wire.h"
+
+/* Limits that keep any file, however written, in bounded memory. */
+#define SCENARIO_MAX_FILE	(1024 * 1024)	/* bytes of YAML */
+#define SCENARIO_MAX_ACTIONS	1000
+#define SCENARIO_MAX_EXPECTS	200
+#define SCENARIO_MAX_OCCURRENCES 10000	/* actions after expanding `every` */
+#define SCENARIO_MAX_ARGS	64
+#define SCENARIO_MAX_NAME	64
+#define SCENARIO_MAX_DURATION	(24ULL * 3600 * TC_US_PER_SEC)
+
+enum scenario_action_kind {
+	/* timing */
+	ACTION_ECHO_DELAY = 0,	/* hold each echo for delay +- jitter */
+	ACTION_PLC_CYCLE,	/* another PLC task cycle for a while */
+	ACTION_ACCEPT_DELAY,	/* connections accepted only after delay */
+	/* dropped links */
+	ACTION_RST,		/* reset the connection */
+	ACTION_FIN,		/* close the connection normally */
+	ACTION_BLACKHOLE,	/* keep it up, read and answer nothing */
+	ACTION_REFUSE,		/* close the listener for a while */
+	ACTION_PLC_RESTART,	/* the TwinCAT error path: close all, relisten */
+	ACTION_HALF_OPEN,	/* stop reading and writing, keep the socket */
+	/* framing */
+	ACTION_ECHO_SPLIT,	/* echo in `pieces` writes, `gap` apart */
+	ACTION_ECHO_MERGE,	/* hold an echo, send it with the next one */
+	ACTION_ECHO_DUPLICATE,	/* send the echo twice */
+	ACTION_ECHO_SHORT,	/* send only the first `bytes` bytes */
+	/* bit-0 patterns and corruption */
+	ACTION_BIT0_FORCE,	/* bit 0 of the echo forced to `value` */
+	ACTION_BIT0_INVERT,	/* bit 0 of the echo inverted */
+	ACTION_BIT0_STUCK,	/* bit 0 of the echo stuck at its last value */
+	ACTION_CORRUPT,		/* echo XOR `mask` */
+	ACTION_MAX
+};
+
+enum scenario_distribution {
+	DIST_UNIFORM = 0,	/* delay + U(-jitter, +jitter), at least 0 */
+	DIST_NORMAL,		/* delay + N(0, jitter^2), at least 0 */
+	DIST_MAX
+};
+
+struct scenario_action {
+	enum scenario_action_kind kind;
+	int		line;		/* of the action in the file */
+	tc_us_t		at;		/* first occurrence */
+	tc_us_t		span;		/* `for`: how long it lasts; 0 if instant
+					   or counted in frames */
+	tc_us_t		every;		/* 0: once */
+	uint32_t	count;		/* occurrences, >= 1 */
+	uint32_t	frames;		/* frame-counted actions: echoes touched */
+
+	/* Parameters; only those of the kind are meaningful. */
+	tc_us_t		delay;		/* echo_delay, accept_delay */
+	tc_us_t		jitter;		/* echo_delay */
+	enum scenario_distribution distribution; /* echo_delay */
+	tc_us_t		cycle;		/* plc_cycle */
+	uint32_t	pieces;		/* echo_split */
+	tc_us_t		gap;		/* echo_split */
+	uint32_t	bytes;		/* echo_short */
+	int		value;		/* bit0_force: 0 or 1 */
+	uint8_t		mask[WIRE_MAX_BYTES]; /* corrupt: first length/8 bytes */
+};
+
+enum scenario_expect_kind {
+	/* judged on the wire by the emulator */
+	EXPECT_LIFE_BIT_PERIOD = 0, /* edge intervals within period +- tol */
+	EXPECT_LIFE_BIT_SILENT,	/* no bit-0 edge at all (mode 1) */
+	EXPECT_WATCHDOG_QUIET,	/* watchdog never fired while connected */
+	EXPECT_RECONNECT,	/* connected again within T after every drop */
+	EXPECT_FRAMES,		/* frames received, at least / at most */
+	EXPECT_SEND_CYCLE,	/* mean period and p99 jitter of the sends */
+	EXPECT_STARTUP,		/* first connection within T of the start */
+	/* judged from the client */
+	EXPECT_COUNTER,		/* a number in the client's stats JSON */
+	EXPECT_EXIT_CODE,	/* the client's exit status */
+	EXPECT_MAX
+};
+
+struct scenario_expect {
+	enum scenario_expect_kind kind;
+	int		line;
+
+	tc_us_t		period;		/* life_bit_period, send_cycle */
+	tc_us_t		tolerance;	/* life_bit_period, send_cycle */
+	double		quantile;	/* life_bit_period, (0, 1] */
+	int		outside_faults;	/* watchdog_quiet */
+	tc_us_t		within;		/* reconnect, startup */
+	tc_us_t		jitter_p99;	/* send_cycle; 0 when not judged */
+	char		name[SCENARIO_MAX_NAME]; /* counter */
+
+	/* frames, counter, exit_code: each bound only when its has_ is set */
+	int		has_at_least, has_at_most, has_equals;
+	int64_t		at_least, at_most, equals;
+	int		equals_injected; /* counter: equals what was injected */
+};
+
+struct scenario_plc {
+	tc_us_t		cycle;		/* task cycle; 0: answer at once */
+	int		length;		/* frame length in bits */
+	int		max_clients;
+	tc_us_t		relisten;	/* error path: listener closed this long */
+	tc_us_t		watchdog;	/* 0: off */
+};
+
+struct scenario_client {
+	char	      **args;		/* appended to the client command */
+	size_t		nargs;
+	char	      **env;		/* "NAME=VALUE" */
+	size_t		nenv;
+	int		stats;		/* the client writes its stats JSON */
+};
+
+struct scenario {
+	char	       *file;		/* as given to load/parse */
+	char	       *name;
+	char	       *description;	/* "" when absent */
+	uint64_t	seed;
+	tc_us_t		duration;	/* from time 0 */
+	tc_us_t		startup_timeout;
+	struct scenario_plc plc;
+	struct scenario_client client;
+	struct scenario_action *actions;	/* in file order */
+	size_t		nactions;
+	struct scenario_expect *expects;	/* in file order */
+	size_t		nexpects;
+};
+
+struct scenario *scenario_load(const char *path, char *err, size_t errlen);
+struct scenario *scenario_parse(const char *text, size_t len,
+    const char *name, char *err, size_t errlen);
+void scenario_free(struct scenario *);
+
+/* The YAML names of the kinds ("rst", "life_bit_period"). */
+const char *scenario_action_name(enum scenario_action_kind);
+const char *scenario_expect_name(enum scenario_expect_kind);
+const char *scenario_distribution_name(enum scenario_distribution);
+
+/* 1 when the action drops or stalls the link (the client must reconnect). */
+int scenario_action_is_drop(enum scenario_action_kind);
+
+/* Start time of occurrence `i` (0 <= i < count) of an action. */
+tc_us_t scenario_action_start(const struct scenario_action *, uint32_t i);
+
+/* `plcsim check FILE...`: 0 when every file is valid, 2 otherwise. */
+int scenario_check_main(int argc, char **argv);
+
+#endif
