@@ -1,0 +1,44 @@
+/*
+ * client: the inside of a running tcpcom client, shared by tcpcom.c (its
+ * life cycle), sender.c and toggler.c. Not installed: users see tcpcom.h.
+ *
+ * Ownership: tcpcom_new makes everything here; tcpcom_free releases it.
+ * Threads: `cfg`, `addr` and `t0_us` are written before the threads start
+ * and only read after; `lifebit` and `stats` have their own locks; `stopping`
+ * is atomic; the pipes are written with single write(2)s.
+ */
+#ifndef TCPCOM_CLIENT_H
+#define TCPCOM_CLIENT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "lifebit.h"
+#include "sock.h"
+#include "stats.h"
+#include "tcpcom.h"
+
+struct tcpcom {
+	struct tcpcom_config cfg;
+	struct sock_addr     addr;
+	tc_us_t		     t0_us;	/* both schedules start here */
+
+	atomic_int	     stopping;
+	int		     stop_pipe[2];	/* readable once stopping */
+	int		     toggle_pipe[2];	/* --send-on-toggle wake-ups */
+
+	struct lifebit	     lifebit;
+	struct stats	     stats;
+
+	pthread_t	     sender;
+	pthread_t	     toggler;
+	int		     threads;	/* how many were started */
+};
+
+void *sender_main(void *arg);
+void *toggler_main(void *arg);
+
+/* The calling thread asks for high timer precision (Linux timer slack). */
+void client_thread_setup(const char *name);
+
+#endif

@@ -1,0 +1,110 @@
+/* link: whole frames over a stream, with deadlines; see link.h. */
+#include <errno.h>
+#include <string.h>
+
+#include "link.h"
+#include "wire.h"
+
+const char *
+link_result_name(enum link_result r)
+{
+	switch (r) {
+	case LINK_OK:      return "ok";
+	case LINK_TIMEOUT: return "timeout";
+	case LINK_CLOSED:  return "closed by peer";
+	case LINK_EXTRA:   return "unexpected bytes";
+	case LINK_ERROR:   return "socket error";
+	case LINK_STOPPED: return "stopping";
+	}
+	return "?";
+}
+
+/* Maps a wait that did not report readiness to a result. */
+static enum link_result
+link_wait_result(int w)
+{
+	if (w == 0)
+		return LINK_TIMEOUT;
+	return errno == ECANCELED ? LINK_STOPPED : LINK_ERROR;
+}
+
+enum link_result
+link_send_all(const struct link_ops *ops, void *io, const uint8_t *buf,
+    size_t len, tc_us_t deadline)
+{
+	size_t done = 0;
+	ssize_t n;
+	int w;
+
+	while (done < len) {
+		n = ops->send(io, buf + done, len - done);
+		if (n > 0) {
+			done += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+		    errno != EINTR)
+			return errno == EPIPE || errno == ECONNRESET ?
+			    LINK_CLOSED : LINK_ERROR;
+		w = ops->wait(io, LINK_WAIT_WRITE, deadline);
+		if (w != 1)
+			return link_wait_result(w);
+	}
+	return LINK_OK;
+}
+
+enum link_result
+link_read_echo(const struct link_ops *ops, void *io, uint8_t *echo,
+    size_t len, tc_us_t deadline, size_t *extra)
+{
+	/* Room for more than one echo, so that a merged one is seen at once. */
+	uint8_t buf[2 * WIRE_MAX_BYTES];
+	size_t have = 0;
+	ssize_t n;
+	int w;
+
+	if (extra != NULL)
+		*extra = 0;
+	while (have < len) {
+		n = ops->recv(io, buf + have, sizeof buf - have);
+		if (n > 0) {
+			have += (size_t)n;
+			continue;
+		}
+		if (n == 0)
+			return LINK_CLOSED;
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			return errno == ECONNRESET ? LINK_CLOSED : LINK_ERROR;
+		w = ops->wait(io, LINK_WAIT_READ, deadline);
+		if (w != 1)
+			return link_wait_result(w);
+	}
+	memcpy(echo, buf, len);
+	if (have > len) {
+		if (extra != NULL)
+			*extra = have - len;
+		return LINK_EXTRA;
+	}
+	return LINK_OK;
+}
+
+enum link_result
+link_check_quiet(const struct link_ops *ops, void *io, size_t *extra)
+{
+	uint8_t buf[WIRE_MAX_BYTES];
+	ssize_t n;
+
+	if (extra != NULL)
+		*extra = 0;
+	n = ops->recv(io, buf, sizeof buf);
+	if (n > 0) {
+		if (extra != NULL)
+			*extra = (size_t)n;
+		return LINK_EXTRA;
+	}
+	if (n == 0)
+		return LINK_CLOSED;
+	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+		return LINK_OK;
+	return errno == ECONNRESET ? LINK_CLOSED : LINK_ERROR;
+}

@@ -1,0 +1,288 @@
+/*
+ * sender: the thread that owns the link. Every send cycle (absolute
+ * deadlines t0 + n * send_cycle) it builds a frame, writes it whole, reads
+ * exactly one echo with a timeout and compares them. After any link error it
+ * closes the socket and reconnects, for ever, with back-off.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backoff.h"
+#include "client.h"
+#include "link.h"
+#include "log.h"
+#include "payload.h"
+#include "cycle.h"
+#include "wire.h"
+
+/* How long a frame may wait for a toggler flip due at the same instant. */
+#define SENDER_FLIP_WAIT_US (20 * TC_US_PER_MS)
+
+/* The sender's own state; no other thread sees it. */
+struct sender {
+	struct tcpcom  *tc;
+	struct sock	sock;
+	struct cycle	sched;
+	struct backoff	backoff;
+	struct rng	rng;
+	size_t		len;		/* frame bytes */
+	uint64_t	seq;		/* frames built */
+	uint64_t	flips_sent;	/* life-bit flips already on the wire */
+	int		ever_connected;
+	int		retry;		/* the next connect follows a failure */
+};
+
+static int
+sender_stopping(struct sender *s)
+{
+	return atomic_load(&s->tc->stopping);
+}
+
+/* Closes the link after an error; the next connect waits a back-off. */
+static void
+sender_drop(struct sender *s, const char *why)
+{
+	log_warn("link to %s lost: %s", s->tc->addr.text, why);
+	sock_close(&s->sock);
+	stats_link_down(&s->tc->stats, clock_now_us());
+	s->retry = 1;
+}
+
+/* One connection attempt, after the back-off owed. 0 when connected. */
+static int
+sender_connect(struct sender *s)
+{
+	struct tcpcom *tc = s->tc;
+	char err[256];
+	tc_us_t delay, now;
+
+	if (s->retry) {
+		delay = backoff_next(&s->backoff);
+		log_debug("reconnect in %llu ms",
+		    (unsigned long long)(delay / TC_US_PER_MS));
+		if (sock_wait(-1, 0, tc->stop_pipe[0],
+		    clock_now_us() + delay) != 0)
+			return -1;
+		stats_inc(&tc->stats, STAT_reconnect_attempts);
+	}
+	now = clock_now_us();
+	if (sock_connect(&s->sock, &tc->addr, now + tc->cfg.connect_timeout_us,
+	    tc->cfg.echo_timeout_us * 2 + TC_US_PER_SEC, err,
+	    sizeof err) != 0) {
+		if (errno != ECANCELED) {
+			/* Said once per outage at notice level, then quietly. */
+			if (backoff_ceiling(&s->backoff) <= s->backoff.min_us * 2)
+				log_notice("%s; retrying", err);
+			else
+				log_info("%s; retrying", err);
+		}
+		s->retry = 1;
+		return -1;
+	}
+	s->retry = 0;
+	backoff_reset(&s->backoff);
+	stats_link_up(&tc->stats, clock_now_us());
+	log_notice("%s %s", s->ever_connected ? "reconnected to" :
+	    "connected to", tc->addr.text);
+	s->ever_connected = 1;
+	return 0;
+}
+
+/* Logs a mismatch with the bits that differ, and what a counter says. */
+static void
+sender_report_mismatch(struct sender *s, const uint8_t *frame,
+    const uint8_t *echo)
+{
+	char diff[256], fs[2 * WIRE_MAX_BYTES + 3], es[2 * WIRE_MAX_BYTES + 3];
+	char note[96] = "";
+
+	wire_diff(frame, echo, s->len, diff, sizeof diff);
+	wire_to_hex(frame, s->len, fs, sizeof fs);
+	wire_to_hex(echo, s->len, es, sizeof es);
+	if (s->tc->cfg.payload == TCPCOM_PAYLOAD_COUNTER) {
+		uint64_t want = payload_counter_of(frame, s->len);
+		uint64_t got = payload_counter_of(echo, s->len);
+		if (got != want)
+			snprintf(note, sizeof note, "; echo carries frame #%"
+			    PRIu64 " instead of #%" PRIu64 "%s", got, want,
+			    got + 1 == want ? " (stale)" : "");
+	}
+	log_warn("echo mismatch: sent %s got %s, %s%s", fs, es, diff, note);
+}
+
+/*
+ * One exchange: frame out, echo in, compared. `deadline` is when the frame
+ * was due (for lateness), `periodic` says whether it was a scheduled one.
+ * Returns 0 when the link is still usable, -1 when it was dropped or the
+ * client is stopping.
+ */
+static int
+sender_exchange(struct sender *s, tc_us_t deadline, int periodic)
+{
+	struct tcpcom *tc = s->tc;
+	uint8_t frame[WIRE_MAX_BYTES], echo[WIRE_MAX_BYTES];
+	enum link_result r;
+	tc_us_t t_send, t_echo;
+	size_t extra = 0;
+	char why[96];
+	int bit;
+
+	payload_fill(tc->cfg.payload, frame, s->len, s->seq, &s->rng,
+	    tc->cfg.fixed);
+	bit = lifebit_for_frame(&tc->lifebit, deadline, SENDER_FLIP_WAIT_US,
+	    &s->flips_sent);
+	wire_set_bit0(frame, s->len, bit);
+
+	r = link_check_quiet(&sock_link_ops, &s->sock, &extra);
+	if (r == LINK_EXTRA) {
+		stats_inc(&tc->stats, STAT_protocol_errors);
+		snprintf(why, sizeof why, "%zu byte(s) nobody asked for "
+		    "(a duplicated echo?)", extra);
+		sender_drop(s, why);
+		return -1;
+	}
+	if (r != LINK_OK) {
+		sender_drop(s, link_result_name(r));
+		return -1;
+	}
+
+	t_send = clock_now_us();
+	r = link_send_all(&sock_link_ops, &s->sock, frame, s->len,
+	    t_send + tc->cfg.echo_timeout_us);
+	if (r != LINK_OK) {
+		if (r != LINK_STOPPED) {
+			stats_inc(&tc->stats, STAT_send_errors);
+			sender_drop(s, link_result_name(r));
+		}
+		return -1;
+	}
+	s->seq++;
+	stats_inc(&tc->stats, STAT_frames_sent);
+
+	r = link_read_echo(&sock_link_ops, &s->sock, echo, s->len,
+	    t_send + tc->cfg.echo_timeout_us, &extra);
+	t_echo = clock_now_us();
+	switch (r) {
+	case LINK_OK:
+		break;
+	case LINK_TIMEOUT:
+		stats_inc(&tc->stats, STAT_echo_timeouts);
+		sender_drop(s, "no echo within the echo timeout");
+		return -1;
+	case LINK_EXTRA:
+		stats_inc(&tc->stats, STAT_protocol_errors);
+		snprintf(why, sizeof why, "%zu byte(s) beyond the echo", extra);
+		sender_drop(s, why);
+		return -1;
+	case LINK_STOPPED:
+		return -1;
+	default:
+		sender_drop(s, r == LINK_ERROR ? strerror(errno) :
+		    link_result_name(r));
+		return -1;
+	}
+
+	stats_exchange(&tc->stats, t_echo - t_send,
+	    periodic && t_send > deadline ? t_send - deadline : 0);
+	if (memcmp(frame, echo, s->len) == 0) {
+		stats_inc(&tc->stats, STAT_echoes_ok);
+		if (log_enabled(LOG_DEBUG)) {
+			char hex[2 * WIRE_MAX_BYTES + 3];
+			wire_to_hex(frame, s->len, hex, sizeof hex);
+			log_debug("frame %" PRIu64 " %s bit0=%d rtt=%lluus",
+			    s->seq, hex, bit,
+			    (unsigned long long)(t_echo - t_send));
+		}
+	} else {
+		stats_inc(&tc->stats, STAT_mismatches);
+		sender_report_mismatch(s, frame, echo);
+	}
+	return 0;
+}
+
+/*
+ * Waits for the next scheduled deadline, or for a flip to carry at once
+ * (--send-on-toggle). Returns 1 for a scheduled frame, 2 for a flip frame,
+ * 0 when stopping.
+ */
+static int
+sender_wait_turn(struct sender *s)
+{
+	struct tcpcom *tc = s->tc;
+	int wake_fd = tc->cfg.send_on_toggle ? tc->toggle_pipe[0] : -1;
+	uint64_t skipped, flips;
+	char buf[64];
+	int w;
+
+	/* After a (re)connect the due deadline may be past: frames stay on
+	 * the grid, so the first one waits for the next deadline. */
+	if (cycle_deadline(&s->sched) < clock_now_us()) {
+		skipped = cycle_advance(&s->sched, clock_now_us()) + 1;
+		stats_add(&tc->stats, STAT_skipped_cycles, skipped);
+	}
+	for (;;) {
+		w = sock_sleep_until(wake_fd, tc->stop_pipe[0],
+		    cycle_deadline(&s->sched));
+		if (w < 0)
+			return 0;
+		if (w == 0)
+			return 1;
+		while (read(wake_fd, buf, sizeof buf) > 0)
+			;
+		flips = lifebit_flips(&tc->lifebit);
+		/* A flip already carried by a scheduled frame needs no other. */
+		if (flips != s->flips_sent)
+			return 2;
+	}
+}
+
+void *
+sender_main(void *arg)
+{
+	struct sender s;
+	struct tcpcom *tc = arg;
+	uint64_t skipped;
+	int turn;
+
+	client_thread_setup("sender");
+	memset(&s, 0, sizeof s);
+	s.tc = tc;
+	s.sock.fd = -1;
+	s.sock.stop_fd = tc->stop_pipe[0];
+	s.len = tc->cfg.length_bits / 8;
+	cycle_init(&s.sched, tc->t0_us, tc->cfg.send_cycle_us);
+	backoff_init(&s.backoff, tc->cfg.backoff_min_us, tc->cfg.backoff_max_us,
+	    tc->cfg.seed ^ 0x5eedULL);
+	rng_seed(&s.rng, tc->cfg.seed);
+
+	while (!sender_stopping(&s)) {
+		if (s.sock.fd < 0 && sender_connect(&s) != 0)
+			continue;
+		turn = sender_wait_turn(&s);
+		if (turn == 0)
+			break;
+		if (turn == 1) {
+			tc_us_t due = cycle_deadline(&s.sched);
+			sender_exchange(&s, due, 1);
+			skipped = cycle_advance(&s.sched, clock_now_us());
+			if (skipped > 0)
+				stats_add(&tc->stats, STAT_skipped_cycles,
+				    skipped);
+		} else {
+			sender_exchange(&s, clock_now_us(), 0);
+		}
+		if (tc->cfg.count > 0 && s.seq >= tc->cfg.count) {
+			log_info("sent %" PRIu64 " frames; stopping", s.seq);
+			tcpcom_stop(tc);
+		}
+	}
+	if (s.sock.fd >= 0) {
+		sock_close(&s.sock);
+		stats_link_down(&tc->stats, clock_now_us());
+	}
+	return NULL;
+}

@@ -1,0 +1,230 @@
+/* sock: TCP connect, options and waits; see sock.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sock.h"
+
+int
+sock_wait(int fd, short events, int stop_fd, tc_us_t deadline)
+{
+	struct pollfd pfd[2];
+	struct timespec ts;
+	tc_us_t now;
+	int n, r;
+
+	pfd[0].fd = stop_fd;
+	pfd[0].events = POLLIN;
+	pfd[1].fd = fd;
+	pfd[1].events = events;
+	n = fd >= 0 ? 2 : 1;
+	for (;;) {
+		pfd[0].revents = pfd[1].revents = 0;
+		now = clock_now_us();
+		ts = clock_us_to_timespec(deadline > now ? deadline - now : 0);
+		r = ppoll(pfd, (nfds_t)n, &ts, NULL);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (pfd[0].revents) {
+			errno = ECANCELED;
+			return -1;
+		}
+		if (r > 0)
+			return 1;
+		/* ppoll may wake a little early on some kernels: wait on. */
+		if (clock_now_us() >= deadline)
+			return 0;
+	}
+}
+
+/*
+ * The kernel lets a poll timeout of T run late by up to T/1000 (100 us for
+ * a 100 ms cycle), so a long wait polls until shortly before the deadline
+ * and sleeps the last stretch with clock_nanosleep, whose only slack is the
+ * thread's timer slack. The stretch is short enough that a stop request
+ * is still seen promptly.
+ */
+#define SOCK_FINE_SLEEP_US 2000
+
+int
+sock_sleep_until(int wake_fd, int stop_fd, tc_us_t deadline)
+{
+	struct timespec ts;
+	tc_us_t now, remaining;
+	int r;
+
+	for (;;) {
+		now = clock_now_us();
+		if (now >= deadline)
+			break;
+		remaining = deadline - now;
+		if (remaining <= SOCK_FINE_SLEEP_US)
+			break;
+		r = sock_wait(wake_fd, POLLIN, stop_fd, deadline -
+		    SOCK_FINE_SLEEP_US / 2 - remaining / 500);
+		if (r != 0)
+			return r;
+	}
+	ts = clock_us_to_timespec(deadline);
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
+	    EINTR)
+		;
+	if (sock_wait(-1, 0, stop_fd, 0) < 0)
+		return -1;
+	return 0;
+}
+
+static ssize_t
+sock_send_cb(void *io, const uint8_t *buf, size_t len)
+{
+	struct sock *s = io;
+
+	return send(s->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+static ssize_t
+sock_recv_cb(void *io, uint8_t *buf, size_t len)
+{
+	struct sock *s = io;
+
+	return recv(s->fd, buf, len, MSG_DONTWAIT);
+}
+
+static int
+sock_wait_cb(void *io, enum link_wait what, tc_us_t deadline)
+{
+	struct sock *s = io;
+
+	return sock_wait(s->fd, what == LINK_WAIT_READ ? POLLIN : POLLOUT,
+	    s->stop_fd, deadline);
+}
+
+const struct link_ops sock_link_ops = {
+	sock_send_cb, sock_recv_cb, sock_wait_cb
+};
+
+static void
+sock_addr_format(struct sock_addr *a)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+	unsigned port = 0;
+
+	if (a->ss.ss_family == AF_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)&a->ss;
+		inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+		port = ntohs(in->sin_port);
+		snprintf(a->text, sizeof a->text, "%s:%u", host, port);
+	} else if (a->ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&a->ss;
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+		port = ntohs(in6->sin6_port);
+		snprintf(a->text, sizeof a->text, "[%s]:%u", host, port);
+	}
+}
+
+int
+sock_resolve(const char *host, uint16_t port, struct sock_addr *out,
+    char *err, size_t errlen)
+{
+	struct addrinfo hints, *res = NULL;
+	char service[8];
+	int rc;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_protocol = IPPROTO_TCP;
+	snprintf(service, sizeof service, "%u", (unsigned)port);
+	rc = getaddrinfo(host, service, &hints, &res);
+	if (rc != 0 || res == NULL) {
+		snprintf(err, errlen, "cannot resolve server '%s': %s", host,
+		    rc != 0 ? gai_strerror(rc) : "no address");
+		return -1;
+	}
+	memset(out, 0, sizeof *out);
+	memcpy(&out->ss, res->ai_addr, res->ai_addrlen);
+	out->len = res->ai_addrlen;
+	freeaddrinfo(res);
+	sock_addr_format(out);
+	return 0;
+}
+
+static void
+sock_set_options(int fd, tc_us_t user_timeout_us)
+{
+	int one = 1, idle = 2, intvl = 1, cnt = 3;
+	unsigned int uto = (unsigned int)(user_timeout_us / TC_US_PER_MS);
+
+	/* A frame is tiny and latency matters: never wait to coalesce. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	/* An idle link to a dead peer is noticed within idle + intvl * cnt. */
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
+#ifdef TCP_USER_TIMEOUT
+	/* Unacknowledged data for this long means the peer is gone. */
+	if (uto > 0)
+		setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &uto, sizeof uto);
+#endif
+}
+
+int
+sock_connect(struct sock *s, const struct sock_addr *addr, tc_us_t deadline,
+    tc_us_t user_timeout_us, char *err, size_t errlen)
+{
+	int fd, w, soerr = 0;
+	socklen_t slen = sizeof soerr;
+
+	fd = socket(addr->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, IPPROTO_TCP);
+	if (fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	sock_set_options(fd, user_timeout_us);
+	if (connect(fd, (const struct sockaddr *)&addr->ss, addr->len) != 0) {
+		if (errno != EINPROGRESS) {
+			soerr = errno;
+			goto fail;
+		}
+		w = sock_wait(fd, POLLOUT, s->stop_fd, deadline);
+		if (w == 0) {
+			soerr = ETIMEDOUT;
+			goto fail;
+		}
+		if (w < 0) {
+			soerr = errno;
+			goto fail;
+		}
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &slen) != 0)
+			soerr = errno;
+		if (soerr != 0)
+			goto fail;
+	}
+	s->fd = fd;
+	return 0;
+fail:
+	close(fd);
+	snprintf(err, errlen, "connect to %s: %s", addr->text,
+	    soerr == ETIMEDOUT ? "timed out" : strerror(soerr));
+	errno = soerr;
+	return -1;
+}
+
+void
+sock_close(struct sock *s)
+{
+	if (s->fd >= 0) {
+		close(s->fd);
+		s->fd = -1;
+	}
+}

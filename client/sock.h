@@ -1,0 +1,61 @@
+/*
+ * sock: the real TCP side of a link: name resolution, connect with a
+ * timeout, the socket options of a control link, and the link_ops that
+ * link.c uses. Every wait here also watches `stop_fd` (the read end of the
+ * client's stop pipe), so that stopping interrupts any wait at once.
+ * Errors are returned (and described in `err`), never logged.
+ */
+#ifndef TCPCOM_SOCK_H
+#define TCPCOM_SOCK_H
+
+#include <poll.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "clock.h"
+#include "link.h"
+
+struct sock {
+	int fd;		/* -1 when closed */
+	int stop_fd;	/* readable once the client is stopping */
+};
+
+struct sock_addr {
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char text[64];	/* "192.0.2.1:5050" or "[::1]:5050" */
+};
+
+extern const struct link_ops sock_link_ops;	/* io is a struct sock * */
+
+/* Resolves host and port (numeric or by name). 0, or -1 and `err`. */
+int sock_resolve(const char *host, uint16_t port, struct sock_addr *out,
+    char *err, size_t errlen);
+
+/*
+ * Connects before `deadline` and sets TCP_NODELAY, keepalive and
+ * TCP_USER_TIMEOUT (user_timeout_us) so that a dead peer is noticed even
+ * when no echo is pending. 0, or -1 with `err` (errno ECANCELED when the
+ * client is stopping).
+ */
+int sock_connect(struct sock *s, const struct sock_addr *addr,
+    tc_us_t deadline, tc_us_t user_timeout_us, char *err, size_t errlen);
+
+void sock_close(struct sock *s);
+
+/*
+ * Waits for `events` on `fd` (or only for time when fd is -1), the stop pipe
+ * or the absolute `deadline`, whichever comes first: 1 fd ready, 0 deadline,
+ * -1 stopping (errno ECANCELED) or error.
+ */
+int sock_wait(int fd, short events, int stop_fd, tc_us_t deadline);
+
+/*
+ * Sleeps until the absolute `deadline` with microsecond precision, unless
+ * `wake_fd` (may be -1) becomes readable or the client stops: 0 deadline,
+ * 1 wake_fd readable, -1 stopping (errno ECANCELED).
+ */
+int sock_sleep_until(int wake_fd, int stop_fd, tc_us_t deadline);
+
+#endif

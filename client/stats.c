@@ -1,0 +1,243 @@
+/* stats: counters, histograms, status line, summary and JSON; see stats.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "parse.h"
+#include "stats.h"
+#include "wire.h"
+
+void
+stats_init(struct stats *st, tc_us_t now)
+{
+	memset(st, 0, sizeof *st);
+	pthread_mutex_init(&st->lock, NULL);
+	hist_reset(&st->rtt);
+	hist_reset(&st->late);
+	st->start_us = now;
+	st->down_since_us = now;
+	st->up = 0;
+}
+
+void
+stats_destroy(struct stats *st)
+{
+	pthread_mutex_destroy(&st->lock);
+}
+
+void
+stats_add(struct stats *st, enum stat_counter c, uint64_t n)
+{
+	pthread_mutex_lock(&st->lock);
+	st->counters[c] += n;
+	pthread_mutex_unlock(&st->lock);
+}
+
+void
+stats_inc(struct stats *st, enum stat_counter c)
+{
+	stats_add(st, c, 1);
+}
+
+void
+stats_exchange(struct stats *st, tc_us_t rtt_us, tc_us_t late_us)
+{
+	pthread_mutex_lock(&st->lock);
+	hist_add(&st->rtt, rtt_us);
+	hist_add(&st->late, late_us);
+	pthread_mutex_unlock(&st->lock);
+}
+
+void
+stats_link_up(struct stats *st, tc_us_t now)
+{
+	pthread_mutex_lock(&st->lock);
+	if (!st->up) {
+		st->down_total_us += now - st->down_since_us;
+		st->up = 1;
+	}
+	st->counters[STAT_connects]++;
+	pthread_mutex_unlock(&st->lock);
+}
+
+void
+stats_link_down(struct stats *st, tc_us_t now)
+{
+	pthread_mutex_lock(&st->lock);
+	if (st->up) {
+		st->up = 0;
+		st->down_since_us = now;
+		st->counters[STAT_disconnects]++;
+	}
+	pthread_mutex_unlock(&st->lock);
+}
+
+void
+stats_snapshot(struct stats *st, tc_us_t now, struct tcpcom_stats *out)
+{
+	memset(out, 0, sizeof *out);
+	pthread_mutex_lock(&st->lock);
+#define STAT_COPY(name, doc) out->name = st->counters[STAT_##name];
+	TCPCOM_COUNTERS(STAT_COPY)
+#undef STAT_COPY
+	out->link_up = st->up;
+	out->link_down_us = st->down_total_us +
+	    (st->up ? 0 : now - st->down_since_us);
+	out->elapsed_us = now - st->start_us;
+	out->rtt_count = st->rtt.count;
+	out->rtt_min_us = st->rtt.min;
+	out->rtt_p50_us = hist_quantile(&st->rtt, 0.50);
+	out->rtt_p99_us = hist_quantile(&st->rtt, 0.99);
+	out->rtt_max_us = st->rtt.max;
+	out->late_count = st->late.count;
+	out->late_p50_us = hist_quantile(&st->late, 0.50);
+	out->late_p99_us = hist_quantile(&st->late, 0.99);
+	out->late_max_us = st->late.max;
+	pthread_mutex_unlock(&st->lock);
+}
+
+void
+stats_format_line(const struct tcpcom_stats *s, char *out, size_t outlen)
+{
+	snprintf(out, outlen,
+	    "%s frames=%llu ok=%llu mismatch=%llu timeout=%llu proto=%llu "
+	    "connects=%llu toggles=%llu rtt_p50=%lluus rtt_p99=%lluus "
+	    "late_p99=%lluus down=%llums",
+	    s->link_up ? "up" : "down",
+	    (unsigned long long)s->frames_sent,
+	    (unsigned long long)s->echoes_ok,
+	    (unsigned long long)s->mismatches,
+	    (unsigned long long)s->echo_timeouts,
+	    (unsigned long long)s->protocol_errors,
+	    (unsigned long long)s->connects,
+	    (unsigned long long)s->toggles,
+	    (unsigned long long)s->rtt_p50_us,
+	    (unsigned long long)s->rtt_p99_us,
+	    (unsigned long long)s->late_p99_us,
+	    (unsigned long long)(s->link_down_us / TC_US_PER_MS));
+}
+
+void
+stats_print_summary(const struct tcpcom_stats *s, void *file)
+{
+	FILE *f = file;
+	char d[32];
+
+	format_duration(s->elapsed_us, d, sizeof d);
+	fprintf(f, "tcpcom summary after %s:\n", d);
+#define STAT_PRINT(name, doc) \
+	fprintf(f, "  %-19s %10llu  %s\n", #name, \
+	    (unsigned long long)s->name, doc);
+	TCPCOM_COUNTERS(STAT_PRINT)
+#undef STAT_PRINT
+	fprintf(f, "  %-19s %10llu  %s\n", "link_down_ms",
+	    (unsigned long long)(s->link_down_us / TC_US_PER_MS),
+	    "time without a link");
+	fprintf(f, "  rtt_us              min=%llu p50=%llu p99=%llu max=%llu "
+	    "(%llu echoes)\n",
+	    (unsigned long long)s->rtt_min_us, (unsigned long long)s->rtt_p50_us,
+	    (unsigned long long)s->rtt_p99_us, (unsigned long long)s->rtt_max_us,
+	    (unsigned long long)s->rtt_count);
+	fprintf(f, "  send_late_us        p50=%llu p99=%llu max=%llu\n",
+	    (unsigned long long)s->late_p50_us,
+	    (unsigned long long)s->late_p99_us,
+	    (unsigned long long)s->late_max_us);
+	fflush(f);
+}
+
+static const char *
+payload_name(enum tcpcom_payload p)
+{
+	switch (p) {
+	case TCPCOM_PAYLOAD_RANDOM:  return "random";
+	case TCPCOM_PAYLOAD_COUNTER: return "counter";
+	case TCPCOM_PAYLOAD_FIXED:   return "fixed";
+	}
+	return "?";
+}
+
+static void
+json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void
+stats_write_json(FILE *f, const struct tcpcom_stats *s,
+    const struct tcpcom_config *cfg)
+{
+	fprintf(f, "{\n  \"version\": \"%s\",\n", tcpcom_version());
+	fprintf(f, "  \"config\": {\"server\": ");
+	json_string(f, cfg->server);
+	fprintf(f, ", \"port\": %u, \"length\": %u, \"send_cycle_us\": %llu, "
+	    "\"toggle_cycle_us\": %llu, \"mode\": %d, \"payload\": \"%s\"},\n",
+	    (unsigned)cfg->port, cfg->length_bits,
+	    (unsigned long long)cfg->send_cycle_us,
+	    (unsigned long long)cfg->toggle_cycle_us, cfg->mode,
+	    payload_name(cfg->payload));
+	fprintf(f, "  \"elapsed_us\": %llu,\n  \"link_up\": %s,\n",
+	    (unsigned long long)s->elapsed_us, s->link_up ? "true" : "false");
+#define STAT_JSON(name, doc) \
+	fprintf(f, "  \"%s\": %llu,\n", #name, (unsigned long long)s->name);
+	TCPCOM_COUNTERS(STAT_JSON)
+#undef STAT_JSON
+	fprintf(f, "  \"link_down_us\": %llu,\n",
+	    (unsigned long long)s->link_down_us);
+	fprintf(f, "  \"rtt_us\": {\"count\": %llu, \"min\": %llu, "
+	    "\"p50\": %llu, \"p99\": %llu, \"max\": %llu},\n",
+	    (unsigned long long)s->rtt_count, (unsigned long long)s->rtt_min_us,
+	    (unsigned long long)s->rtt_p50_us, (unsigned long long)s->rtt_p99_us,
+	    (unsigned long long)s->rtt_max_us);
+	fprintf(f, "  \"send_late_us\": {\"count\": %llu, \"p50\": %llu, "
+	    "\"p99\": %llu, \"max\": %llu}\n}\n",
+	    (unsigned long long)s->late_count,
+	    (unsigned long long)s->late_p50_us,
+	    (unsigned long long)s->late_p99_us,
+	    (unsigned long long)s->late_max_us);
+}
+
+int
+tcpcom_write_stats_json(const struct tcpcom_stats *st,
+    const struct tcpcom_config *cfg, const char *path)
+{
+	char tmp[4096];
+	FILE *f;
+	int n, saved;
+
+	n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+	if (n < 0 || (size_t)n >= sizeof tmp) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	f = fopen(tmp, "w");
+	if (f == NULL)
+		return -1;
+	stats_write_json(f, st, cfg);
+	/* Readers see the old file or the new one, never half of one. */
+	if (fflush(f) != 0 || fsync(fileno(f)) != 0 || ferror(f)) {
+		saved = errno;
+		fclose(f);
+		unlink(tmp);
+		errno = saved;
+		return -1;
+	}
+	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+		saved = errno;
+		unlink(tmp);
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,52 @@
+/*
+ * stats: the client's counters and timing histograms, shared by the sender,
+ * the toggler and the thread that reports them, under one lock. The names
+ * come from TCPCOM_COUNTERS in tcpcom.h, written once.
+ */
+#ifndef TCPCOM_STATS_H
+#define TCPCOM_STATS_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "clock.h"
+#include "hist.h"
+#include "tcpcom.h"
+
+enum stat_counter {
+#define STAT_ENUM(name, doc) STAT_##name,
+	TCPCOM_COUNTERS(STAT_ENUM)
+#undef STAT_ENUM
+	STAT_MAX
+};
+
+struct stats {
+	pthread_mutex_t lock;
+	uint64_t	counters[STAT_MAX];
+	struct hist	rtt;
+	struct hist	late;
+	tc_us_t		start_us;
+	tc_us_t		down_since_us;	/* valid while !up */
+	tc_us_t		down_total_us;
+	int		up;
+};
+
+void stats_init(struct stats *st, tc_us_t now);
+void stats_destroy(struct stats *st);
+
+void stats_inc(struct stats *st, enum stat_counter c);
+void stats_add(struct stats *st, enum stat_counter c, uint64_t n);
+/* One echo received: its round-trip time and how late its frame left. */
+void stats_exchange(struct stats *st, tc_us_t rtt_us, tc_us_t late_us);
+void stats_link_up(struct stats *st, tc_us_t now);
+void stats_link_down(struct stats *st, tc_us_t now);
+
+void stats_snapshot(struct stats *st, tc_us_t now, struct tcpcom_stats *out);
+
+/* The one-line status: "up frames=... ok=... rtt p50=...". */
+void stats_format_line(const struct tcpcom_stats *s, char *out, size_t outlen);
+/* The multi-line summary printed at exit, into a FILE. */
+void stats_print_summary(const struct tcpcom_stats *s, void *file);
+
+#endif

@@ -1,0 +1,125 @@
+/*
+ * tcpcom: the PLC life-bit link, as a library.
+ *
+ * A client connects to a PLC over TCP and, every send cycle, sends one frame
+ * of `length_bits` bits (big-endian) and reads its echo. Bit 0 is the life
+ * bit, flipped by a second thread every toggle cycle so that the PLC can see
+ * that this program is alive. The link reconnects for ever after any error.
+ *
+ * Typical use (this is what the tcpcom program does):
+ *
+ *	struct tcpcom_config cfg;
+ *	tcpcom_config_init(&cfg);
+ *	... set cfg fields ...
+ *	struct tcpcom *tc = tcpcom_new(&cfg, err, sizeof err);
+ *	tcpcom_start(tc);
+ *	while (!tcpcom_wait(tc, 1000000)) ... print stats ...
+ *	tcpcom_join(tc);
+ *	tcpcom_free(tc);
+ *
+ * Threads: tcpcom_start creates the sender and (mode 0) the toggler; they
+ * block every signal, so signals reach the caller's threads. tcpcom_stop may
+ * be called from any thread and from a signal handler.
+ */
+#ifndef TCPCOM_H
+#define TCPCOM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TCPCOM_HOST_MAX 256
+
+enum tcpcom_payload {
+	TCPCOM_PAYLOAD_RANDOM = 0,	/* new random bits 31..1 every frame */
+	TCPCOM_PAYLOAD_COUNTER,		/* a sequence number in bits 31..1 */
+	TCPCOM_PAYLOAD_FIXED		/* the same value every frame */
+};
+
+struct tcpcom_config {
+	char	 server[TCPCOM_HOST_MAX];
+	uint16_t port;
+	unsigned length_bits;		/* 8..1024, a multiple of 8 */
+	uint64_t send_cycle_us;
+	uint64_t toggle_cycle_us;
+	int	 mode;			/* 0: sender and toggler; 1: sender */
+	int	 send_on_toggle;	/* send a frame at once on a flip */
+	enum tcpcom_payload payload;
+	uint8_t	 fixed[128];		/* big-endian, length_bits/8 bytes */
+	uint64_t echo_timeout_us;
+	uint64_t connect_timeout_us;
+	uint64_t backoff_min_us;
+	uint64_t backoff_max_us;
+	uint64_t count;			/* stop after this many frames; 0: never */
+	uint64_t seed;			/* random payload and jitter; 0: from time */
+};
+
+/* Counters, written once here and expanded wherever they are listed. */
+#define TCPCOM_COUNTERS(X)						\
+	X(frames_sent,        "frames written to the PLC")		\
+	X(echoes_ok,          "echoes equal to their frame")		\
+	X(mismatches,         "echoes that differed from their frame")	\
+	X(echo_timeouts,      "echoes that did not come in time")	\
+	X(protocol_errors,    "bytes nobody asked for")			\
+	X(connects,           "links established")			\
+	X(disconnects,        "links lost or closed")			\
+	X(reconnect_attempts, "connection attempts after a loss")	\
+	X(send_errors,        "writes that failed")			\
+	X(skipped_cycles,     "send deadlines skipped (overrun, link down)")	\
+	X(toggles,            "life-bit flips")
+
+struct tcpcom_stats {
+#define TCPCOM_STATS_FIELD(name, doc) uint64_t name;
+	TCPCOM_COUNTERS(TCPCOM_STATS_FIELD)
+#undef TCPCOM_STATS_FIELD
+	uint64_t link_down_us;		/* total, including a current outage */
+	int	 link_up;
+	uint64_t elapsed_us;		/* since tcpcom_start */
+	uint64_t rtt_count;
+	uint64_t rtt_min_us, rtt_p50_us, rtt_p99_us, rtt_max_us;
+	uint64_t late_count;
+	uint64_t late_p50_us, late_p99_us, late_max_us;
+};
+
+struct tcpcom;
+
+/* Fills `cfg` with the original's defaults (192.168.17.100:5050, ...). */
+void tcpcom_config_init(struct tcpcom_config *cfg);
+
+/*
+ * Checks `cfg` and resolves the server name. Returns a new client, which the
+ * caller releases with tcpcom_free, or NULL with a message in `err`.
+ */
+struct tcpcom *tcpcom_new(const struct tcpcom_config *cfg, char *err,
+    size_t errlen);
+
+/* Starts the threads. Returns 0, or -1 with a message in `err`. */
+int tcpcom_start(struct tcpcom *tc, char *err, size_t errlen);
+
+/* Asks the threads to stop. Async-signal-safe; idempotent. */
+void tcpcom_stop(struct tcpcom *tc);
+
+/*
+ * Waits up to `timeout_us` for the client to stop (by tcpcom_stop or by
+ * reaching its frame count). Returns 1 when stopping, 0 on timeout.
+ */
+int tcpcom_wait(struct tcpcom *tc, uint64_t timeout_us);
+
+/* Joins the threads and closes the link; after tcpcom_stop. */
+void tcpcom_join(struct tcpcom *tc);
+
+/* A consistent copy of the statistics; safe while the threads run. */
+void tcpcom_get_stats(struct tcpcom *tc, struct tcpcom_stats *out);
+
+/*
+ * Writes the statistics as one JSON object to `path`, atomically (a
+ * temporary file renamed over it). Returns 0 or -1 with errno set.
+ */
+int tcpcom_write_stats_json(const struct tcpcom_stats *st,
+    const struct tcpcom_config *cfg, const char *path);
+
+/* Releases everything tcpcom_new made; after tcpcom_join. */
+void tcpcom_free(struct tcpcom *tc);
+
+const char *tcpcom_version(void);
+
+#endif
