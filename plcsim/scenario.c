@@ -239,6 +239,18 @@ dur(tc_us_t us, char *buf, size_t len)
 
 /* ---- pass 1: refuse what the format never needs ---- */
 
+/* The line of a byte offset (libyaml gives only offsets for bad bytes). */
+static int
+offset_line(const char *text, size_t len, size_t offset)
+{
+	size_t i;
+	int line = 1;
+
+	for (i = 0; i < offset && i < len; i++)
+		line += text[i] == '\n';
+	return line;
+}
+
 static int
 scan_events(struct ctx *c, const char *text, size_t len)
 {
@@ -253,7 +265,11 @@ scan_events(struct ctx *c, const char *text, size_t len)
 	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
 	while (!done && rc == 0) {
 		if (!yaml_parser_parse(&p, &ev)) {
-			if (p.context != NULL)
+			if (p.error == YAML_READER_ERROR)
+				rc = fail(c, offset_line(text, len,
+				    p.problem_offset), "not text: %s",
+				    p.problem ? p.problem : "unknown");
+			else if (p.context != NULL)
 				rc = fail(c, (int)p.problem_mark.line + 1,
 				    "YAML syntax error: %s (%s)",
 				    p.problem ? p.problem : "unknown",
