@@ -1,0 +1,723 @@
+/* server: the emulated PLC on the network; see server.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "parse.h"
+#include "plc.h"
+#include "server.h"
+#include "wire.h"
+
+/* Housekeeping (watchdog, timeouts) when the task cycle is 0. */
+#define SERVER_IDLE_TICK_US (10 * TC_US_PER_MS)
+/* Retry after the port could not be listened on again. */
+#define SERVER_RELISTEN_RETRY_US (100 * TC_US_PER_MS)
+
+enum conn_state {
+	CONN_WAITING = 0,	/* accepted at a restart, not served yet */
+	CONN_SERVED,		/* a station of the PLC */
+	CONN_DEAD,		/* closed; freed by the reaper */
+};
+
+struct sim_conn {
+	struct sim_server	*srv;
+	struct sim_session	*s;
+	struct plc_station	*st;	/* CONN_SERVED only */
+	struct lifemon_track	 lb;
+	enum conn_state		 state;
+	unsigned		 id;
+	tc_us_t			 since;
+	struct sim_conn		*prev, *next;
+};
+
+struct sim_server {
+	struct sim_loop		 *loop;
+	struct sim_server_config  cfg;
+	struct sim_events	 *ev;
+	struct plc		 *plc;
+	struct sim_listener	 *listener;	/* NULL while restarting */
+	struct sim_timer	 *tick;
+	struct sim_timer	 *relisten;
+	struct sim_timer	 *reap;
+	struct sim_conn		 *head, *tail;	/* oldest first */
+	unsigned		  served;
+	unsigned		  open;		/* served + waiting */
+	unsigned		  next_id;
+	int			  stopping;
+	int			  quiet_restart; /* drops without an error path */
+	size_t			  frame_len;
+	tc_us_t			  start;
+	char			  address[LISTENER_ADDR_MAX];
+	struct sim_hooks	  hooks;
+	void			 *hooks_arg;
+	struct sim_counters	  c;
+	struct lifemon_stats	  lm;
+};
+
+static void server_error_path(struct sim_server *srv, tc_us_t window,
+    const char *reason);
+static void server_update_accepting(struct sim_server *srv);
+static void conn_run(struct sim_conn *c, tc_us_t now);
+
+static const struct session_ops conn_session_ops;
+
+static void
+conn_link(struct sim_server *srv, struct sim_conn *c)
+{
+	c->prev = srv->tail;
+	c->next = NULL;
+	if (srv->tail != NULL)
+		srv->tail->next = c;
+	else
+		srv->head = c;
+	srv->tail = c;
+}
+
+static void
+conn_unlink(struct sim_server *srv, struct sim_conn *c)
+{
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		srv->head = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	else
+		srv->tail = c->prev;
+}
+
+static uint64_t
+server_reap_timer(void *arg)
+{
+	struct sim_server *srv = arg;
+	struct sim_conn *c, *next;
+
+	for (c = srv->head; c != NULL; c = next) {
+		next = c->next;
+		if (c->state != CONN_DEAD)
+			continue;
+		conn_unlink(srv, c);
+		session_destroy(c->s);
+		free(c);
+	}
+	return SIM_TIMER_STOP;
+}
+
+/* Ends a connection: close, account, and (for a served one) the error path. */
+static void
+conn_end(struct sim_conn *c, const char *reason, enum session_close how)
+{
+	struct sim_server *srv = c->srv;
+	tc_us_t now = clock_now_us();
+	int was_served = c->state == CONN_SERVED;
+	char why[96];
+
+	if (c->state == CONN_DEAD)
+		return;
+	snprintf(why, sizeof why, "%s", reason);
+	session_close(c->s, how);
+	if (was_served) {
+		plc_detach(srv->plc, c->st);
+		c->st = NULL;
+		srv->served--;
+		srv->c.disconnects++;
+	} else
+		srv->c.left_waiting++;
+	c->state = CONN_DEAD;
+	srv->open--;
+	sim_timer_start(srv->reap, 0);
+	events_add(srv->ev, now, SIM_EV_DISCONNECT, c->id, 0,
+	    now - c->since, "%s", why);
+	if (was_served && srv->hooks.disconnect != NULL)
+		srv->hooks.disconnect(srv->hooks_arg, c, why, now);
+	if (srv->stopping)
+		return;
+	if (was_served && !srv->quiet_restart)
+		server_error_path(srv, srv->cfg.relisten_us, why);
+	else
+		server_update_accepting(srv);
+}
+
+static void
+conn_serve(struct sim_conn *c, tc_us_t now)
+{
+	struct sim_server *srv = c->srv;
+
+	c->st = plc_attach(srv->plc, now);
+	if (c->st == NULL) {
+		conn_end(c, "out of memory", SESSION_CLOSE_RST);
+		return;
+	}
+	c->state = CONN_SERVED;
+	c->since = now;
+	lifemon_track_start(&c->lb, now);
+	srv->served++;
+	srv->c.connections++;
+	if (srv->served > srv->c.max_clients)
+		srv->c.max_clients = srv->served;
+	events_add(srv->ev, now, SIM_EV_CONNECT, c->id, 0, 0, "%s",
+	    session_peer(c->s));
+	if (srv->hooks.connect != NULL)
+		srv->hooks.connect(srv->hooks_arg, c, now);
+	if (c->state == CONN_SERVED)
+		session_start(c->s);
+}
+
+static void
+conn_received(struct sim_conn *c, const struct plc_step *step, tc_us_t now)
+{
+	struct sim_server *srv = c->srv;
+	struct lifemon_edge e;
+	char hex[2 * WIRE_MAX_BYTES + 4];
+	int bit = wire_get_bit0(step->frame, step->len);
+
+	srv->c.frames++;
+	srv->c.bytes_in += step->taken;
+	if (events_want_frames(srv->ev)) {
+		wire_to_hex(step->frame, step->len, hex, sizeof hex);
+		events_add(srv->ev, now, SIM_EV_FRAME, c->id, bit, 0, "%s",
+		    hex);
+	}
+	if (step->flags & PLC_STEP_SHORT) {
+		srv->c.short_reads++;
+		events_add(srv->ev, now, SIM_EV_SHORT_READ, c->id, 0,
+		    step->taken, NULL);
+	} else if (lifemon_frame(&srv->lm, &c->lb, now, bit, &e)) {
+		/* Only whole frames: a short read's bit 0 is a stale byte. */
+		if (e.resumed)
+			events_add(srv->ev, now, SIM_EV_RESUMED, c->id, 0,
+			    e.silent, NULL);
+		events_add(srv->ev, now, SIM_EV_EDGE, c->id, e.bit,
+		    e.has_interval ? e.interval : 0, NULL);
+	}
+	if (srv->hooks.frame != NULL)
+		srv->hooks.frame(srv->hooks_arg, c, step->frame, step->len,
+		    step->taken, now);
+}
+
+static void
+conn_echo(struct sim_conn *c, const struct plc_step *step, tc_us_t now)
+{
+	struct sim_server *srv = c->srv;
+	char hex[2 * WIRE_MAX_BYTES + 4];
+
+	srv->c.echoes++;
+	srv->c.bytes_out += step->len;
+	if (events_want_frames(srv->ev)) {
+		wire_to_hex(step->frame, step->len, hex, sizeof hex);
+		events_add(srv->ev, now, SIM_EV_ECHO, c->id, 0, 0, "%s", hex);
+	}
+	/* The one place where a scenario can change an echo. */
+	if (srv->hooks.echo != NULL &&
+	    srv->hooks.echo(srv->hooks_arg, c, step->frame, step->len, now))
+		return;
+	sim_conn_send(c, step->frame, step->len);
+}
+
+/* One task step; returns its flags, 0 when it did nothing or cannot. */
+static unsigned
+conn_step(struct sim_conn *c, tc_us_t now)
+{
+	struct plc_step step;
+	unsigned f;
+
+	if (c->state != CONN_SERVED)
+		return 0;
+	if (session_out_len(c->s) >= SESSION_OUT_MAX) {
+		/* Like a blocked TwinCAT send: wait, take nothing more. */
+		c->srv->c.stalls++;
+		return 0;
+	}
+	f = plc_station_step(c->st, now, &step);
+	if (f & PLC_STEP_RECEIVED) {
+		conn_received(c, &step, now);
+		if (c->state == CONN_SERVED)
+			session_update(c->s);
+	}
+	if ((f & PLC_STEP_SENT) && c->state == CONN_SERVED)
+		conn_echo(c, &step, now);
+	return f;
+}
+
+/* Cycle 0: steps until the station has nothing left to do. */
+static void
+conn_run(struct sim_conn *c, tc_us_t now)
+{
+	while (c->state == CONN_SERVED && conn_step(c, now) != 0)
+		;
+}
+
+static size_t
+conn_room_cb(struct sim_session *s, void *arg)
+{
+	struct sim_conn *c = arg;
+
+	(void)s;
+	return c->state == CONN_SERVED ? plc_station_room(c->st) : 0;
+}
+
+static void
+conn_input_cb(struct sim_session *s, const uint8_t *data, size_t len,
+    void *arg)
+{
+	struct sim_conn *c = arg;
+	tc_us_t now = clock_now_us();
+
+	(void)s;
+	if (c->state != CONN_SERVED)
+		return;
+	plc_station_input(c->st, data, len, now);
+	if (plc_config(c->srv->plc)->cycle_us == 0)
+		conn_run(c, now);
+}
+
+static void
+conn_drained_cb(struct sim_session *s, void *arg)
+{
+	struct sim_conn *c = arg;
+
+	(void)s;
+	if (c->state == CONN_SERVED &&
+	    plc_config(c->srv->plc)->cycle_us == 0)
+		conn_run(c, clock_now_us());
+}
+
+static void
+conn_failed_cb(struct sim_session *s, const char *reason, void *arg)
+{
+	(void)s;
+	conn_end(arg, reason, SESSION_CLOSE_FIN);
+}
+
+static const struct session_ops conn_session_ops = {
+	.room = conn_room_cb,
+	.input = conn_input_cb,
+	.drained = conn_drained_cb,
+	.failed = conn_failed_cb,
+};
+
+static void
+server_reject(struct sim_server *srv, int fd, const char *peer)
+{
+	struct linger lg = { 1, 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+	close(fd);
+	srv->c.rejected++;
+	events_add(srv->ev, clock_now_us(), SIM_EV_REJECTED, 0, 0, 0, "%s",
+	    peer);
+}
+
+static void
+server_accept_cb(int fd, const char *peer, void *arg)
+{
+	struct sim_server *srv = arg;
+	struct sim_conn *c;
+	tc_us_t now = clock_now_us();
+
+	if (srv->open >= srv->cfg.max_open) {
+		server_reject(srv, fd, peer);
+		return;
+	}
+	if ((c = calloc(1, sizeof *c)) == NULL) {
+		server_reject(srv, fd, peer);
+		return;
+	}
+	c->srv = srv;
+	c->since = now;
+	c->id = srv->next_id++;
+	c->s = session_create(srv->loop, fd, peer, &conn_session_ops, c);
+	if (c->s == NULL) {
+		free(c);
+		server_reject(srv, fd, peer);
+		return;
+	}
+	conn_link(srv, c);
+	srv->open++;
+	if (plc_accepting(srv->plc))
+		conn_serve(c, now);
+	else {
+		c->state = CONN_WAITING;
+		srv->c.waited++;
+		events_add(srv->ev, now, SIM_EV_WAITING, c->id, 0, 0, "%s",
+		    peer);
+	}
+	if (!srv->stopping && srv->listener != NULL)
+		listener_pause(srv->listener, !plc_accepting(srv->plc));
+}
+
+/* Serves waiting connections, oldest first, while stations are free. */
+static void
+server_serve_waiting(struct sim_server *srv, tc_us_t now)
+{
+	struct sim_conn *c, *next;
+
+	for (c = srv->head; c != NULL && plc_accepting(srv->plc); c = next) {
+		next = c->next;
+		if (c->state != CONN_WAITING)
+			continue;
+		if (session_peer_gone(c->s))
+			conn_end(c, "left while waiting", SESSION_CLOSE_FIN);
+		else
+			conn_serve(c, now);
+	}
+}
+
+static void
+server_update_accepting(struct sim_server *srv)
+{
+	if (srv->stopping)
+		return;
+	if (plc_accepting(srv->plc))
+		server_serve_waiting(srv, clock_now_us());
+	if (srv->listener != NULL)
+		listener_pause(srv->listener, !plc_accepting(srv->plc));
+}
+
+static uint64_t
+server_relisten_timer(void *arg)
+{
+	struct sim_server *srv = arg;
+	char err[256];
+	tc_us_t now = clock_now_us();
+
+	if (srv->stopping)
+		return SIM_TIMER_STOP;
+	if (!plc_poll(srv->plc, now)) {
+		if (plc_state(srv->plc) != PLC_RESTART)
+			return SIM_TIMER_STOP;
+		return plc_relisten_at(srv->plc) - now;
+	}
+	if (srv->listener == NULL) {
+		srv->listener = listener_open(srv->loop, srv->cfg.host,
+		    srv->cfg.port, srv->cfg.backlog, server_accept_cb, srv,
+		    err, sizeof err);
+		if (srv->listener == NULL) {
+			events_add(srv->ev, now, SIM_EV_ERROR, 0, 0, 0, "%s",
+			    err);
+			plc_restart(srv->plc, now, SERVER_RELISTEN_RETRY_US);
+			return SERVER_RELISTEN_RETRY_US;
+		}
+		events_add(srv->ev, now, SIM_EV_LISTEN, 0, 0, 0, "%s",
+		    srv->address);
+	}
+	server_update_accepting(srv);
+	return SIM_TIMER_STOP;
+}
+
+/* The TwinCAT error path: listener closed for `window`, then listen again. */
+static void
+server_error_path(struct sim_server *srv, tc_us_t window, const char *reason)
+{
+	tc_us_t now = clock_now_us();
+
+	srv->c.restarts++;
+	plc_restart(srv->plc, now, window);
+	events_add(srv->ev, now, SIM_EV_RESTART, 0, 0, window, "%s", reason);
+	if (srv->listener != NULL) {
+		listener_pause(srv->listener, 1);
+		if (window > 0) {
+			/*
+			 * Peers already waiting in the backlog keep their
+			 * place: take them over before the port closes.
+			 */
+			listener_drain(srv->listener, server_accept_cb, srv);
+			listener_close(srv->listener);
+			srv->listener = NULL;
+		}
+	}
+	sim_timer_start(srv->relisten, plc_relisten_at(srv->plc) - now);
+}
+
+static uint64_t
+server_tick_timer(void *arg)
+{
+	struct sim_server *srv = arg;
+	struct sim_conn *c, *next;
+	tc_us_t now = clock_now_us(), silent, cycle, t;
+
+	cycle = plc_config(srv->plc)->cycle_us;
+	for (c = srv->head; c != NULL; c = next) {
+		next = c->next;
+		if (c->state != CONN_SERVED)
+			continue;
+		if (cycle > 0)
+			conn_step(c, now);
+		if (c->state != CONN_SERVED)
+			continue;
+		if (lifemon_watchdog(&srv->lm, &c->lb, now,
+		    srv->cfg.watchdog_us, &silent))
+			events_add(srv->ev, now, SIM_EV_WATCHDOG, c->id, 0,
+			    silent, NULL);
+		if (plc_station_timed_out(c->st, now)) {
+			srv->c.timeouts++;
+			conn_end(c, "receive timeout", SESSION_CLOSE_FIN);
+		}
+	}
+	if (cycle == 0)
+		return SERVER_IDLE_TICK_US;
+	t = clock_now_us();
+	return plc_next_cycle(srv->plc, t) - t;
+}
+
+static unsigned
+server_auto_max_open(unsigned max_clients)
+{
+	struct rlimit rl;
+	rlim_t want, fds;
+
+	/* Use what the hard limit allows, then leave room for the rest. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return max_clients + 128;
+	want = (rlim_t)max_clients + 128 + 32;
+	if (rl.rlim_cur < want && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ? want :
+		    (want < rl.rlim_max ? want : rl.rlim_max);
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	fds = rl.rlim_cur > 64 ? rl.rlim_cur - 32 : 32;
+	if ((rlim_t)max_clients + 128 < fds)
+		fds = (rlim_t)max_clients + 128;
+	return (unsigned)fds;
+}
+
+struct sim_server *
+server_new(struct sim_loop *loop, const struct sim_server_config *cfg,
+    struct sim_events *events, char *err, size_t errlen)
+{
+	struct sim_server *srv;
+	struct plc_config pc;
+	tc_us_t now = clock_now_us();
+
+	if (!wire_length_valid((long)cfg->length_bits)) {
+		snprintf(err, errlen, "bad frame length %u", cfg->length_bits);
+		return NULL;
+	}
+	if ((srv = calloc(1, sizeof *srv)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	srv->loop = loop;
+	srv->cfg = *cfg;
+	if (srv->cfg.max_clients == 0)
+		srv->cfg.max_clients = 1;
+	if (srv->cfg.max_open == 0)
+		srv->cfg.max_open = server_auto_max_open(srv->cfg.max_clients);
+	if (srv->cfg.backlog <= 0)
+		srv->cfg.backlog = 128;
+	srv->ev = events;
+	srv->frame_len = cfg->length_bits / 8;
+	srv->next_id = 1;
+	srv->start = now;
+	lifemon_stats_reset(&srv->lm);
+	memset(&pc, 0, sizeof pc);
+	pc.cycle_us = cfg->cycle_us;
+	pc.frame_len = srv->frame_len;
+	pc.max_clients = srv->cfg.max_clients;
+	pc.relisten_us = cfg->relisten_us;
+	pc.recv_timeout_us = cfg->recv_timeout_us;
+	srv->plc = plc_new(&pc, now);
+	srv->tick = sim_timer_new(loop, server_tick_timer, srv);
+	srv->relisten = sim_timer_new(loop, server_relisten_timer, srv);
+	srv->reap = sim_timer_new(loop, server_reap_timer, srv);
+	if (srv->plc == NULL || srv->tick == NULL || srv->relisten == NULL ||
+	    srv->reap == NULL) {
+		snprintf(err, errlen, "out of memory");
+		server_free(srv);
+		return NULL;
+	}
+	srv->listener = listener_open(loop, cfg->host, cfg->port,
+	    srv->cfg.backlog, server_accept_cb, srv, err, errlen);
+	if (srv->listener == NULL) {
+		server_free(srv);
+		return NULL;
+	}
+	/* Re-listening after the error path binds the same port. */
+	srv->cfg.port = listener_port(srv->listener);
+	snprintf(srv->address, sizeof srv->address, "%s",
+	    listener_address(srv->listener));
+	events_add(srv->ev, now, SIM_EV_LISTEN, 0, 0, 0, "%s", srv->address);
+	listener_pause(srv->listener, 0);
+	sim_timer_start(srv->tick, cfg->cycle_us > 0 ?
+	    plc_next_cycle(srv->plc, now) - now : SERVER_IDLE_TICK_US);
+	return srv;
+}
+
+void
+server_free(struct sim_server *srv)
+{
+	struct sim_conn *c;
+
+	if (srv == NULL)
+		return;
+	srv->stopping = 1;
+	for (c = srv->head; c != NULL; c = c->next)
+		conn_end(c, "shutdown", SESSION_CLOSE_FIN);
+	server_reap_timer(srv);
+	listener_close(srv->listener);
+	sim_timer_free(srv->tick);
+	sim_timer_free(srv->relisten);
+	sim_timer_free(srv->reap);
+	plc_free(srv->plc);
+	free(srv);
+}
+
+void
+server_set_hooks(struct sim_server *srv, const struct sim_hooks *hooks,
+    void *arg)
+{
+	if (hooks != NULL)
+		srv->hooks = *hooks;
+	else
+		memset(&srv->hooks, 0, sizeof srv->hooks);
+	srv->hooks_arg = arg;
+}
+
+const char *
+server_address(const struct sim_server *srv)
+{
+	return srv->address;
+}
+
+uint16_t
+server_port(const struct sim_server *srv)
+{
+	return srv->cfg.port;
+}
+
+void
+server_restart(struct sim_server *srv, tc_us_t window, int drop_clients,
+    const char *reason)
+{
+	struct sim_conn *c;
+
+	if (drop_clients) {
+		srv->quiet_restart = 1;
+		for (c = srv->head; c != NULL; c = c->next)
+			if (c->state == CONN_SERVED)
+				conn_end(c, reason, SESSION_CLOSE_FIN);
+		srv->quiet_restart = 0;
+	}
+	server_error_path(srv, window, reason);
+}
+
+void
+server_set_cycle(struct sim_server *srv, tc_us_t cycle_us)
+{
+	tc_us_t now = clock_now_us();
+
+	plc_set_cycle(srv->plc, cycle_us, now);
+	sim_timer_start(srv->tick, cycle_us > 0 ?
+	    plc_next_cycle(srv->plc, now) - now : SERVER_IDLE_TICK_US);
+}
+
+const struct sim_counters *
+server_counters(const struct sim_server *srv)
+{
+	return &srv->c;
+}
+
+const struct lifemon_stats *
+server_lifemon(const struct sim_server *srv)
+{
+	return &srv->lm;
+}
+
+unsigned
+server_clients(const struct sim_server *srv)
+{
+	return srv->served;
+}
+
+void
+server_summary(struct sim_server *srv, FILE *out)
+{
+	const struct hist *h = &srv->lm.intervals;
+	tc_us_t dur = clock_now_us() - srv->start;
+	char d[5][32], json[2048];
+	size_t n = 0;
+
+	format_duration(dur, d[0], sizeof d[0]);
+	fprintf(out, "summary: duration=%s", d[0]);
+#define SIM_COUNTER_PRINT(name, text) \
+	fprintf(out, " %s=%llu", #name, (unsigned long long)srv->c.name);
+	SIM_COUNTERS(SIM_COUNTER_PRINT)
+#undef SIM_COUNTER_PRINT
+	fputc('\n', out);
+	format_duration((tc_us_t)hist_mean(h), d[1], sizeof d[1]);
+	format_duration(hist_quantile(h, 0.5), d[2], sizeof d[2]);
+	format_duration(hist_quantile(h, 0.99), d[3], sizeof d[3]);
+	format_duration(h->max, d[4], sizeof d[4]);
+	fprintf(out, "lifebit: frames=%llu edges=%llu rising=%llu "
+	    "falling=%llu intervals=%llu mean=%s p50=%s p99=%s max=%s "
+	    "watchdog=%llu\n",
+	    (unsigned long long)srv->lm.frames,
+	    (unsigned long long)srv->lm.edges,
+	    (unsigned long long)srv->lm.rising,
+	    (unsigned long long)srv->lm.falling,
+	    (unsigned long long)h->count, d[1], d[2], d[3], d[4],
+	    (unsigned long long)srv->lm.watchdogs);
+	fflush(out);
+
+	n += (size_t)snprintf(json + n, sizeof json - n,
+	    "{\"t\":%llu.%06llu,\"event\":\"summary\",\"duration_us\":%llu",
+	    (unsigned long long)(dur / TC_US_PER_SEC),
+	    (unsigned long long)(dur % TC_US_PER_SEC),
+	    (unsigned long long)dur);
+#define SIM_COUNTER_JSON(name, text)					\
+	if (n < sizeof json)						\
+		n += (size_t)snprintf(json + n, sizeof json - n,	\
+		    ",\"%s\":%llu", #name,				\
+		    (unsigned long long)srv->c.name);
+	SIM_COUNTERS(SIM_COUNTER_JSON)
+#undef SIM_COUNTER_JSON
+	if (n < sizeof json)
+		snprintf(json + n, sizeof json - n,
+		    ",\"lifebit\":{\"frames\":%llu,\"edges\":%llu,"
+		    "\"intervals\":%llu,\"mean_us\":%llu,\"p50_us\":%llu,"
+		    "\"p99_us\":%llu,\"max_us\":%llu,\"watchdogs\":%llu},"
+		    "\"events_dropped\":%llu}",
+		    (unsigned long long)srv->lm.frames,
+		    (unsigned long long)srv->lm.edges,
+		    (unsigned long long)h->count,
+		    (unsigned long long)hist_mean(h),
+		    (unsigned long long)hist_quantile(h, 0.5),
+		    (unsigned long long)hist_quantile(h, 0.99),
+		    (unsigned long long)h->max,
+		    (unsigned long long)srv->lm.watchdogs,
+		    (unsigned long long)events_dropped(srv->ev));
+	events_json_raw(srv->ev, json);
+}
+
+unsigned
+sim_conn_id(const struct sim_conn *conn)
+{
+	return conn->id;
+}
+
+struct sim_session *
+sim_conn_session(struct sim_conn *conn)
+{
+	return conn->s;
+}
+
+int
+sim_conn_send(struct sim_conn *conn, const uint8_t *data, size_t len)
+{
+	if (conn->state != CONN_SERVED)
+		return -1;
+	return session_queue(conn->s, data, len);
+}
+
+void
+sim_conn_drop(struct sim_conn *conn, const char *reason,
+    enum session_close how)
+{
+	conn_end(conn, reason, how);
+}

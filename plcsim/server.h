@@ -1,0 +1,122 @@
+/*
+ * server: the emulated PLC on the network. It ties the pure TwinCAT model
+ * (plc.h) and the life-bit monitor (lifemon.h) to the listener and the
+ * sessions, drives the task cycle from a timer, and records events.
+ *
+ * Hooks let a scenario engine change what the PLC does without touching
+ * this file's logic: every echo passes through hooks.echo before it is
+ * queued, every received frame is shown to hooks.frame, and the engine can
+ * drop a connection, restart the PLC, change the cycle or pause a session.
+ */
+#ifndef PLCSIM_SERVER_H
+#define PLCSIM_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "clock.h"
+#include "events.h"
+#include "lifemon.h"
+#include "listener.h"
+#include "loop.h"
+#include "session.h"
+
+struct sim_server_config {
+	char	 host[256];	/* "" is every address */
+	uint16_t port;		/* 0: a free port */
+	tc_us_t	 cycle_us;	/* PLC task cycle; 0: answer at once */
+	unsigned length_bits;	/* frame length */
+	unsigned max_clients;	/* served at once */
+	tc_us_t	 relisten_us;	/* listener closed this long on the error path */
+	tc_us_t	 watchdog_us;	/* life-bit watchdog (0: off) */
+	tc_us_t	 recv_timeout_us; /* TwinCAT receive timeout (0: off) */
+	unsigned max_open;	/* open connections at most (0: automatic) */
+	int	 backlog;	/* listen(2) backlog */
+};
+
+/* The counters, written once (name, meaning). */
+#define SIM_COUNTERS(X)							\
+	X(connections,	"connections served")				\
+	X(disconnects,	"served connections that ended")		\
+	X(rejected,	"accepted and closed at once: over the limit")	\
+	X(waited,	"taken from the backlog at a restart")		\
+	X(left_waiting,	"closed by the peer while waiting")		\
+	X(restarts,	"error paths: listener closed and reopened")	\
+	X(timeouts,	"receive timeouts")				\
+	X(frames,	"receive steps that took bytes")		\
+	X(short_reads,	"receive steps with less than a frame")		\
+	X(echoes,	"echoes sent")					\
+	X(bytes_in,	"bytes taken from clients")			\
+	X(bytes_out,	"bytes echoed")					\
+	X(stalls,	"cycles a station waited on a peer not reading")\
+	X(max_clients,	"most clients served at once")
+
+struct sim_counters {
+#define SIM_COUNTER_FIELD(name, text) uint64_t name;
+	SIM_COUNTERS(SIM_COUNTER_FIELD)
+#undef SIM_COUNTER_FIELD
+};
+
+struct sim_server;
+struct sim_conn;
+
+/* Hooks for a scenario engine; any of them may be NULL. */
+struct sim_hooks {
+	/*
+	 * An echo is about to be queued on `conn`. Return 0 to let it go
+	 * as is; return 1 when the hook took care of it (queued a changed,
+	 * split, delayed or no echo with sim_conn_send / timers of its own).
+	 */
+	int (*echo)(void *arg, struct sim_conn *conn, const uint8_t *frame,
+	    size_t len, tc_us_t now);
+	/* A frame was received (taken < len: a short read). */
+	void (*frame)(void *arg, struct sim_conn *conn, const uint8_t *frame,
+	    size_t len, size_t taken, tc_us_t now);
+	/* A connection is served, or has ended. */
+	void (*connect)(void *arg, struct sim_conn *conn, tc_us_t now);
+	void (*disconnect)(void *arg, struct sim_conn *conn,
+	    const char *reason, tc_us_t now);
+};
+
+/*
+ * Opens the listener and starts the task cycle. The events log is the
+ * caller's and must outlive the server. NULL and a message in err when the
+ * address cannot be listened on.
+ */
+struct sim_server *server_new(struct sim_loop *loop,
+    const struct sim_server_config *cfg, struct sim_events *events,
+    char *err, size_t errlen);
+/* Closes every connection (reason "shutdown") and the listener; frees. */
+void server_free(struct sim_server *srv);
+
+void server_set_hooks(struct sim_server *srv, const struct sim_hooks *hooks,
+    void *arg);
+/* "host:port" actually listened on, and the port (fixed across restarts). */
+const char *server_address(const struct sim_server *srv);
+uint16_t server_port(const struct sim_server *srv);
+
+/* The error path on purpose: listener closed for `window` (a PLC restart
+ * also drops its clients when drop_clients is set). */
+void server_restart(struct sim_server *srv, tc_us_t window, int drop_clients,
+    const char *reason);
+/* A new task cycle from now on. */
+void server_set_cycle(struct sim_server *srv, tc_us_t cycle_us);
+
+const struct sim_counters *server_counters(const struct sim_server *srv);
+const struct lifemon_stats *server_lifemon(const struct sim_server *srv);
+unsigned server_clients(const struct sim_server *srv);
+
+/* Prints the summary as text and writes it as a JSON line to the events. */
+void server_summary(struct sim_server *srv, FILE *out);
+
+/* A served connection, for hooks. */
+unsigned sim_conn_id(const struct sim_conn *conn);
+struct sim_session *sim_conn_session(struct sim_conn *conn);
+/* Queues bytes on the connection as they are (bypassing hooks). */
+int sim_conn_send(struct sim_conn *conn, const uint8_t *data, size_t len);
+/* Ends the connection with a reason; FIN or RST. Safe from any hook. */
+void sim_conn_drop(struct sim_conn *conn, const char *reason,
+    enum session_close how);
+
+#endif

@@ -1,0 +1,252 @@
+/* session: one connection's socket I/O; see session.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "session.h"
+
+/* Bytes read per wake-up at most. */
+#define SESSION_READ_CHUNK 4096
+
+struct sim_session {
+	int			 fd;
+	struct sim_watch	*watch;
+	struct sim_buf		*out;
+	const struct session_ops *ops;
+	void			*arg;
+	int			 started;
+	int			 paused;	/* SIM_READ | SIM_WRITE */
+	int			 failed;	/* ops->failed was called */
+	char			 peer[SESSION_PEER_MAX];
+};
+
+static void
+session_fail(struct sim_session *s, const char *reason)
+{
+	if (s->failed || s->fd < 0)
+		return;
+	s->failed = 1;
+	sim_watch_set(s->watch, 0);
+	s->ops->failed(s, reason, s->arg);
+}
+
+static void
+session_do_read(struct sim_session *s)
+{
+	uint8_t buf[SESSION_READ_CHUNK];
+	char reason[96];
+	size_t room = s->ops->room(s, s->arg);
+	ssize_t n;
+
+	if (room == 0)
+		return;
+	if (room > sizeof buf)
+		room = sizeof buf;
+	n = recv(s->fd, buf, room, 0);
+	if (n > 0) {
+		s->ops->input(s, buf, (size_t)n, s->arg);
+		return;
+	}
+	if (n == 0) {
+		session_fail(s, "peer closed");
+		return;
+	}
+	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+		return;
+	if (errno == ECONNRESET)
+		session_fail(s, "reset by peer");
+	else {
+		snprintf(reason, sizeof reason, "receive failed: %s",
+		    strerror(errno));
+		session_fail(s, reason);
+	}
+}
+
+static void
+session_do_write(struct sim_session *s, int notify)
+{
+	char reason[96];
+	ssize_t n;
+
+	n = sim_buf_write_fd(s->out, s->fd, 0);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return;
+		if (errno == ECONNRESET || errno == EPIPE)
+			session_fail(s, "reset by peer");
+		else {
+			snprintf(reason, sizeof reason, "send failed: %s",
+			    strerror(errno));
+			session_fail(s, reason);
+		}
+		return;
+	}
+	if (notify && sim_buf_len(s->out) == 0 && s->ops->drained != NULL)
+		s->ops->drained(s, s->arg);
+}
+
+static void
+session_ready_cb(int fd, int ready, void *arg)
+{
+	struct sim_session *s = arg;
+
+	(void)fd;
+	if ((ready & SIM_WRITE) && s->fd >= 0 && !s->failed)
+		session_do_write(s, 1);
+	if ((ready & SIM_READ) && s->fd >= 0 && !s->failed)
+		session_do_read(s);
+	if (s->fd >= 0 && !s->failed)
+		session_update(s);
+}
+
+struct sim_session *
+session_create(struct sim_loop *loop, int fd, const char *peer,
+    const struct session_ops *ops, void *arg)
+{
+	struct sim_session *s;
+
+	if ((s = calloc(1, sizeof *s)) == NULL)
+		return NULL;
+	s->fd = fd;
+	s->ops = ops;
+	s->arg = arg;
+	snprintf(s->peer, sizeof s->peer, "%s", peer);
+	s->watch = sim_watch_new(loop, fd, session_ready_cb, s);
+	s->out = sim_buf_new();
+	if (s->watch == NULL || s->out == NULL) {
+		sim_watch_free(s->watch);
+		sim_buf_free(s->out);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void
+session_destroy(struct sim_session *s)
+{
+	if (s == NULL)
+		return;
+	session_close(s, SESSION_CLOSE_FIN);
+	sim_buf_free(s->out);
+	free(s);
+}
+
+void
+session_start(struct sim_session *s)
+{
+	s->started = 1;
+	session_update(s);
+}
+
+void
+session_update(struct sim_session *s)
+{
+	int what = 0;
+
+	if (s->fd < 0 || s->failed || !s->started)
+		return;
+	if (!(s->paused & SIM_READ) && s->ops->room(s, s->arg) > 0)
+		what |= SIM_READ;
+	if (!(s->paused & SIM_WRITE) && sim_buf_len(s->out) > 0)
+		what |= SIM_WRITE;
+	sim_watch_set(s->watch, what);
+}
+
+void
+session_pause(struct sim_session *s, int what)
+{
+	s->paused |= what;
+	session_update(s);
+}
+
+void
+session_resume(struct sim_session *s, int what)
+{
+	s->paused &= ~what;
+	session_update(s);
+}
+
+int
+session_queue(struct sim_session *s, const uint8_t *data, size_t len)
+{
+	if (s->fd < 0 || s->failed)
+		return -1;
+	if (sim_buf_add(s->out, data, len) != 0)
+		return -1;
+	/* Write at once when the socket takes it: no extra loop turn. */
+	if (!(s->paused & SIM_WRITE) && s->started)
+		session_do_write(s, 0);
+	if (s->fd >= 0 && !s->failed)
+		session_update(s);
+	return 0;
+}
+
+size_t
+session_out_len(const struct sim_session *s)
+{
+	return sim_buf_len(s->out);
+}
+
+void
+session_close(struct sim_session *s, enum session_close how)
+{
+	struct linger lg = { 1, 0 };
+
+	if (s->fd < 0)
+		return;
+	sim_watch_free(s->watch);
+	s->watch = NULL;
+	if (how == SESSION_CLOSE_RST)
+		setsockopt(s->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+	close(s->fd);
+	s->fd = -1;
+}
+
+void
+session_shutdown_write(struct sim_session *s)
+{
+	if (s->fd < 0)
+		return;
+	shutdown(s->fd, SHUT_WR);
+	s->paused |= SIM_WRITE;
+	session_update(s);
+}
+
+int
+session_is_open(const struct sim_session *s)
+{
+	return s->fd >= 0;
+}
+
+const char *
+session_peer(const struct sim_session *s)
+{
+	return s->peer;
+}
+
+int
+session_fd(const struct sim_session *s)
+{
+	return s->fd;
+}
+
+int
+session_peer_gone(const struct sim_session *s)
+{
+	char c;
+	ssize_t n;
+
+	if (s->fd < 0)
+		return 1;
+	n = recv(s->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n > 0)
+		return 0;
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+	    errno == EINTR))
+		return 0;
+	return 1;
+}
