@@ -13,6 +13,7 @@
 #include "log.h"
 #include "loop.h"
 #include "parse.h"
+#include "scenario.h"
 #include "server.h"
 #include "wire.h"
 
@@ -345,7 +346,9 @@ main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "serve") == 0)
 		return cmd_serve(argc - 1, argv + 1);
-	if (strcmp(cmd, "check") == 0 || strcmp(cmd, "run") == 0) {
+	if (strcmp(cmd, "check") == 0)
+		return scenario_check_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "run") == 0) {
 		fprintf(stderr, "plcsim %s: not implemented in this build\n",
 		    cmd);
 		return EXIT_USAGE;
