@@ -140,7 +140,7 @@ static const char *const distribution_names[DIST_MAX] = {
 #define DEFAULT_CYCLE		(10 * TC_US_PER_MS)
 #define DEFAULT_LENGTH		32
 #define DEFAULT_MAX_CLIENTS	1
-#define DEFAULT_RELISTEN	(30 * TC_US_PER_MS)
+#define DEFAULT_RELISTEN_CYCLES	5	/* the TwinCAT error path takes a few */
 #define DEFAULT_GAP		(5 * TC_US_PER_MS)
 #define DEFAULT_QUANTILE	0.95
 #define MAX_CYCLE		(10 * TC_US_PER_SEC)
@@ -1467,6 +1467,8 @@ finish(struct ctx *c, yaml_node_t *root, unsigned seen)
 		return fail(c, line_of(root), "missing key 'name'");
 	if (!(seen & (1u << 3)))
 		return fail(c, line_of(root), "missing key 'duration'");
+	if (s->plc.relisten == (tc_us_t)-1)
+		s->plc.relisten = DEFAULT_RELISTEN_CYCLES * s->plc.cycle;
 	if (s->description == NULL && (s->description = strdup("")) == NULL)
 		return fail(c, 0, "out of memory");
 	for (i = 0; i < s->nactions; i++)
@@ -1513,7 +1515,7 @@ scenario_parse(const char *text, size_t len, const char *name, char *err,
 	s->plc.cycle = DEFAULT_CYCLE;
 	s->plc.length = DEFAULT_LENGTH;
 	s->plc.max_clients = DEFAULT_MAX_CLIENTS;
-	s->plc.relisten = DEFAULT_RELISTEN;
+	s->plc.relisten = (tc_us_t)-1;	/* set in finish() */
 	c.s = s;
 	if ((s->file = strdup(c.file)) == NULL) {
 		fail(&c, 0, "out of memory");

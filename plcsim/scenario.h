@@ -129,7 +129,8 @@ struct scenario_plc {
 	tc_us_t		cycle;		/* task cycle; 0: answer at once */
 	int		length;		/* frame length in bits */
 	int		max_clients;
-	tc_us_t		relisten;	/* error path: listener closed this long */
+	tc_us_t		relisten;	/* error path: listener closed this long
+					   (default 5 cycles) */
 	tc_us_t		watchdog;	/* 0: off */
 };
 

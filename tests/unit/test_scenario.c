@@ -249,9 +249,13 @@ test_defaults(void **state)
 	assert_true(s->plc.cycle == MS(10));
 	assert_int_equal(s->plc.length, 32);
 	assert_int_equal(s->plc.max_clients, 1);
-	assert_true(s->plc.relisten == MS(30));
+	assert_true(s->plc.relisten == MS(50));	/* 5 cycles */
 	assert_true(s->plc.watchdog == 0);
 	assert_int_equal(s->client.nargs, 0);
+	scenario_free(s);
+	s = parse("name: d\nduration: 1s\nplc:\n  cycle: 2ms\n");
+	assert_non_null(s);
+	assert_true(s->plc.relisten == MS(10));
 	assert_null(s->client.args);
 	assert_int_equal(s->client.stats, 0);
 	assert_int_equal(s->nactions, 0);
