@@ -1,0 +1,44 @@
+/*
+ * child: the client command a scenario run starts, in its own process
+ * group, with its standard output and error captured (the newest
+ * CHILD_OUTPUT_MAX bytes are kept), stopped with SIGTERM and, after a grace
+ * period, SIGKILL sent to the whole group.
+ *
+ * The loop learns of its end through SIGCHLD; child_poll reaps it.
+ */
+#ifndef PLCSIM_CHILD_H
+#define PLCSIM_CHILD_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "loop.h"
+
+#define CHILD_OUTPUT_MAX (64 * 1024)
+
+struct child;
+
+/*
+ * Starts argv[0] (looked up in PATH) with `env` ("NAME=VALUE", NULL-ended)
+ * added to the environment. NULL and a message in err when it cannot be
+ * started (fork or pipe failure); a command that does not exist starts and
+ * exits with status 127, as a shell's would.
+ */
+struct child *child_start(struct sim_loop *loop, char *const argv[],
+    char *const env[], char *err, size_t errlen);
+/* Kills (SIGKILL) a child still running, reaps it, frees everything. */
+void child_free(struct child *c);
+
+/* Reaps the child if it ended: 1 ended (status filled), 0 running. */
+int child_poll(struct child *c);
+int child_ended(const struct child *c);
+/* Exit code, or 128 + signal number when a signal ended it. */
+int child_status(const struct child *c);
+/* Sends `sig` to the child's process group. */
+void child_signal(struct child *c, int sig);
+pid_t child_pid(const struct child *c);
+
+/* The captured output, newest CHILD_OUTPUT_MAX bytes, NUL-terminated. */
+const char *child_output(struct child *c, size_t *len);
+
+#endif

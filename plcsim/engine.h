@@ -1,0 +1,43 @@
+/*
+ * engine: plays a scenario's timeline against whatever client is connected
+ * to the emulated PLC, through the server's hooks, and gathers the facts
+ * (facts.h) that the expectations are judged on.
+ *
+ * Time 0 is the first client connection: until then nothing is injected.
+ * When the scenario's duration has passed since time 0 the engine calls
+ * `on_end` (once); the caller stops the client and the loop.
+ *
+ * Random choices (echo jitter) come from one generator seeded with the
+ * scenario's seed, so that the same seed replays the same faults.
+ *
+ * Ownership: engine_new borrows the loop, server, scenario, events and
+ * facts, which must outlive it; engine_free cancels its timers.
+ */
+#ifndef PLCSIM_ENGINE_H
+#define PLCSIM_ENGINE_H
+
+#include <stdint.h>
+
+#include "events.h"
+#include "facts.h"
+#include "loop.h"
+#include "scenario.h"
+#include "server.h"
+
+struct engine;
+
+struct engine *engine_new(struct sim_loop *loop, struct sim_server *srv,
+    const struct scenario *sc, uint64_t seed, struct sim_events *events,
+    struct facts *facts, void (*on_end)(void *arg), void *arg);
+void engine_free(struct engine *e);
+
+/* 1 once the first client has connected (time 0 has passed). */
+int engine_started(const struct engine *e);
+
+/*
+ * Completes the facts from the event log at the end of a run: edges,
+ * edge intervals and watchdog times, relative to time 0.
+ */
+void engine_finish(struct engine *e, tc_us_t now);
+
+#endif

@@ -1,0 +1,315 @@
+/* play: one scenario played once, and judged; see play.h. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "log.h"
+#include "parse.h"
+#include "play.h"
+#include "server.h"
+
+#define PLAY_MAX_ARGS 256
+#define PLAY_ARG_MAX 4096
+
+struct play {
+	const struct play_options *o;
+	struct play_result *res;
+	struct sim_loop	   *loop;
+	struct sim_server  *srv;
+	struct engine	   *engine;
+	struct child	   *client;
+	struct sim_timer   *startup;
+	struct sim_timer   *grace;
+	struct sim_signal  *sigs[3];
+	tc_us_t		    start;
+	int		    ending;
+};
+
+/* Stops the run: the client gets SIGTERM, the loop ends once it is gone. */
+static void
+play_end(struct play *p, const char *reason)
+{
+	if (reason != NULL && p->res->reason[0] == '\0')
+		snprintf(p->res->reason, sizeof p->res->reason, "%s", reason);
+	if (p->ending)
+		return;
+	p->ending = 1;
+	if (p->client == NULL || child_poll(p->client)) {
+		sim_loop_stop(p->loop);
+		return;
+	}
+	child_signal(p->client, SIGTERM);
+	sim_timer_start(p->grace, p->o->grace);
+}
+
+static void
+play_engine_end_cb(void *arg)
+{
+	play_end(arg, NULL);
+}
+
+static uint64_t
+play_startup_timer(void *arg)
+{
+	struct play *p = arg;
+	char d[32], why[96];
+
+	if (!engine_started(p->engine)) {
+		format_duration(p->o->sc->startup_timeout, d, sizeof d);
+		snprintf(why, sizeof why, "client never connected within %s", d);
+		play_end(p, why);
+	}
+	return SIM_TIMER_STOP;
+}
+
+static uint64_t
+play_grace_timer(void *arg)
+{
+	struct play *p = arg;
+	char d[32];
+
+	if (p->client != NULL && !child_poll(p->client)) {
+		format_duration(p->o->grace, d, sizeof d);
+		snprintf(p->res->reason, sizeof p->res->reason, "client hung: still "
+		    "running %s after SIGTERM; killed", d);
+		child_signal(p->client, SIGKILL);
+		child_poll(p->client);
+	}
+	sim_loop_stop(p->loop);
+	return SIM_TIMER_STOP;
+}
+
+static void
+play_signal_cb(int signo, void *arg)
+{
+	struct play *p = arg;
+
+	if (signo == SIGCHLD) {
+		if (p->client == NULL || !child_poll(p->client))
+			return;
+		if (p->ending) {
+			sim_timer_stop(p->grace);
+			sim_loop_stop(p->loop);
+			return;
+		}
+		{
+			char why[128], at[32];
+			tc_us_t t = clock_now_us() - p->start;
+			format_duration(t, at, sizeof at);
+			snprintf(why, sizeof why, "client exited early with "
+			    "status %d after %s", child_status(p->client), at);
+			play_end(p, why);
+		}
+		return;
+	}
+	/* A FAT engineer's Ctrl-C ends a served scenario; it is judged on
+	 * what was seen. A harness run cut short is not a pass. */
+	if (p->o->client_argv == NULL)
+		play_end(p, NULL);
+	else
+		play_end(p, signo == SIGINT ? "interrupted (SIGINT)" :
+		    "terminated (SIGTERM)");
+}
+
+/* Replaces every {name} in `in` by its value. */
+static void
+play_substitute(const char *in, const char *host, const char *port,
+    const char *stats, const char *file, char *out, size_t outlen)
+{
+	static const char *const keys[] = { "{host}", "{port}", "{stats}",
+	    "{scenario}" };
+	const char *vals[4];
+	size_t o = 0, k;
+
+	vals[0] = host;
+	vals[1] = port;
+	vals[2] = stats != NULL ? stats : "";
+	vals[3] = file;
+	while (*in != '\0' && o + 1 < outlen) {
+		for (k = 0; k < 4; k++) {
+			size_t kl = strlen(keys[k]);
+			if (strncmp(in, keys[k], kl) == 0) {
+				o += (size_t)snprintf(out + o, outlen - o,
+				    "%s", vals[k]);
+				if (o >= outlen)
+					o = outlen - 1;
+				in += kl;
+				break;
+			}
+		}
+		if (k == 4)
+			out[o++] = *in++;
+	}
+	out[o] = '\0';
+}
+
+static int
+play_start_client(struct play *p, char *err, size_t errlen)
+{
+	const struct play_options *o = p->o;
+	const struct scenario *sc = o->sc;
+	static char args[PLAY_MAX_ARGS][PLAY_ARG_MAX];
+	static char envs[8 + SCENARIO_MAX_ARGS][PLAY_ARG_MAX];
+	char *argv[PLAY_MAX_ARGS + 1], *env[8 + SCENARIO_MAX_ARGS + 1];
+	char port[8];
+	const char *host = "127.0.0.1";
+	size_t n = 0, m = 0, i;
+
+	snprintf(port, sizeof port, "%u", (unsigned)server_port(p->srv));
+	if (o->listen_host != NULL && o->listen_host[0] != '\0' &&
+	    strcmp(o->listen_host, "0.0.0.0") != 0 &&
+	    strcmp(o->listen_host, "::") != 0)
+		host = o->listen_host;
+	for (i = 0; o->client_argv[i] != NULL && n < PLAY_MAX_ARGS; i++, n++)
+		play_substitute(o->client_argv[i], host, port, o->stats_path,
+		    sc->file, args[n], PLAY_ARG_MAX);
+	for (i = 0; i < sc->client.nargs && n < PLAY_MAX_ARGS; i++, n++)
+		play_substitute(sc->client.args[i], host, port, o->stats_path,
+		    sc->file, args[n], PLAY_ARG_MAX);
+	for (i = 0; i < n; i++)
+		argv[i] = args[i];
+	argv[n] = NULL;
+	snprintf(envs[m++], PLAY_ARG_MAX, "PLCSIM_HOST=%s", host);
+	snprintf(envs[m++], PLAY_ARG_MAX, "PLCSIM_PORT=%s", port);
+	snprintf(envs[m++], PLAY_ARG_MAX, "TCPCOM_SERVER=%s", host);
+	snprintf(envs[m++], PLAY_ARG_MAX, "TCPCOM_PORT=%s", port);
+	if (o->stats_path != NULL)
+		snprintf(envs[m++], PLAY_ARG_MAX, "PLCSIM_STATS=%s",
+		    o->stats_path);
+	for (i = 0; i < sc->client.nenv && m < 8 + SCENARIO_MAX_ARGS; i++)
+		play_substitute(sc->client.env[i], host, port, o->stats_path,
+		    sc->file, envs[m++], PLAY_ARG_MAX);
+	for (i = 0; i < m; i++)
+		env[i] = envs[i];
+	env[m] = NULL;
+	p->client = child_start(p->loop, argv, env, err, errlen);
+	return p->client != NULL ? 0 : -1;
+}
+
+static void
+play_server_config(const struct play_options *o, struct sim_server_config *c)
+{
+	const struct scenario *sc = o->sc;
+
+	memset(c, 0, sizeof *c);
+	snprintf(c->host, sizeof c->host, "%s", o->listen_host != NULL ?
+	    o->listen_host : "127.0.0.1");
+	c->port = o->listen_port;
+	c->cycle_us = sc->plc.cycle;
+	c->length_bits = (unsigned)sc->plc.length;
+	c->max_clients = (unsigned)sc->plc.max_clients;
+	c->relisten_us = sc->plc.relisten;
+	c->watchdog_us = sc->plc.watchdog;
+	c->backlog = 16;
+}
+
+static void
+play_cleanup(struct play *p)
+{
+	int i;
+
+	if (p->client != NULL) {
+		size_t len;
+		const char *out = child_output(p->client, &len);
+		p->res->output = malloc(len + 1);
+		if (p->res->output != NULL) {
+			memcpy(p->res->output, out, len + 1);
+			p->res->output_len = len;
+		}
+		child_free(p->client);
+	}
+	engine_free(p->engine);
+	if (p->srv != NULL)
+		server_free(p->srv);
+	sim_timer_free(p->startup);
+	sim_timer_free(p->grace);
+	for (i = 0; i < 3; i++)
+		sim_signal_free(p->sigs[i]);
+	if (p->loop != NULL)
+		sim_loop_free(p->loop);
+}
+
+int
+play_run(const struct play_options *o, struct play_result *res, char *err,
+    size_t errlen)
+{
+	struct sim_server_config cfg;
+	struct play p;
+	int rc = -1;
+
+	memset(res, 0, sizeof *res);
+	memset(&p, 0, sizeof p);
+	facts_init(&res->facts);
+	p.o = o;
+	p.res = res;
+	p.start = clock_now_us();
+	res->events = events_new(p.start, 0);
+	if (res->events == NULL || (p.loop = sim_loop_new()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if (o->events_path != NULL &&
+	    events_open_json(res->events, o->events_path, err, errlen) != 0)
+		goto out;
+	play_server_config(o, &cfg);
+	p.srv = server_new(p.loop, &cfg, res->events, err, errlen);
+	if (p.srv == NULL)
+		goto out;
+	if (o->print_listening) {
+		printf("listening on %s\n", server_address(p.srv));
+		fflush(stdout);
+	}
+	events_set_text(res->events, o->text, o->verbose);
+	events_add(res->events, p.start, SIM_EV_INFO, 0, 0, o->seed,
+	    "scenario '%s' (%s), seed %llu", o->sc->name, o->sc->file,
+	    (unsigned long long)o->seed);
+	p.engine = engine_new(p.loop, p.srv, o->sc, o->seed, res->events,
+	    &res->facts, play_engine_end_cb, &p);
+	p.startup = sim_timer_new(p.loop, play_startup_timer, &p);
+	p.grace = sim_timer_new(p.loop, play_grace_timer, &p);
+	p.sigs[0] = sim_signal_new(p.loop, SIGINT, play_signal_cb, &p);
+	p.sigs[1] = sim_signal_new(p.loop, SIGTERM, play_signal_cb, &p);
+	p.sigs[2] = sim_signal_new(p.loop, SIGCHLD, play_signal_cb, &p);
+	if (p.engine == NULL || p.startup == NULL || p.grace == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if (o->client_argv != NULL && play_start_client(&p, err, errlen) != 0)
+		goto out;
+	/* A client started elsewhere may take a person's time to start. */
+	if (o->client_argv != NULL)
+		sim_timer_start(p.startup, o->sc->startup_timeout);
+	if (sim_loop_run(p.loop) != 0) {
+		snprintf(err, errlen, "event loop failed");
+		goto out;
+	}
+	engine_finish(p.engine, clock_now_us());
+	res->facts.client_ran = p.client != NULL;
+	if (p.client != NULL) {
+		res->facts.client_exited = child_poll(p.client);
+		res->facts.client_status = child_status(p.client);
+	}
+	res->facts.client_reason = res->reason[0] != '\0' ? res->reason : NULL;
+	res->facts.stats_path = o->stats_path;
+	if (expect_judge(o->sc, &res->facts, &res->verdict) < 0) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	res->seconds = (double)(clock_now_us() - p.start) / 1e6;
+	play_cleanup(&p);
+	return rc;
+}
+
+void
+play_result_free(struct play_result *res)
+{
+	verdict_free(&res->verdict);
+	events_free(res->events);
+	free(res->output);
+	memset(res, 0, sizeof *res);
+}
