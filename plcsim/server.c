@@ -248,8 +248,11 @@ conn_step(struct sim_conn *c, tc_us_t now)
 static void
 conn_run(struct sim_conn *c, tc_us_t now)
 {
+	/* Echoes of one burst of input leave in one write. */
+	session_cork(c->s, 1);
 	while (c->state == CONN_SERVED && conn_step(c, now) != 0)
 		;
+	session_cork(c->s, 0);
 }
 
 static size_t

@@ -20,6 +20,7 @@ struct sim_session {
 	int			 started;
 	int			 paused;	/* SIM_READ | SIM_WRITE */
 	int			 failed;	/* ops->failed was called */
+	int			 corked;	/* queue without writing */
 	char			 peer[SESSION_PEER_MAX];
 };
 
@@ -178,11 +179,23 @@ session_queue(struct sim_session *s, const uint8_t *data, size_t len)
 	if (sim_buf_add(s->out, data, len) != 0)
 		return -1;
 	/* Write at once when the socket takes it: no extra loop turn. */
-	if (!(s->paused & SIM_WRITE) && s->started)
+	if (!(s->paused & SIM_WRITE) && s->started && !s->corked)
 		session_do_write(s, 0);
 	if (s->fd >= 0 && !s->failed)
 		session_update(s);
 	return 0;
+}
+
+void
+session_cork(struct sim_session *s, int corked)
+{
+	s->corked = corked;
+	if (corked || s->fd < 0 || s->failed)
+		return;
+	if (!(s->paused & SIM_WRITE) && s->started)
+		session_do_write(s, 0);
+	if (s->fd >= 0 && !s->failed)
+		session_update(s);
 }
 
 size_t

@@ -60,6 +60,8 @@ void session_resume(struct sim_session *s, int what);
 
 /* Queues bytes for the peer; -1 when the session is closed or out of memory. */
 int session_queue(struct sim_session *s, const uint8_t *data, size_t len);
+/* While corked, queued bytes wait; uncorking writes them in one go. */
+void session_cork(struct sim_session *s, int corked);
 size_t session_out_len(const struct sim_session *s);
 
 /* Closes the socket now (FIN or RST); callbacks stop. Idempotent. */
