@@ -1,0 +1,802 @@
+/* expect: the judge; see expect.h. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "expect.h"
+#include "parse.h"
+
+#define STATS_MAX_FILE	(1024 * 1024)	/* a stats file is a few hundred bytes */
+#define JSON_MAX_DEPTH	32
+
+/* ---- small helpers ---- */
+
+static void
+item_set(struct verdict_item *it, int passed, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+item_set(struct verdict_item *it, int passed, const char *fmt, ...)
+{
+	va_list ap;
+
+	it->passed = passed;
+	va_start(ap, fmt);
+	vsnprintf(it->message, sizeof it->message, fmt, ap);
+	va_end(ap);
+}
+
+/* A duration the way people write it: "500ms", "1.5s". */
+static const char *
+dur(tc_us_t us, char *buf, size_t len)
+{
+	format_duration(us, buf, len);
+	return buf;
+}
+
+/*
+ * A measured duration, rounded for reading: "730us", "612.4ms", "1.25s".
+ * (format_duration is exact, which suits the values people wrote.)
+ */
+static const char *
+measured(tc_us_t us, char *buf, size_t len)
+{
+	char *end;
+
+	if (us < TC_US_PER_MS)
+		snprintf(buf, len, "%lluus", (unsigned long long)us);
+	else if (us < TC_US_PER_SEC)
+		snprintf(buf, len, "%.1f", (double)us / TC_US_PER_MS);
+	else
+		snprintf(buf, len, "%.3f", (double)us / TC_US_PER_SEC);
+	if (us < TC_US_PER_MS)
+		return buf;
+	/* Drop trailing zeros after the point, then the unit. */
+	end = buf + strlen(buf);
+	while (end > buf && end[-1] == '0')
+		end--;
+	if (end > buf && end[-1] == '.')
+		end--;
+	snprintf(end, len - (size_t)(end - buf), "%s",
+	    us < TC_US_PER_SEC ? "ms" : "s");
+	return buf;
+}
+
+/* A time since time 0, to the millisecond: "3.000s". */
+static const char *
+at(tc_us_t us, char *buf, size_t len)
+{
+	snprintf(buf, len, "%llu.%03llus",
+	    (unsigned long long)(us / TC_US_PER_SEC),
+	    (unsigned long long)(us % TC_US_PER_SEC / TC_US_PER_MS));
+	return buf;
+}
+
+static const char *
+plural(uint64_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
+/*
+ * How many recorded values are <= x, to the histogram's precision (each
+ * value counts as its bucket's middle, the value hist_quantile reports).
+ * Found by bisection over ranks, so that only hist.h's contract is used.
+ */
+static uint64_t
+hist_count_le(const struct hist *h, uint64_t x)
+{
+	uint64_t lo = 0, hi = h->count, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo + 1) / 2;
+		/* (mid - 0.5) / count asks for rank mid exactly. */
+		if (hist_quantile(h, ((double)mid - 0.5) / (double)h->count) <= x)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo;
+}
+
+/* How many recorded values are in [lo, hi]. */
+static uint64_t
+hist_count_in(const struct hist *h, uint64_t lo, uint64_t hi)
+{
+	uint64_t below = lo > 0 ? hist_count_le(h, lo - 1) : 0;
+
+	return hist_count_le(h, hi) - below;
+}
+
+/*
+ * The 99th percentile of |value - centre|: the smallest d such that at
+ * least 99 % of the values lie in [centre - d, centre + d].
+ */
+static uint64_t
+hist_deviation_p99(const struct hist *h, uint64_t centre)
+{
+	uint64_t need = (uint64_t)ceil(0.99 * (double)h->count);
+	uint64_t lo = 0, hi, mid, from;
+
+	hi = h->max > centre ? h->max - centre : 0;
+	if (centre > h->min && centre - h->min > hi)
+		hi = centre - h->min;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		from = centre > mid ? centre - mid : 0;
+		if (hist_count_in(h, from, centre + mid) >= need)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+/* "at least 30", "at most 5", "= 7", "30..110": the bounds of `e`. */
+static void
+bounds_describe(const struct scenario_expect *e, char *buf, size_t len)
+{
+	if (e->has_equals)
+		snprintf(buf, len, "= %lld", (long long)e->equals);
+	else if (e->has_at_least && e->has_at_most)
+		snprintf(buf, len, "%lld..%lld", (long long)e->at_least,
+		    (long long)e->at_most);
+	else if (e->has_at_least)
+		snprintf(buf, len, "at least %lld", (long long)e->at_least);
+	else if (e->has_at_most)
+		snprintf(buf, len, "at most %lld", (long long)e->at_most);
+	else
+		snprintf(buf, len, "any value");
+}
+
+static int
+bounds_hold(const struct scenario_expect *e, double value)
+{
+	if (e->has_equals && value != (double)e->equals)
+		return 0;
+	if (e->has_at_least && value < (double)e->at_least)
+		return 0;
+	if (e->has_at_most && value > (double)e->at_most)
+		return 0;
+	return 1;
+}
+
+/* ---- expectations judged on the wire ---- */
+
+static void
+judge_life_bit_period(const struct scenario_expect *e, const struct facts *f,
+    struct verdict_item *it)
+{
+	const struct hist *h = &f->edge_intervals;
+	uint64_t lo = e->period > e->tolerance ? e->period - e->tolerance : 0;
+	uint64_t inside, need;
+	double low_q = 1.0 - e->quantile;
+	char p[32], t[32], qlo[32], qhi[32], mx[32];
+
+	dur(e->period, p, sizeof p);
+	dur(e->tolerance, t, sizeof t);
+	if (h->count == 0) {
+		item_set(it, 0, "life bit: expected intervals %s ± %s for "
+		    "%g%% of them, saw no interval (%zu edge%s)", p, t,
+		    e->quantile * 100, f->edges.n, plural(f->edges.n));
+		return;
+	}
+	inside = hist_count_in(h, lo, e->period + e->tolerance);
+	need = (uint64_t)ceil(e->quantile * (double)h->count - 1e-9);
+	measured(hist_quantile(h, low_q), qlo, sizeof qlo);
+	measured(hist_quantile(h, e->quantile), qhi, sizeof qhi);
+	measured(h->max, mx, sizeof mx);
+	item_set(it, inside >= need, "life bit: expected intervals %s ± %s "
+	    "for %g%% of them, saw %llu of %llu within (p%g = %s, p%g = %s, "
+	    "max %s)", p, t, e->quantile * 100, (unsigned long long)inside,
+	    (unsigned long long)h->count, low_q * 100, qlo,
+	    e->quantile * 100, qhi, mx);
+}
+
+static void
+judge_life_bit_silent(const struct facts *f, struct verdict_item *it)
+{
+	size_t n = f->edges.n + f->edges.overflow;
+	char a[32];
+
+	if (n == 0) {
+		item_set(it, 1, "life bit: expected no edge, saw none");
+		return;
+	}
+	item_set(it, 0, "life bit: expected no edge, saw %zu edge%s, the "
+	    "first at %s", n, plural(n), at(f->edges.t[0], a, sizeof a));
+}
+
+/*
+ * A watchdog at w reports a silence over [w - watchdog, w]; it is excused
+ * when that silence overlaps a fault window [from, to), that is when
+ * from <= w < to + watchdog.
+ */
+static int
+watchdog_excused(const struct facts *f, tc_us_t w, tc_us_t watchdog)
+{
+	size_t i;
+
+	for (i = 0; i < f->nwindows; i++)
+		if (f->windows[i].from <= w && w < f->windows[i].to + watchdog)
+			return 1;
+	return 0;
+}
+
+static void
+judge_watchdog_quiet(const struct scenario *sc, const struct scenario_expect *e,
+    const struct facts *f, struct verdict_item *it)
+{
+	size_t i, counted = 0, excused = 0, first = 0;
+	char a[32], wd[32];
+
+	for (i = 0; i < f->watchdogs.n; i++) {
+		if (e->outside_faults &&
+		    watchdog_excused(f, f->watchdogs.t[i], sc->plc.watchdog)) {
+			excused++;
+			continue;
+		}
+		if (counted++ == 0)
+			first = i;
+	}
+	/* Firings past the array's bound cannot be placed: they count. */
+	counted += f->watchdogs.overflow;
+	dur(sc->plc.watchdog, wd, sizeof wd);
+	if (counted == 0) {
+		item_set(it, 1, "watchdog (%s): expected quiet%s, saw %zu "
+		    "firing%s inside fault windows", wd,
+		    e->outside_faults ? " outside fault windows" : "",
+		    excused, plural(excused));
+		return;
+	}
+	item_set(it, 0, "watchdog (%s): expected quiet%s, fired %zu time%s, "
+	    "the first at %s", wd,
+	    e->outside_faults ? " outside fault windows" : "", counted,
+	    plural(counted), f->watchdogs.n > 0 ?
+	    at(f->watchdogs.t[first], a, sizeof a) : "(not recorded)");
+}
+
+/* The first connection strictly after `t`, or -1. */
+static long
+next_connect(const struct facts *f, tc_us_t t)
+{
+	size_t i;
+
+	for (i = 0; i < f->connects.n; i++)
+		if (f->connects.t[i] > t)
+			return (long)i;
+	return -1;
+}
+
+static void
+judge_reconnect(const struct scenario_expect *e, const struct facts *f,
+    struct verdict_item *it)
+{
+	size_t i, late = 0, open = 0;
+	tc_us_t slowest = 0, d, c;
+	long k, first_late = -1;
+	char w[32], a[32], b[32], g[32];
+
+	dur(e->within, w, sizeof w);
+	if (f->drops.n == 0) {
+		item_set(it, 0, "reconnect: expected a connection within %s "
+		    "after every drop, but no drop was injected (run ended at "
+		    "%s)", w, at(f->end, a, sizeof a));
+		return;
+	}
+	for (i = 0; i < f->drops.n; i++) {
+		d = f->drops.t[i];
+		k = next_connect(f, d);
+		if (k >= 0 && f->connects.t[k] - d <= e->within) {
+			if (f->connects.t[k] - d > slowest)
+				slowest = f->connects.t[k] - d;
+			continue;
+		}
+		/* The run ended before the deadline: nothing to hold against. */
+		if (k < 0 && d + e->within > f->end) {
+			open++;
+			continue;
+		}
+		if (late++ == 0)
+			first_late = (long)i;
+	}
+	if (late == 0) {
+		item_set(it, 1, "reconnect: %zu drop%s, each followed by a "
+		    "connection within %s (slowest %s)%s", f->drops.n,
+		    plural(f->drops.n), w, measured(slowest, g, sizeof g),
+		    open ? "; the last too close to the end to judge" : "");
+		return;
+	}
+	d = f->drops.t[first_late];
+	k = next_connect(f, d);
+	at(d, a, sizeof a);
+	if (k < 0) {
+		item_set(it, 0, "reconnect: drop at %s, not connected again "
+		    "within %s (next connection: none; %zu of %zu drops "
+		    "late)", a, w, late, f->drops.n);
+		return;
+	}
+	c = f->connects.t[k];
+	item_set(it, 0, "reconnect: drop at %s, not connected again within "
+	    "%s (next connection: %s, after %s; %zu of %zu drops late)", a, w,
+	    at(c, b, sizeof b), measured(c - d, g, sizeof g), late, f->drops.n);
+}
+
+static void
+judge_frames(const struct scenario_expect *e, const struct facts *f,
+    struct verdict_item *it)
+{
+	char bounds[64];
+
+	bounds_describe(e, bounds, sizeof bounds);
+	item_set(it, bounds_hold(e, (double)f->frames), "frames: expected %s, "
+	    "saw %llu", bounds, (unsigned long long)f->frames);
+}
+
+static void
+judge_send_cycle(const struct scenario_expect *e, const struct facts *f,
+    struct verdict_item *it)
+{
+	const struct hist *h = &f->send_intervals;
+	double mean = hist_mean(h);
+	int ok = 1;
+	uint64_t jit = 0;
+	char p[32], t[32], m[32], j[32], js[32], mn[32], mx[32];
+	char want[160];
+
+	if (h->count == 0) {
+		item_set(it, 0, "send cycle: no interval between frames "
+		    "(%llu frame%s)", (unsigned long long)f->frames,
+		    plural(f->frames));
+		return;
+	}
+	want[0] = '\0';
+	if (e->period > 0) {
+		if (fabs(mean - (double)e->period) > (double)e->tolerance)
+			ok = 0;
+		snprintf(want, sizeof want, "mean %s ± %s",
+		    dur(e->period, p, sizeof p), dur(e->tolerance, t, sizeof t));
+	}
+	if (e->jitter_p99 > 0) {
+		jit = hist_deviation_p99(h, (uint64_t)llround(mean));
+		if (jit > e->jitter_p99)
+			ok = 0;
+		snprintf(want + strlen(want), sizeof want - strlen(want),
+		    "%sp99 jitter at most %s", want[0] ? ", " : "",
+		    dur(e->jitter_p99, j, sizeof j));
+	}
+	item_set(it, ok, "send cycle: expected %s, saw mean %s, p99 jitter "
+	    "%s (%llu intervals, min %s, max %s)", want,
+	    measured((tc_us_t)llround(mean), m, sizeof m),
+	    measured(e->jitter_p99 > 0 ? jit :
+	    hist_deviation_p99(h, (uint64_t)llround(mean)), js, sizeof js),
+	    (unsigned long long)h->count, measured(h->min, mn, sizeof mn),
+	    measured(h->max, mx, sizeof mx));
+}
+
+static void
+judge_startup(const struct scenario_expect *e, const struct facts *f,
+    struct verdict_item *it)
+{
+	char w[32], a[32];
+
+	dur(e->within, w, sizeof w);
+	if (!f->connected) {
+		item_set(it, 0, "startup: expected a first connection within "
+		    "%s, saw none", w);
+		return;
+	}
+	item_set(it, f->t0 <= e->within, "startup: expected a first "
+	    "connection within %s, saw it at %s", w, at(f->t0, a, sizeof a));
+}
+
+/* ---- expectations judged from the client ---- */
+
+static void
+skip_ws(const char **p, const char *end)
+{
+	while (*p < end && (**p == ' ' || **p == '\t' || **p == '\n' ||
+	    **p == '\r'))
+		(*p)++;
+}
+
+/* Skips a string, *p on its opening quote. */
+static int
+skip_string(const char **p, const char *end)
+{
+	for ((*p)++; *p < end; (*p)++) {
+		if (**p == '\\') {
+			(*p)++;
+			continue;
+		}
+		if (**p == '"') {
+			(*p)++;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int skip_value(const char **p, const char *end, int depth);
+
+/* Skips an object or an array, *p on its opening bracket. */
+static int
+skip_container(const char **p, const char *end, int depth)
+{
+	char close = **p == '{' ? '}' : ']';
+	int object = close == '}';
+
+	if (depth > JSON_MAX_DEPTH)
+		return -1;
+	(*p)++;
+	skip_ws(p, end);
+	if (*p < end && **p == close) {
+		(*p)++;
+		return 0;
+	}
+	for (;;) {
+		if (object) {
+			skip_ws(p, end);
+			if (*p >= end || **p != '"' || skip_string(p, end) < 0)
+				return -1;
+			skip_ws(p, end);
+			if (*p >= end || **p != ':')
+				return -1;
+			(*p)++;
+		}
+		if (skip_value(p, end, depth + 1) < 0)
+			return -1;
+		skip_ws(p, end);
+		if (*p >= end)
+			return -1;
+		if (**p == close) {
+			(*p)++;
+			return 0;
+		}
+		if (**p != ',')
+			return -1;
+		(*p)++;
+	}
+}
+
+static int
+skip_value(const char **p, const char *end, int depth)
+{
+	skip_ws(p, end);
+	if (*p >= end)
+		return -1;
+	if (**p == '"')
+		return skip_string(p, end);
+	if (**p == '{' || **p == '[')
+		return skip_container(p, end, depth);
+	/* A number or a literal: up to the next delimiter. */
+	while (*p < end && strchr(",}] \t\r\n", **p) == NULL)
+		(*p)++;
+	return 0;
+}
+
+/*
+ * Moves *p, on an object's '{', to the value of member `key` (`keylen`
+ * bytes). 1 found, 0 absent, -1 not JSON.
+ */
+static int
+object_find(const char **p, const char *end, const char *key, size_t keylen)
+{
+	const char *k;
+	size_t klen;
+
+	(*p)++;
+	for (;;) {
+		skip_ws(p, end);
+		if (*p < end && **p == '}')
+			return 0;
+		if (*p >= end || **p != '"')
+			return -1;
+		k = *p + 1;
+		if (skip_string(p, end) < 0)
+			return -1;
+		klen = (size_t)(*p - 1 - k);	/* before the closing quote */
+		skip_ws(p, end);
+		if (*p >= end || **p != ':')
+			return -1;
+		(*p)++;
+		skip_ws(p, end);
+		if (klen == keylen && memcmp(k, key, keylen) == 0)
+			return 1;
+		if (skip_value(p, end, 1) < 0)
+			return -1;
+		skip_ws(p, end);
+		if (*p < end && **p == ',') {
+			(*p)++;
+			continue;
+		}
+		if (*p < end && **p == '}')
+			return 0;
+		return -1;
+	}
+}
+
+/* Reads the number (or true/false) at *p. */
+static int
+read_number(const char *p, const char *end, double *out)
+{
+	char tok[64], *stop;
+	size_t n = 0;
+
+	if (end - p >= 4 && memcmp(p, "true", 4) == 0) {
+		*out = 1;
+		return 0;
+	}
+	if (end - p >= 5 && memcmp(p, "false", 5) == 0) {
+		*out = 0;
+		return 0;
+	}
+	while (p + n < end && n < sizeof tok - 1 &&
+	    strchr("-+0123456789.eE", p[n]) != NULL)
+		n++;
+	if (n == 0 || n == sizeof tok - 1)
+		return -1;
+	memcpy(tok, p, n);
+	tok[n] = '\0';
+	errno = 0;
+	*out = strtod(tok, &stop);
+	return *stop == '\0' && errno == 0 ? 0 : -1;
+}
+
+int
+expect_stats_number(const char *json, size_t len, const char *name,
+    double *out, char *err, size_t errlen)
+{
+	const char *p = json, *end = json + len, *part = name, *dot;
+	size_t partlen;
+	int r;
+
+	for (;;) {
+		skip_ws(&p, end);
+		if (p >= end || *p != '{') {
+			snprintf(err, errlen, "no \"%s\" in the client's "
+			    "stats (not an object on the way)", name);
+			return -1;
+		}
+		dot = strchr(part, '.');
+		partlen = dot != NULL ? (size_t)(dot - part) : strlen(part);
+		r = object_find(&p, end, part, partlen);
+		if (r < 0) {
+			snprintf(err, errlen, "the client's stats are not "
+			    "valid JSON");
+			return -1;
+		}
+		if (r == 0) {
+			snprintf(err, errlen, "no \"%s\" in the client's "
+			    "stats", name);
+			return -1;
+		}
+		if (dot == NULL)
+			break;
+		part = dot + 1;
+	}
+	if (read_number(p, end, out) < 0) {
+		snprintf(err, errlen, "\"%s\" in the client's stats is not "
+		    "a number", name);
+		return -1;
+	}
+	return 0;
+}
+
+/* Reads the whole stats file into a NUL-terminated buffer. */
+static char *
+stats_read(const char *path, size_t *len, char *err, size_t errlen)
+{
+	FILE *fp;
+	char *buf;
+	size_t n;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "no stats file from the client (%s: %s)",
+		    path, strerror(errno));
+		return NULL;
+	}
+	if ((buf = malloc(STATS_MAX_FILE + 1)) == NULL) {
+		fclose(fp);
+		snprintf(err, errlen, "out of memory reading %s", path);
+		return NULL;
+	}
+	n = fread(buf, 1, STATS_MAX_FILE + 1, fp);
+	fclose(fp);
+	if (n > STATS_MAX_FILE) {
+		free(buf);
+		snprintf(err, errlen, "the client's stats file %s is larger "
+		    "than %d bytes", path, STATS_MAX_FILE);
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+static void
+format_number(double v, char *buf, size_t len)
+{
+	if (v == floor(v) && fabs(v) < 9e15)
+		snprintf(buf, len, "%.0f", v);
+	else
+		snprintf(buf, len, "%g", v);
+}
+
+static void
+judge_counter(const struct scenario_expect *e, const struct facts *f,
+    struct verdict_item *it)
+{
+	struct scenario_expect injected;
+	char bounds[64], seen[32], why[256];
+	char *json;
+	size_t len;
+	double value;
+	int ok;
+
+	if (!f->client_ran) {
+		it->judged = 0;
+		item_set(it, 1, "counter %s: not judged, the client was not "
+		    "started by plcsim", e->name);
+		return;
+	}
+	if (f->stats_path == NULL) {
+		item_set(it, 0, "counter %s: no stats file was asked of the "
+		    "client", e->name);
+		return;
+	}
+	if ((json = stats_read(f->stats_path, &len, why, sizeof why)) == NULL) {
+		item_set(it, 0, "counter %s: %s", e->name, why);
+		return;
+	}
+	ok = expect_stats_number(json, len, e->name, &value, why, sizeof why);
+	free(json);
+	if (ok < 0) {
+		item_set(it, 0, "counter %s: %s", e->name, why);
+		return;
+	}
+	format_number(value, seen, sizeof seen);
+	if (e->equals_injected) {
+		injected = *e;
+		injected.has_equals = 1;
+		injected.equals = (int64_t)f->injected_mismatches;
+		item_set(it, bounds_hold(&injected, value), "counter %s: "
+		    "expected = %llu (injected), saw %s", e->name,
+		    (unsigned long long)f->injected_mismatches, seen);
+		return;
+	}
+	bounds_describe(e, bounds, sizeof bounds);
+	item_set(it, bounds_hold(e, value), "counter %s: expected %s, saw %s",
+	    e->name, bounds, seen);
+}
+
+static void
+judge_exit_code(const struct scenario_expect *e, const struct facts *f,
+    struct verdict_item *it)
+{
+	char bounds[64];
+
+	if (!f->client_ran) {
+		it->judged = 0;
+		item_set(it, 1, "exit code: not judged, the client was not "
+		    "started by plcsim");
+		return;
+	}
+	bounds_describe(e, bounds, sizeof bounds);
+	if (e->has_equals && !e->has_at_least && !e->has_at_most)
+		snprintf(bounds, sizeof bounds, "%lld", (long long)e->equals);
+	if (f->client_status > 128 && f->client_status < 128 + 65) {
+		item_set(it, bounds_hold(e, f->client_status), "exit code: "
+		    "expected %s, saw %d (killed by signal %d)", bounds,
+		    f->client_status, f->client_status - 128);
+		return;
+	}
+	item_set(it, bounds_hold(e, f->client_status), "exit code: expected "
+	    "%s, saw %d", bounds, f->client_status);
+}
+
+/* ---- the verdict ---- */
+
+static int
+judged_on_wire(enum scenario_expect_kind kind)
+{
+	return kind != EXPECT_COUNTER && kind != EXPECT_EXIT_CODE &&
+	    kind != EXPECT_STARTUP;
+}
+
+static void
+judge_one(const struct scenario *sc, const struct scenario_expect *e,
+    const struct facts *f, struct verdict_item *it)
+{
+	it->e = e;
+	it->judged = 1;
+	/* Without a connection the wire says nothing: silence is no proof. */
+	if (!f->connected && judged_on_wire(e->kind)) {
+		item_set(it, 0, "%s: not judged, no client connected",
+		    scenario_expect_name(e->kind));
+		return;
+	}
+	switch (e->kind) {
+	case EXPECT_LIFE_BIT_PERIOD:
+		judge_life_bit_period(e, f, it);
+		break;
+	case EXPECT_LIFE_BIT_SILENT:
+		judge_life_bit_silent(f, it);
+		break;
+	case EXPECT_WATCHDOG_QUIET:
+		judge_watchdog_quiet(sc, e, f, it);
+		break;
+	case EXPECT_RECONNECT:
+		judge_reconnect(e, f, it);
+		break;
+	case EXPECT_FRAMES:
+		judge_frames(e, f, it);
+		break;
+	case EXPECT_SEND_CYCLE:
+		judge_send_cycle(e, f, it);
+		break;
+	case EXPECT_STARTUP:
+		judge_startup(e, f, it);
+		break;
+	case EXPECT_COUNTER:
+		judge_counter(e, f, it);
+		break;
+	case EXPECT_EXIT_CODE:
+		judge_exit_code(e, f, it);
+		break;
+	default:
+		item_set(it, 0, "unknown expectation kind %d", (int)e->kind);
+		break;
+	}
+}
+
+/* The run itself fails when the client never connected or misbehaved. */
+static int
+judge_run(const struct scenario *sc, const struct facts *f,
+    struct verdict_item *it)
+{
+	char t[32];
+
+	it->e = NULL;
+	it->judged = 1;
+	if (f->client_reason != NULL) {
+		item_set(it, 0, "%s", f->client_reason);
+		return 1;
+	}
+	if (!f->connected) {
+		item_set(it, 0, "client never connected within %s",
+		    dur(sc->startup_timeout, t, sizeof t));
+		return 1;
+	}
+	return 0;
+}
+
+int
+expect_judge(const struct scenario *sc, const struct facts *f,
+    struct verdict *v)
+{
+	size_t i;
+
+	memset(v, 0, sizeof *v);
+	v->items = calloc(sc->nexpects + 1, sizeof *v->items);
+	if (v->items == NULL)
+		return -1;
+	if (judge_run(sc, f, &v->items[0]))
+		v->nitems++;
+	for (i = 0; i < sc->nexpects; i++)
+		judge_one(sc, &sc->expects[i], f, &v->items[v->nitems++]);
+	for (i = 0; i < v->nitems; i++)
+		if (!v->items[i].passed)
+			v->nfailed++;
+	return (int)v->nfailed;
+}
+
+void
+verdict_free(struct verdict *v)
+{
+	free(v->items);
+	memset(v, 0, sizeof *v);
+}

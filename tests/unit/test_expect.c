@@ -1,0 +1,695 @@
+/* test_expect: the judge (plcsim/expect.c) on hand-built facts. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "expect.h"
+
+#define MS(x)	((tc_us_t)(x) * TC_US_PER_MS)
+#define SEC(x)	((tc_us_t)(x) * TC_US_PER_SEC)
+
+/* What each test judges: one scenario, its facts, their verdict. */
+struct judged {
+	struct scenario *sc;
+	struct facts	*f;
+	struct verdict	 v;
+	char		 stats[64];	/* a stats file to remove, or "" */
+};
+
+static struct judged *
+judged_new(const char *yaml)
+{
+	struct judged *j;
+	char err[512];
+
+	j = calloc(1, sizeof *j);
+	assert_non_null(j);
+	j->sc = scenario_parse(yaml, strlen(yaml), "t.yaml", err, sizeof err);
+	if (j->sc == NULL)
+		fail_msg("scenario refused: %s", err);
+	j->f = malloc(sizeof *j->f);
+	assert_non_null(j->f);
+	facts_init(j->f);
+	/* A healthy run by default: connected at time 0, ended cleanly. */
+	j->f->connected = 1;
+	j->f->t0 = MS(300);
+	j->f->end = j->sc->duration;
+	facts_add_time(&j->f->connects, 0);
+	j->f->client_ran = 1;
+	j->f->client_exited = 1;
+	return j;
+}
+
+static void
+judged_free(struct judged *j)
+{
+	if (j->stats[0] != '\0')
+		unlink(j->stats);
+	verdict_free(&j->v);
+	scenario_free(j->sc);
+	free(j->f);
+	free(j);
+}
+
+static int
+judge(struct judged *j)
+{
+	verdict_free(&j->v);
+	return expect_judge(j->sc, j->f, &j->v);
+}
+
+/* Writes `json` as the client's stats file of the run. */
+static void
+write_stats(struct judged *j, const char *json)
+{
+	const char *dir = getenv("TMPDIR");
+	FILE *fp;
+	int fd;
+
+	snprintf(j->stats, sizeof j->stats, "%s/test_expect.XXXXXX",
+	    dir != NULL && strlen(dir) < 40 ? dir : "/tmp");
+	fd = mkstemp(j->stats);
+	assert_true(fd >= 0);
+	fp = fdopen(fd, "w");
+	assert_non_null(fp);
+	fputs(json, fp);
+	fclose(fp);
+	j->f->stats_path = j->stats;
+}
+
+static void
+assert_contains(const char *text, const char *part)
+{
+	if (strstr(text, part) == NULL)
+		fail_msg("\"%s\" does not contain \"%s\"", text, part);
+}
+
+#define HEAD "name: t\nduration: 20s\n"
+
+/* ---- life_bit_period ---- */
+
+static const char life_period[] = HEAD
+    "expectations:\n"
+    "  - expect: life_bit_period\n"
+    "    period: 500ms\n"
+    "    tolerance: 5ms\n";
+
+static void
+test_life_bit_period_passes(void **state)
+{
+	struct judged *j = judged_new(life_period);
+	int i;
+
+	(void)state;
+	for (i = 0; i < 40; i++)
+		hist_add(&j->f->edge_intervals, MS(500) + (i % 5) * 500);
+	/* Two outliers out of 42 stay within the 5 % the quantile allows. */
+	hist_add(&j->f->edge_intervals, MS(700));
+	hist_add(&j->f->edge_intervals, MS(300));
+	assert_int_equal(judge(j), 0);
+	assert_int_equal(j->v.nitems, 1);
+	assert_ptr_equal(j->v.items[0].e, &j->sc->expects[0]);
+	assert_true(j->v.items[0].passed);
+	assert_contains(j->v.items[0].message, "40 of 42 within");
+	judged_free(j);
+}
+
+static void
+test_life_bit_period_fails_slow_toggle(void **state)
+{
+	struct judged *j = judged_new(life_period);
+	const char *m;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 30; i++)
+		hist_add(&j->f->edge_intervals, MS(500));
+	for (i = 0; i < 12; i++)
+		hist_add(&j->f->edge_intervals, MS(612));
+	hist_add(&j->f->edge_intervals, MS(1200));
+	assert_int_equal(judge(j), 1);
+	m = j->v.items[0].message;
+	assert_false(j->v.items[0].passed);
+	assert_contains(m, "expected intervals 500ms ± 5ms for 95% of them");
+	assert_contains(m, "saw 30 of 43 within");
+	assert_contains(m, "p95 = 61");	/* 612ms to bucket precision */
+	assert_contains(m, "max 1.2s");
+	judged_free(j);
+}
+
+static void
+test_life_bit_period_needs_an_interval(void **state)
+{
+	struct judged *j = judged_new(life_period);
+
+	(void)state;
+	facts_add_time(&j->f->edges, MS(100));
+	assert_int_equal(judge(j), 1);
+	assert_contains(j->v.items[0].message, "saw no interval (1 edge)");
+	judged_free(j);
+}
+
+static void
+test_life_bit_period_lower_side(void **state)
+{
+	struct judged *j = judged_new(life_period);
+	int i;
+
+	(void)state;
+	/* Too fast is as wrong as too slow. */
+	for (i = 0; i < 20; i++)
+		hist_add(&j->f->edge_intervals, MS(250));
+	assert_int_equal(judge(j), 1);
+	assert_contains(j->v.items[0].message, "saw 0 of 20 within");
+	judged_free(j);
+}
+
+/* ---- life_bit_silent ---- */
+
+static const char life_silent[] = HEAD
+    "expectations:\n"
+    "  - expect: life_bit_silent\n";
+
+static void
+test_life_bit_silent(void **state)
+{
+	struct judged *j = judged_new(life_silent);
+
+	(void)state;
+	assert_int_equal(judge(j), 0);
+	facts_add_time(&j->f->edges, MS(1500));
+	facts_add_time(&j->f->edges, MS(2500));
+	assert_int_equal(judge(j), 1);
+	assert_contains(j->v.items[0].message,
+	    "expected no edge, saw 2 edges, the first at 1.500s");
+	judged_free(j);
+}
+
+/* ---- watchdog_quiet ---- */
+
+static const char watchdog_any[] = HEAD
+    "plc:\n  watchdog: 3s\n"
+    "expectations:\n"
+    "  - expect: watchdog_quiet\n";
+
+static const char watchdog_outside[] = HEAD
+    "plc:\n  watchdog: 3s\n"
+    "timeline:\n"
+    "  - action: blackhole\n    at: 3s\n    for: 2s\n"
+    "expectations:\n"
+    "  - expect: watchdog_quiet\n"
+    "    outside_faults: true\n";
+
+static void
+test_watchdog_quiet(void **state)
+{
+	struct judged *j = judged_new(watchdog_any);
+
+	(void)state;
+	assert_int_equal(judge(j), 0);
+	facts_add_time(&j->f->watchdogs, MS(4210));
+	assert_int_equal(judge(j), 1);
+	assert_contains(j->v.items[0].message,
+	    "watchdog (3s): expected quiet, fired 1 time, the first at 4.210s");
+	judged_free(j);
+}
+
+static void
+test_watchdog_outside_faults(void **state)
+{
+	struct judged *j = judged_new(watchdog_outside);
+
+	(void)state;
+	facts_add_window(j->f, SEC(3), SEC(5));
+	/* Within the window, and up to one watchdog period after it. */
+	facts_add_time(&j->f->watchdogs, SEC(3));
+	facts_add_time(&j->f->watchdogs, MS(7999));
+	assert_int_equal(judge(j), 0);
+	assert_contains(j->v.items[0].message, "2 firings inside fault");
+	/* A silence that began after the client was serving again counts. */
+	facts_add_time(&j->f->watchdogs, SEC(8));
+	assert_int_equal(judge(j), 1);
+	assert_contains(j->v.items[0].message,
+	    "expected quiet outside fault windows, fired 1 time, the first "
+	    "at 8.000s");
+	/* Before the window too. */
+	j->f->watchdogs.n = 0;
+	facts_add_time(&j->f->watchdogs, MS(2999));
+	assert_int_equal(judge(j), 1);
+	judged_free(j);
+}
+
+/* ---- reconnect ---- */
+
+static const char reconnect[] = HEAD
+    "timeline:\n"
+    "  - action: rst\n    at: 3s\n"
+    "  - action: rst\n    at: 8s\n"
+    "expectations:\n"
+    "  - expect: reconnect\n"
+    "    within: 2s\n";
+
+static void
+test_reconnect_passes(void **state)
+{
+	struct judged *j = judged_new(reconnect);
+
+	(void)state;
+	facts_add_time(&j->f->drops, SEC(3));
+	facts_add_time(&j->f->connects, MS(3200));
+	facts_add_time(&j->f->drops, SEC(8));
+	facts_add_time(&j->f->connects, SEC(10));	/* exactly on time */
+	assert_int_equal(judge(j), 0);
+	assert_contains(j->v.items[0].message,
+	    "2 drops, each followed by a connection within 2s (slowest 2s)");
+	judged_free(j);
+}
+
+static void
+test_reconnect_late(void **state)
+{
+	struct judged *j = judged_new(reconnect);
+
+	(void)state;
+	facts_add_time(&j->f->drops, SEC(3));
+	facts_add_time(&j->f->connects, MS(5500));
+	facts_add_time(&j->f->drops, SEC(8));
+	facts_add_time(&j->f->connects, MS(8100));
+	assert_int_equal(judge(j), 1);
+	assert_contains(j->v.items[0].message,
+	    "reconnect: drop at 3.000s, not connected again within 2s "
+	    "(next connection: 5.500s, after 2.5s; 1 of 2 drops late)");
+	judged_free(j);
+}
+
+static void
+test_reconnect_never(void **state)
+{
+	struct judged *j = judged_new(reconnect);
+
+	(void)state;
+	facts_add_time(&j->f->drops, SEC(3));
+	assert_int_equal(judge(j), 1);
+	assert_contains(j->v.items[0].message,
+	    "drop at 3.000s, not connected again within 2s (next "
+	    "connection: none");
+	judged_free(j);
+}
+
+static void
+test_reconnect_drop_near_end(void **state)
+{
+	struct judged *j = judged_new(reconnect);
+
+	(void)state;
+	/* The run ended 1s after the last drop: 2s were never given. */
+	facts_add_time(&j->f->drops, SEC(3));
+	facts_add_time(&j->f->connects, MS(3100));
+	facts_add_time(&j->f->drops, SEC(19));
+	assert_int_equal(judge(j), 0);
+	assert_contains(j->v.items[0].message, "too close to the end");
+	judged_free(j);
+}
+
+static void
+test_reconnect_without_drop(void **state)
+{
+	struct judged *j = judged_new(reconnect);
+
+	(void)state;
+	assert_int_equal(judge(j), 1);
+	assert_contains(j->v.items[0].message, "no drop was injected");
+	judged_free(j);
+}
+
+/* ---- frames ---- */
+
+static void
+test_frames(void **state)
+{
+	struct judged *j = judged_new(HEAD "expectations:\n"
+	    "  - expect: frames\n    at_least: 30\n"
+	    "  - expect: frames\n    at_most: 100\n"
+	    "  - expect: frames\n    at_least: 10\n    at_most: 20\n");
+
+	(void)state;
+	j->f->frames = 12;
+	assert_int_equal(judge(j), 1);
+	assert_false(j->v.items[0].passed);
+	assert_string_equal(j->v.items[0].message,
+	    "frames: expected at least 30, saw 12");
+	assert_true(j->v.items[1].passed);
+	assert_true(j->v.items[2].passed);
+	j->f->frames = 101;
+	assert_int_equal(judge(j), 2);
+	assert_string_equal(j->v.items[1].message,
+	    "frames: expected at most 100, saw 101");
+	assert_string_equal(j->v.items[2].message,
+	    "frames: expected 10..20, saw 101");
+	judged_free(j);
+}
+
+/* ---- send_cycle ---- */
+
+static const char send_cycle[] = HEAD
+    "expectations:\n"
+    "  - expect: send_cycle\n"
+    "    period: 100ms\n"
+    "    tolerance: 2ms\n"
+    "    jitter_p99: 15ms\n";
+
+static void
+test_send_cycle_passes(void **state)
+{
+	struct judged *j = judged_new(send_cycle);
+	int i;
+
+	(void)state;
+	for (i = 0; i < 200; i++)
+		hist_add(&j->f->send_intervals, MS(100) + (i % 2 ? 1000 : -1000));
+	hist_add(&j->f->send_intervals, MS(130));	/* beyond p99 */
+	assert_int_equal(judge(j), 0);
+	assert_contains(j->v.items[0].message,
+	    "expected mean 100ms ± 2ms, p99 jitter at most 15ms, saw mean "
+	    "100.1ms");
+	judged_free(j);
+}
+
+static void
+test_send_cycle_mean_off(void **state)
+{
+	struct judged *j = judged_new(send_cycle);
+	int i;
+
+	(void)state;
+	for (i = 0; i < 100; i++)
+		hist_add(&j->f->send_intervals, MS(110));
+	assert_int_equal(judge(j), 1);
+	assert_contains(j->v.items[0].message, "saw mean 110ms, p99 jitter 0");
+	judged_free(j);
+}
+
+static void
+test_send_cycle_jitter(void **state)
+{
+	struct judged *j = judged_new(send_cycle);
+	int i;
+
+	(void)state;
+	/* Mean 100ms, but one frame in ten is 40ms late or early. */
+	for (i = 0; i < 100; i++)
+		hist_add(&j->f->send_intervals, i % 10 == 0 ?
+		    (i % 20 ? MS(140) : MS(60)) : MS(100));
+	assert_int_equal(judge(j), 1);
+	assert_contains(j->v.items[0].message, "saw mean 100ms, p99 jitter 4");
+	assert_contains(j->v.items[0].message, "(100 intervals, min 60ms, "
+	    "max 140ms)");
+	judged_free(j);
+}
+
+static void
+test_send_cycle_jitter_only(void **state)
+{
+	struct judged *j = judged_new(HEAD "expectations:\n"
+	    "  - expect: send_cycle\n    jitter_p99: 5ms\n");
+	int i;
+
+	(void)state;
+	for (i = 0; i < 100; i++)
+		hist_add(&j->f->send_intervals, MS(37) + (i % 3) * 1000);
+	assert_int_equal(judge(j), 0);
+	assert_contains(j->v.items[0].message,
+	    "expected p99 jitter at most 5ms, saw mean 38ms");
+	hist_reset(&j->f->send_intervals);
+	assert_int_equal(judge(j), 1);
+	assert_contains(j->v.items[0].message, "no interval between frames");
+	judged_free(j);
+}
+
+/* ---- startup ---- */
+
+static void
+test_startup(void **state)
+{
+	struct judged *j = judged_new(HEAD "expectations:\n"
+	    "  - expect: startup\n    within: 1s\n");
+
+	(void)state;
+	j->f->t0 = MS(999);
+	assert_int_equal(judge(j), 0);
+	j->f->t0 = MS(1500);
+	assert_int_equal(judge(j), 1);
+	assert_string_equal(j->v.items[0].message,
+	    "startup: expected a first connection within 1s, saw it at "
+	    "1.500s");
+	judged_free(j);
+}
+
+/* ---- counter ---- */
+
+static const char counters[] = HEAD
+    "client:\n  stats: true\n"
+    "expectations:\n"
+    "  - expect: counter\n    name: mismatches\n    equals: injected\n"
+    "  - expect: counter\n    name: rtt_us.p99\n    at_most: 5000\n";
+
+static const char stats_json[] =
+    "{\n  \"version\": \"1.0.0\",\n"
+    "  \"config\": {\"server\": \"a \\\"}{ b\", \"port\": 1},\n"
+    "  \"list\": [1, {\"mismatches\": 99}, [\"]\"]],\n"
+    "  \"mismatches\": 5,\n"
+    "  \"rtt_us\": {\"count\": 10, \"p99\": 4200, \"max\": 9000}\n}\n";
+
+static void
+test_counter_passes(void **state)
+{
+	struct judged *j = judged_new(counters);
+
+	(void)state;
+	write_stats(j, stats_json);
+	j->f->injected_mismatches = 5;
+	assert_int_equal(judge(j), 0);
+	assert_string_equal(j->v.items[0].message,
+	    "counter mismatches: expected = 5 (injected), saw 5");
+	assert_string_equal(j->v.items[1].message,
+	    "counter rtt_us.p99: expected at most 5000, saw 4200");
+	judged_free(j);
+}
+
+static void
+test_counter_fails(void **state)
+{
+	struct judged *j = judged_new(counters);
+
+	(void)state;
+	write_stats(j, "{\"mismatches\": 0, \"rtt_us\": {\"p99\": 6000}}");
+	j->f->injected_mismatches = 5;
+	assert_int_equal(judge(j), 2);
+	assert_string_equal(j->v.items[0].message,
+	    "counter mismatches: expected = 5 (injected), saw 0");
+	assert_string_equal(j->v.items[1].message,
+	    "counter rtt_us.p99: expected at most 5000, saw 6000");
+	judged_free(j);
+}
+
+static void
+test_counter_missing(void **state)
+{
+	struct judged *j = judged_new(counters);
+
+	(void)state;
+	j->f->stats_path = "no-such-dir/stats.json";
+	assert_int_equal(judge(j), 2);
+	assert_contains(j->v.items[0].message, "counter mismatches: no stats "
+	    "file from the client (no-such-dir/stats.json: ");
+	write_stats(j, "{\"rtt_us\": 3}");
+	assert_int_equal(judge(j), 2);
+	assert_string_equal(j->v.items[0].message,
+	    "counter mismatches: no \"mismatches\" in the client's stats");
+	assert_contains(j->v.items[1].message, "not an object");
+	judged_free(j);
+}
+
+static void
+test_stats_number_scanner(void **state)
+{
+	char err[256];
+	double v;
+
+	(void)state;
+	assert_int_equal(expect_stats_number(stats_json, strlen(stats_json),
+	    "rtt_us.max", &v, err, sizeof err), 0);
+	assert_true(v == 9000);
+	assert_int_equal(expect_stats_number("{\"up\": true}", 12, "up", &v,
+	    err, sizeof err), 0);
+	assert_true(v == 1);
+	assert_int_equal(expect_stats_number("{\"a\": -1.5e3}", 13, "a", &v,
+	    err, sizeof err), 0);
+	assert_true(v == -1500);
+	assert_int_equal(expect_stats_number("{\"a\": \"7\"}", 10, "a", &v,
+	    err, sizeof err), -1);
+	assert_contains(err, "not a number");
+	assert_int_equal(expect_stats_number("{\"a\": ", 6, "a", &v,
+	    err, sizeof err), -1);
+	assert_int_equal(expect_stats_number("{\"b\" 1}", 7, "a", &v,
+	    err, sizeof err), -1);
+	assert_contains(err, "not valid JSON");
+	assert_int_equal(expect_stats_number("", 0, "a", &v,
+	    err, sizeof err), -1);
+	/* A prefix of a key is not the key. */
+	assert_int_equal(expect_stats_number("{\"ab\": 1}", 9, "a", &v,
+	    err, sizeof err), -1);
+	/* Deep nesting is refused, not recursed into without end. */
+	{
+		char deep[400];
+
+		memset(deep, '[', sizeof deep);
+		memcpy(deep, "{\"x\": ", 6);
+		assert_int_equal(expect_stats_number(deep, sizeof deep, "a",
+		    &v, err, sizeof err), -1);
+	}
+}
+
+/* ---- exit_code ---- */
+
+static const char exit_zero[] = HEAD
+    "expectations:\n"
+    "  - expect: exit_code\n    equals: 0\n";
+
+static void
+test_exit_code(void **state)
+{
+	struct judged *j = judged_new(exit_zero);
+
+	(void)state;
+	assert_int_equal(judge(j), 0);
+	assert_string_equal(j->v.items[0].message, "exit code: expected 0, saw 0");
+	j->f->client_status = 1;
+	assert_int_equal(judge(j), 1);
+	assert_string_equal(j->v.items[0].message, "exit code: expected 0, saw 1");
+	j->f->client_status = 137;
+	assert_int_equal(judge(j), 1);
+	assert_string_equal(j->v.items[0].message,
+	    "exit code: expected 0, saw 137 (killed by signal 9)");
+	judged_free(j);
+}
+
+static void
+test_client_not_started_by_plcsim(void **state)
+{
+	struct judged *j = judged_new(exit_zero);
+
+	(void)state;
+	/* `plcsim serve`: the client runs elsewhere. */
+	j->f->client_ran = 0;
+	j->f->client_status = 1;
+	assert_int_equal(judge(j), 0);
+	assert_false(j->v.items[0].judged);
+	assert_contains(j->v.items[0].message, "not judged");
+	judged_free(j);
+}
+
+/* ---- the run itself ---- */
+
+static void
+test_client_exited_early(void **state)
+{
+	struct judged *j = judged_new(exit_zero);
+
+	(void)state;
+	j->f->client_status = 1;
+	j->f->client_reason = "client exited early with status 1 at 2.3s";
+	assert_int_equal(judge(j), 2);
+	assert_int_equal(j->v.nitems, 2);
+	assert_null(j->v.items[0].e);
+	assert_false(j->v.items[0].passed);
+	assert_string_equal(j->v.items[0].message,
+	    "client exited early with status 1 at 2.3s");
+	assert_ptr_equal(j->v.items[1].e, &j->sc->expects[0]);
+	assert_string_equal(j->v.items[1].message, "exit code: expected 0, saw 1");
+	judged_free(j);
+}
+
+static void
+test_client_never_connected(void **state)
+{
+	struct judged *j = judged_new(HEAD "startup_timeout: 5s\n"
+	    "expectations:\n"
+	    "  - expect: life_bit_silent\n"
+	    "  - expect: frames\n    at_most: 10\n");
+
+	(void)state;
+	j->f->connected = 0;
+	j->f->connects.n = 0;
+	assert_int_equal(judge(j), 3);
+	assert_null(j->v.items[0].e);
+	assert_string_equal(j->v.items[0].message,
+	    "client never connected within 5s");
+	/* Silence on a link that never came up proves nothing. */
+	assert_false(j->v.items[1].passed);
+	assert_string_equal(j->v.items[1].message,
+	    "life_bit_silent: not judged, no client connected");
+	/* The runner's own words win. */
+	j->f->client_reason = "client never connected within 5s (it hung)";
+	assert_int_equal(judge(j), 3);
+	assert_string_equal(j->v.items[0].message,
+	    "client never connected within 5s (it hung)");
+	judged_free(j);
+}
+
+static void
+test_no_expectations(void **state)
+{
+	struct judged *j = judged_new(HEAD);
+
+	(void)state;
+	assert_int_equal(judge(j), 0);
+	assert_int_equal(j->v.nitems, 0);
+	j->f->client_reason = "client hung: still running 5s after SIGTERM";
+	assert_int_equal(judge(j), 1);
+	assert_int_equal(j->v.nitems, 1);
+	judged_free(j);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_life_bit_period_passes),
+		cmocka_unit_test(test_life_bit_period_fails_slow_toggle),
+		cmocka_unit_test(test_life_bit_period_needs_an_interval),
+		cmocka_unit_test(test_life_bit_period_lower_side),
+		cmocka_unit_test(test_life_bit_silent),
+		cmocka_unit_test(test_watchdog_quiet),
+		cmocka_unit_test(test_watchdog_outside_faults),
+		cmocka_unit_test(test_reconnect_passes),
+		cmocka_unit_test(test_reconnect_late),
+		cmocka_unit_test(test_reconnect_never),
+		cmocka_unit_test(test_reconnect_drop_near_end),
+		cmocka_unit_test(test_reconnect_without_drop),
+		cmocka_unit_test(test_frames),
+		cmocka_unit_test(test_send_cycle_passes),
+		cmocka_unit_test(test_send_cycle_mean_off),
+		cmocka_unit_test(test_send_cycle_jitter),
+		cmocka_unit_test(test_send_cycle_jitter_only),
+		cmocka_unit_test(test_startup),
+		cmocka_unit_test(test_counter_passes),
+		cmocka_unit_test(test_counter_fails),
+		cmocka_unit_test(test_counter_missing),
+		cmocka_unit_test(test_stats_number_scanner),
+		cmocka_unit_test(test_exit_code),
+		cmocka_unit_test(test_client_not_started_by_plcsim),
+		cmocka_unit_test(test_client_exited_early),
+		cmocka_unit_test(test_client_never_connected),
+		cmocka_unit_test(test_no_expectations),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
