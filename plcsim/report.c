@@ -1,0 +1,408 @@
+/* report: one scenario's result as text, JUnit and JSON fragments. */
+#include <string.h>
+
+#include "report.h"
+
+#define REPLACEMENT 0xFFFDu
+
+/* ---- characters ---- */
+
+/*
+ * Decodes the UTF-8 character at s (n > 0 bytes left) into *cp and returns
+ * its length; a byte that starts no well-formed character (overlong,
+ * surrogate, truncated, beyond U+10FFFF) is one U+FFFD.
+ */
+static size_t
+utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	unsigned char lo = 0x80, hi = 0xBF;
+	size_t len, i;
+	uint32_t c;
+
+	*cp = REPLACEMENT;
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
+		len = 2;
+		c = s[0] & 0x1F;
+	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+		len = 3;
+		c = s[0] & 0x0F;
+		if (s[0] == 0xE0)
+			lo = 0xA0;	/* overlong */
+		if (s[0] == 0xED)
+			hi = 0x9F;	/* surrogates */
+	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+		len = 4;
+		c = s[0] & 0x07;
+		if (s[0] == 0xF0)
+			lo = 0x90;	/* overlong */
+		if (s[0] == 0xF4)
+			hi = 0x8F;	/* beyond U+10FFFF */
+	} else
+		return 1;
+	if (n < len)
+		return 1;
+	for (i = 1; i < len; i++) {
+		if (s[i] < (i == 1 ? lo : 0x80) || s[i] > (i == 1 ? hi : 0xBF))
+			return 1;
+		c = (c << 6) | (s[i] & 0x3F);
+	}
+	*cp = c;
+	return len;
+}
+
+/* What XML 1.0 allows in a document at all, escaped or not. */
+static int
+xml_char_ok(uint32_t c)
+{
+	return c == 0x9 || c == 0xA || c == 0xD ||
+	    (c >= 0x20 && c <= 0xD7FF) || (c >= 0xE000 && c <= 0xFFFD) ||
+	    (c >= 0x10000 && c <= 0x10FFFF);
+}
+
+/* Writes U+FFFD. */
+static void
+put_replacement(FILE *out)
+{
+	fputs("\xEF\xBF\xBD", out);
+}
+
+/* Writes s as XML character data; in attributes, line ends are kept too. */
+static void
+xml_write(FILE *out, const char *s, size_t len, int attribute)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, n;
+	uint32_t c;
+
+	while (i < len) {
+		n = utf8_decode(p + i, len - i, &c);
+		if (c == REPLACEMENT && n == 1) {
+			put_replacement(out);
+		} else if (!xml_char_ok(c)) {
+			put_replacement(out);
+		} else if (c == '&') {
+			fputs("&amp;", out);
+		} else if (c == '<') {
+			fputs("&lt;", out);
+		} else if (c == '>') {
+			fputs("&gt;", out);
+		} else if (c == '"') {
+			fputs("&quot;", out);
+		} else if (c == '\'') {
+			fputs("&apos;", out);
+		} else if (c == '\r') {
+			fputs("&#13;", out);	/* parsers would drop it */
+		} else if (attribute && (c == '\n' || c == '\t')) {
+			fprintf(out, "&#%u;", (unsigned)c);
+		} else {
+			fwrite(p + i, 1, n, out);
+		}
+		i += n;
+	}
+}
+
+void
+report_xml_escape(FILE *out, const char *s, size_t len)
+{
+	xml_write(out, s, len, 1);
+}
+
+void
+report_json_escape(FILE *out, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, n;
+	uint32_t c;
+
+	while (i < len) {
+		n = utf8_decode(p + i, len - i, &c);
+		if (c == REPLACEMENT && n == 1)
+			fputs("\\ufffd", out);
+		else if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", (int)c);
+		else if (c == '\n')
+			fputs("\\n", out);
+		else if (c == '\t')
+			fputs("\\t", out);
+		else if (c == '\r')
+			fputs("\\r", out);
+		else if (c < 0x20 || c == 0x7F)
+			fprintf(out, "\\u%04x", (unsigned)c);
+		else
+			fwrite(p + i, 1, n, out);
+		i += n;
+	}
+}
+
+static void
+json_string(FILE *out, const char *s)
+{
+	fputc('"', out);
+	report_json_escape(out, s, strlen(s));
+	fputc('"', out);
+}
+
+/* ---- text ---- */
+
+/* A message on one line of a terminal: control characters become spaces. */
+static void
+text_line(FILE *out, const char *s)
+{
+	for (; *s != '\0'; s++)
+		fputc((unsigned char)*s < 0x20 || *s == 0x7F ? ' ' : *s, out);
+}
+
+void
+report_text(FILE *out, const struct scenario *sc, const struct verdict *v,
+    double seconds, uint64_t seed)
+{
+	const struct verdict_item *it;
+	size_t i;
+
+	fprintf(out, "%s %s (%.1fs, seed %llu)\n",
+	    v->nfailed == 0 ? "PASS" : "FAIL", sc->name, seconds,
+	    (unsigned long long)seed);
+	for (i = 0; i < v->nitems; i++) {
+		it = &v->items[i];
+		if (it->passed)
+			continue;
+		fputs("    ", out);
+		if (it->e != NULL)
+			fprintf(out, "line %d: ", it->e->line);
+		text_line(out, it->message);
+		fputc('\n', out);
+	}
+}
+
+/* ---- JUnit ---- */
+
+void
+report_junit_begin(FILE *out, int tests, int failures, double seconds)
+{
+	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", out);
+	fprintf(out, "<testsuites name=\"plcsim\" tests=\"%d\" failures=\"%d\" "
+	    "time=\"%.3f\">\n", tests, failures, seconds);
+	fprintf(out, "  <testsuite name=\"plcsim\" tests=\"%d\" failures=\"%d\" "
+	    "time=\"%.3f\">\n", tests, failures, seconds);
+}
+
+void
+report_junit_end(FILE *out)
+{
+	fputs("  </testsuite>\n</testsuites>\n", out);
+}
+
+static void
+junit_testcase_open(FILE *out, const struct scenario *sc, double seconds)
+{
+	fputs("    <testcase classname=\"plcsim\" name=\"", out);
+	report_xml_escape(out, sc->name, strlen(sc->name));
+	fprintf(out, "\" time=\"%.3f\">\n", seconds);
+}
+
+/* "line 14: message", as in the text report. */
+static void
+junit_item(FILE *out, const struct verdict_item *it, int attribute)
+{
+	if (it->e != NULL)
+		fprintf(out, "line %d: ", it->e->line);
+	xml_write(out, it->message, strlen(it->message), attribute);
+}
+
+static const struct verdict_item *
+first_failed(const struct verdict *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->nitems; i++)
+		if (!v->items[i].passed)
+			return &v->items[i];
+	return NULL;
+}
+
+static void
+junit_failure(FILE *out, const struct verdict *v)
+{
+	size_t i;
+
+	fprintf(out, "      <failure type=\"expectation\" message=\"%zu "
+	    "failed: ", v->nfailed);
+	junit_item(out, first_failed(v), 1);
+	if (v->nfailed > 1)
+		fputs(" (and more)", out);
+	fputs("\">", out);
+	for (i = 0; i < v->nitems; i++) {
+		if (v->items[i].passed)
+			continue;
+		junit_item(out, &v->items[i], 0);
+		fputc('\n', out);
+	}
+	fputs("</failure>\n", out);
+}
+
+/*
+ * The last REPORT_OUTPUT_MAX bytes of the output, starting on a character
+ * boundary, with a note of what was cut.
+ */
+static void
+junit_output(FILE *out, const struct scenario *sc, uint64_t seed,
+    const char *output, size_t len)
+{
+	size_t start = 0, skip;
+
+	fputs("      <system-out>", out);
+	fputs("scenario ", out);
+	xml_write(out, sc->file != NULL ? sc->file : sc->name,
+	    strlen(sc->file != NULL ? sc->file : sc->name), 0);
+	fprintf(out, ", seed %llu\n", (unsigned long long)seed);
+	if (output != NULL && len > REPORT_OUTPUT_MAX) {
+		start = len - REPORT_OUTPUT_MAX;
+		for (skip = 0; skip < 3 && start < len &&
+		    ((unsigned char)output[start] & 0xC0) == 0x80; skip++)
+			start++;
+		fprintf(out, "[the client's first %zu bytes of output are "
+		    "not kept]\n", start);
+	}
+	if (output != NULL)
+		xml_write(out, output + start, len - start, 0);
+	fputs("</system-out>\n", out);
+}
+
+void
+report_junit_case(FILE *out, const struct scenario *sc,
+    const struct verdict *v, double seconds, uint64_t seed,
+    const char *output, size_t output_len)
+{
+	junit_testcase_open(out, sc, seconds);
+	if (v->nfailed > 0)
+		junit_failure(out, v);
+	junit_output(out, sc, seed, output, output_len);
+	fputs("    </testcase>\n", out);
+}
+
+void
+report_junit_error(FILE *out, const struct scenario *sc, double seconds,
+    const char *why)
+{
+	junit_testcase_open(out, sc, seconds);
+	fputs("      <error type=\"run\" message=\"", out);
+	report_xml_escape(out, why, strlen(why));
+	fputs("\"/>\n    </testcase>\n", out);
+}
+
+/* ---- JSON ---- */
+
+void
+report_json_begin(FILE *out)
+{
+	fputs("[\n", out);
+}
+
+void
+report_json_separator(FILE *out, int i)
+{
+	if (i > 0)
+		fputs(",\n", out);
+}
+
+void
+report_json_end(FILE *out)
+{
+	fputs("\n]\n", out);
+}
+
+static void
+json_head(FILE *out, const struct scenario *sc, double seconds,
+    uint64_t seed, int passed)
+{
+	fputs("{\"name\": ", out);
+	json_string(out, sc->name);
+	fputs(", \"file\": ", out);
+	json_string(out, sc->file != NULL ? sc->file : "");
+	fprintf(out, ", \"seed\": %llu, \"passed\": %s, \"duration_s\": %.3f",
+	    (unsigned long long)seed, passed ? "true" : "false", seconds);
+}
+
+static void
+json_item(FILE *out, const struct verdict_item *it)
+{
+	fputs("{\"expect\": ", out);
+	if (it->e != NULL) {
+		json_string(out, scenario_expect_name(it->e->kind));
+		fprintf(out, ", \"line\": %d", it->e->line);
+	} else
+		fputs("\"run\", \"line\": null", out);
+	fprintf(out, ", \"passed\": %s, \"judged\": %s, \"message\": ",
+	    it->passed ? "true" : "false", it->judged ? "true" : "false");
+	json_string(out, it->message);
+	fputc('}', out);
+}
+
+/* Times are seconds since the emulator started, to the microsecond. */
+static void
+json_event(FILE *out, const struct sim_event *e)
+{
+	fprintf(out, "{\"t\": %llu.%06llu, \"event\": ",
+	    (unsigned long long)(e->t / TC_US_PER_SEC),
+	    (unsigned long long)(e->t % TC_US_PER_SEC));
+	json_string(out, events_type_name(e->type));
+	if (e->conn != 0)
+		fprintf(out, ", \"conn\": %u", e->conn);
+	if (e->type == SIM_EV_EDGE || e->type == SIM_EV_FRAME)
+		fprintf(out, ", \"bit\": %d", e->bit);
+	fprintf(out, ", \"value\": %llu", (unsigned long long)e->value);
+	if (e->detail[0] != '\0') {
+		fputs(", \"detail\": \"", out);
+		report_json_escape(out, e->detail,
+		    strnlen(e->detail, sizeof e->detail));
+		fputc('"', out);
+	}
+	fputc('}', out);
+}
+
+static void
+json_events(FILE *out, const struct sim_events *ev)
+{
+	size_t i, n = ev != NULL ? events_count(ev) : 0;
+
+	fputs(", \"events\": [", out);
+	for (i = 0; i < n; i++) {
+		fputs(i > 0 ? ",\n    " : "\n    ", out);
+		json_event(out, events_get(ev, i));
+	}
+	fprintf(out, "%s], \"events_dropped\": %llu", n > 0 ? "\n  " : "",
+	    (unsigned long long)(ev != NULL ? events_dropped(ev) : 0));
+}
+
+void
+report_json_case(FILE *out, const struct scenario *sc,
+    const struct verdict *v, double seconds, uint64_t seed,
+    const struct sim_events *events)
+{
+	size_t i;
+
+	json_head(out, sc, seconds, seed, v->nfailed == 0);
+	fputs(",\n  \"expectations\": [", out);
+	for (i = 0; i < v->nitems; i++) {
+		fputs(i > 0 ? ",\n    " : "\n    ", out);
+		json_item(out, &v->items[i]);
+	}
+	fputs(v->nitems > 0 ? "\n  ]" : "]", out);
+	json_events(out, events);
+	fputs("}", out);
+}
+
+void
+report_json_error(FILE *out, const struct scenario *sc, double seconds,
+    const char *why)
+{
+	json_head(out, sc, seconds, sc->seed, 0);
+	fputs(", \"error\": ", out);
+	json_string(out, why);
+	fputs(", \"expectations\": [], \"events\": [], \"events_dropped\": 0}",
+	    out);
+}

@@ -1,0 +1,74 @@
+/*
+ * report: one scenario's result written as fragments.
+ *
+ * Each scenario runs in its own worker process, which writes its fragments
+ * to files; the parent concatenates them in scenario order between a
+ * header and a footer. So every writer here is self-contained: a text
+ * block, one JUnit <testcase>, or one JSON object.
+ *
+ * Whatever bytes reach a report (a client's output, a peer's address, a
+ * reason) are escaped: control characters and invalid UTF-8 never leak
+ * into XML or JSON, which stay well-formed. Writers report nothing on I/O
+ * errors: the caller checks ferror() if it cares.
+ */
+#ifndef PLCSIM_REPORT_H
+#define PLCSIM_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "events.h"
+#include "expect.h"
+#include "scenario.h"
+
+/* The client output kept in a JUnit report: its last bytes. */
+#define REPORT_OUTPUT_MAX (64 * 1024)
+
+/*
+ * Text: "PASS name (12.3s, seed 42)" or "FAIL ...", then one indented line
+ * per failed item: "    line 14: reconnect: drop at 3.000s, ...".
+ */
+void report_text(FILE *out, const struct scenario *sc,
+    const struct verdict *v, double seconds, uint64_t seed);
+
+/*
+ * JUnit: one <testcase classname="plcsim" name=... time=...>, with a
+ * <failure> listing the failed items when any, and <system-out> holding the
+ * last REPORT_OUTPUT_MAX bytes of the client's output (NULL: none).
+ */
+void report_junit_case(FILE *out, const struct scenario *sc,
+    const struct verdict *v, double seconds, uint64_t seed,
+    const char *output, size_t output_len);
+/* A testcase with an <error>: the scenario could not be played at all. */
+void report_junit_error(FILE *out, const struct scenario *sc, double seconds,
+    const char *why);
+/* Around the concatenated testcases. */
+void report_junit_begin(FILE *out, int tests, int failures, double seconds);
+void report_junit_end(FILE *out);
+
+/*
+ * JSON: one object {"name", "file", "seed", "passed", "duration_s",
+ * "expectations": [{"expect", "line", "passed", "judged", "message"}],
+ * "events": [...], "events_dropped"}. The run's own item has "expect":
+ * "run" and "line": null. `events` may be NULL (no events).
+ */
+void report_json_case(FILE *out, const struct scenario *sc,
+    const struct verdict *v, double seconds, uint64_t seed,
+    const struct sim_events *events);
+/* An object for a scenario that could not be played ("error": why). */
+void report_json_error(FILE *out, const struct scenario *sc, double seconds,
+    const char *why);
+/* "[", then "," before every object but the first written (i > 0), "]". */
+void report_json_begin(FILE *out);
+void report_json_separator(FILE *out, int i);
+void report_json_end(FILE *out);
+
+/*
+ * Escapers, for any bytes: invalid UTF-8 and characters XML cannot hold
+ * become U+FFFD; JSON control characters become \uXXXX.
+ */
+void report_xml_escape(FILE *out, const char *s, size_t len);
+void report_json_escape(FILE *out, const char *s, size_t len);
+
+#endif
