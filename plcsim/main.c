@@ -13,6 +13,7 @@
 #include "log.h"
 #include "loop.h"
 #include "parse.h"
+#include "run.h"
 #include "scenario.h"
 #include "server.h"
 #include "wire.h"
@@ -265,9 +266,11 @@ cmd_serve(int argc, char **argv)
 	if ((rc = serve_parse(argc, argv, &o)) >= 0)
 		return rc;
 	if (o.scenario != NULL) {
-		fprintf(stderr, "plcsim: '%s': scenario files are not "
-		    "supported by this build yet\n", o.scenario);
-		return EXIT_USAGE;
+		log_init(o.verbose < 0 ? LOG_ERROR : LOG_NOTICE);
+		setvbuf(stdout, NULL, _IOLBF, 0);
+		signal(SIGPIPE, SIG_IGN);
+		return run_serve_scenario(o.scenario, o.srv.host, o.srv.port,
+		    o.verbose, o.events_path);
 	}
 	log_init(o.verbose < 0 ? LOG_ERROR : o.verbose == 0 ? LOG_NOTICE :
 	    o.verbose == 1 ? LOG_INFO : LOG_DEBUG);
@@ -348,11 +351,8 @@ main(int argc, char **argv)
 		return cmd_serve(argc - 1, argv + 1);
 	if (strcmp(cmd, "check") == 0)
 		return scenario_check_main(argc - 1, argv + 1);
-	if (strcmp(cmd, "run") == 0) {
-		fprintf(stderr, "plcsim %s: not implemented in this build\n",
-		    cmd);
-		return EXIT_USAGE;
-	}
+	if (strcmp(cmd, "run") == 0)
+		return run_main(argc - 1, argv + 1);
 	fprintf(stderr, "plcsim: unknown command '%s' (serve, check, run)\n",
 	    cmd);
 	return EXIT_USAGE;

@@ -1,0 +1,24 @@
+/*
+ * run: the scenario harness, `plcsim run ... SCENARIO... -- CMD...`, and
+ * `plcsim serve SCENARIO`, which plays one scenario for a client started
+ * elsewhere and prints the verdict.
+ */
+#ifndef PLCSIM_RUN_H
+#define PLCSIM_RUN_H
+
+#include <stdint.h>
+
+/* `plcsim run`: 0 all passed, 1 any failed, 2 usage or scenario errors. */
+int run_main(int argc, char **argv);
+
+/*
+ * `plcsim serve SCENARIO`: plays the scenario for a client started
+ * elsewhere (a factory acceptance test) on host:port, prints what happens
+ * and, at the end (its duration after the first connection, or SIGINT),
+ * the verdict. verbose: -1 quiet, 0, 1, 2 (every frame). 0 when it passed,
+ * 1 when it failed, 2 when the file is not a valid scenario.
+ */
+int run_serve_scenario(const char *file, const char *host, uint16_t port,
+    int verbose, const char *events_path);
+
+#endif

@@ -1,0 +1,243 @@
+/*
+ * badclient: a client of the PLC link with one deliberate defect, so that
+ * the tests can show that the scenario harness FAILS a client that does not
+ * survive a fault. A harness that passes everything proves nothing.
+ *
+ *   badclient --defect KIND --server HOST --port PORT [--stats-json FILE]
+ *             [--send-cycle DUR] [--toggle-cycle DUR] [other tcpcom flags]
+ *
+ * KIND:
+ *   no-reconnect     after the first link error it never connects again
+ *                    (it stays alive, idle, as the original did);
+ *   one-read         takes whatever one recv() returns as the echo and
+ *                    dies on a short read;
+ *   no-toggle        never flips bit 0;
+ *   drift            sleeps relative to the end of each exchange, plus a
+ *                    little work, so its cycle drifts long;
+ *   ignore-mismatch  never compares the echo (reports 0 mismatches).
+ *
+ * Single-threaded on purpose: the toggle is computed from the clock.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "parse.h"
+
+static volatile sig_atomic_t stop;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+struct bad {
+	const char *defect;
+	const char *server;
+	int	    port;
+	const char *stats;
+	tc_us_t	    send_cycle;
+	tc_us_t	    toggle_cycle;
+	unsigned long frames, ok, mismatches, timeouts, connects;
+};
+
+static void
+write_stats(const struct bad *b)
+{
+	char tmp[4200];
+	FILE *f;
+
+	if (b->stats == NULL)
+		return;
+	snprintf(tmp, sizeof tmp, "%s.tmp", b->stats);
+	if ((f = fopen(tmp, "w")) == NULL)
+		return;
+	fprintf(f, "{\"frames_sent\": %lu, \"echoes_ok\": %lu, "
+	    "\"mismatches\": %lu, \"echo_timeouts\": %lu, \"connects\": %lu}\n",
+	    b->frames, b->ok, b->mismatches, b->timeouts, b->connects);
+	fclose(f);
+	rename(tmp, b->stats);
+}
+
+static int
+connect_to(const struct bad *b)
+{
+	struct sockaddr_in sa;
+	struct timeval tv = { 1, 0 };
+	int fd, one = 1;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0)
+		return -1;
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)b->port);
+	inet_pton(AF_INET, b->server, &sa.sin_addr);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void
+sleep_us(tc_us_t us)
+{
+	struct timespec ts = clock_us_to_timespec(us);
+
+	while (!stop && nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+static void
+sleep_until(tc_us_t deadline)
+{
+	tc_us_t now = clock_now_us();
+
+	if (deadline > now)
+		sleep_us(deadline - now);
+}
+
+/* Reads exactly 4 bytes, as a correct client does. */
+static int
+read_echo(int fd, uint8_t *echo, const struct bad *b)
+{
+	size_t have = 0;
+	ssize_t n;
+
+	if (strcmp(b->defect, "one-read") == 0) {
+		n = recv(fd, echo, 4, 0);
+		if (n > 0 && n < 4) {
+			fprintf(stderr, "badclient: short echo of %zd bytes: "
+			    "giving up\n", n);
+			exit(1);
+		}
+		return n == 4 ? 0 : -1;
+	}
+	while (have < 4) {
+		n = recv(fd, echo + have, 4 - have, 0);
+		if (n <= 0)
+			return -1;
+		have += (size_t)n;
+	}
+	return 0;
+}
+
+static void
+run(struct bad *b)
+{
+	tc_us_t t0 = clock_now_us(), next = t0;
+	uint8_t frame[4], echo[4];
+	uint32_t word;
+	int fd = -1, bit, ever = 0;
+
+	while (!stop) {
+		if (fd < 0) {
+			if (ever && strcmp(b->defect, "no-reconnect") == 0) {
+				sleep_us(100 * TC_US_PER_MS);
+				continue;
+			}
+			fd = connect_to(b);
+			if (fd < 0) {
+				sleep_us(100 * TC_US_PER_MS);
+				continue;
+			}
+			ever = 1;
+			b->connects++;
+		}
+		bit = strcmp(b->defect, "no-toggle") == 0 ? 0 :
+		    (int)(((clock_now_us() - t0) / b->toggle_cycle) & 1);
+		word = ((uint32_t)rand() << 1) | (uint32_t)bit;
+		frame[0] = (uint8_t)(word >> 24);
+		frame[1] = (uint8_t)(word >> 16);
+		frame[2] = (uint8_t)(word >> 8);
+		frame[3] = (uint8_t)word;
+		if (send(fd, frame, 4, MSG_NOSIGNAL) != 4 ||
+		    read_echo(fd, echo, b) != 0) {
+			close(fd);
+			fd = -1;
+			b->timeouts++;
+			continue;
+		}
+		b->frames++;
+		if (strcmp(b->defect, "ignore-mismatch") == 0 ||
+		    memcmp(frame, echo, 4) == 0)
+			b->ok++;
+		else
+			b->mismatches++;
+		write_stats(b);
+		if (strcmp(b->defect, "drift") == 0) {
+			/* Relative sleep after some "work": late every cycle. */
+			sleep_us(3 * TC_US_PER_MS);
+			sleep_us(b->send_cycle);
+		} else {
+			next += b->send_cycle;
+			sleep_until(next);
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct bad b;
+	char err[200];
+	int i;
+
+	memset(&b, 0, sizeof b);
+	b.defect = "";
+	b.server = "127.0.0.1";
+	b.port = 5050;
+	b.send_cycle = 100 * TC_US_PER_MS;
+	b.toggle_cycle = 500 * TC_US_PER_MS;
+	for (i = 1; i + 1 < argc; i++) {
+		const char *k = argv[i], *v = argv[i + 1];
+		if (strcmp(k, "--defect") == 0)
+			b.defect = v;
+		else if (strcmp(k, "--server") == 0)
+			b.server = v;
+		else if (strcmp(k, "--port") == 0)
+			b.port = atoi(v);
+		else if (strcmp(k, "--stats-json") == 0)
+			b.stats = v;
+		else if (strcmp(k, "--send-cycle") == 0 &&
+		    parse_duration(v, &b.send_cycle, err, sizeof err) != 0)
+			return 2;
+		else if (strcmp(k, "--toggle-cycle") == 0 &&
+		    parse_duration(v, &b.toggle_cycle, err, sizeof err) != 0)
+			return 2;
+		else
+			continue;
+		i++;
+	}
+	if (strcmp(b.defect, "no-reconnect") && strcmp(b.defect, "one-read") &&
+	    strcmp(b.defect, "no-toggle") && strcmp(b.defect, "drift") &&
+	    strcmp(b.defect, "ignore-mismatch")) {
+		fprintf(stderr, "badclient: --defect no-reconnect|one-read|"
+		    "no-toggle|drift|ignore-mismatch\n");
+		return 2;
+	}
+	if (b.send_cycle == 0 || b.toggle_cycle == 0)
+		return 2;
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	srand(1);
+	run(&b);
+	write_stats(&b);
+	return 0;
+}
