@@ -230,7 +230,8 @@ static void
 judge_watchdog_quiet(const struct scenario *sc, const struct scenario_expect *e,
     const struct facts *f, struct verdict_item *it)
 {
-	size_t i, counted = 0, excused = 0, first = 0;
+	size_t i, counted = 0, excused = 0;
+	const tc_us_t *first = NULL;
 	char a[32], wd[32];
 
 	for (i = 0; i < f->watchdogs.n; i++) {
@@ -240,7 +241,7 @@ judge_watchdog_quiet(const struct scenario *sc, const struct scenario_expect *e,
 			continue;
 		}
 		if (counted++ == 0)
-			first = i;
+			first = &f->watchdogs.t[i];
 	}
 	/* Firings past the array's bound cannot be placed: they count. */
 	counted += f->watchdogs.overflow;
@@ -255,8 +256,8 @@ judge_watchdog_quiet(const struct scenario *sc, const struct scenario_expect *e,
 	item_set(it, 0, "watchdog (%s): expected quiet%s, fired %zu time%s, "
 	    "the first at %s", wd,
 	    e->outside_faults ? " outside fault windows" : "", counted,
-	    plural(counted), f->watchdogs.n > 0 ?
-	    at(f->watchdogs.t[first], a, sizeof a) : "(not recorded)");
+	    plural(counted), first != NULL ? at(*first, a, sizeof a) :
+	    "(not recorded)");
 }
 
 /* The first connection strictly after `t`, or -1. */
@@ -295,8 +296,12 @@ judge_reconnect(const struct scenario_expect *e, const struct facts *f,
 				slowest = f->connects.t[k] - d;
 			continue;
 		}
-		/* The run ended before the deadline: nothing to hold against. */
-		if (k < 0 && d + e->within > f->end) {
+		/*
+		 * The run ended before the deadline, or more connections
+		 * came than could be recorded: nothing to hold against.
+		 */
+		if (k < 0 && (d + e->within > f->end ||
+		    f->connects.overflow > 0)) {
 			open++;
 			continue;
 		}
@@ -307,7 +312,7 @@ judge_reconnect(const struct scenario_expect *e, const struct facts *f,
 		item_set(it, 1, "reconnect: %zu drop%s, each followed by a "
 		    "connection within %s (slowest %s)%s", f->drops.n,
 		    plural(f->drops.n), w, measured(slowest, g, sizeof g),
-		    open ? "; the last too close to the end to judge" : "");
+		    open ? "; some too close to the end to judge" : "");
 		return;
 	}
 	d = f->drops.t[first_late];

@@ -243,6 +243,13 @@ test_watchdog_outside_faults(void **state)
 	j->f->watchdogs.n = 0;
 	facts_add_time(&j->f->watchdogs, MS(2999));
 	assert_int_equal(judge(j), 1);
+	/* Firings past the record's bound count, though they have no time. */
+	j->f->watchdogs.n = 0;
+	facts_add_time(&j->f->watchdogs, SEC(4));
+	j->f->watchdogs.overflow = 2;
+	assert_int_equal(judge(j), 1);
+	assert_contains(j->v.items[0].message,
+	    "fired 2 times, the first at (not recorded)");
 	judged_free(j);
 }
 
