@@ -1,0 +1,162 @@
+#!/bin/sh
+# The harness must fail bad clients. Each deliberately broken client of
+# tests/helpers/badclient.c is run against the scenarios that show its
+# defect: plcsim run must exit 1 and name the symptom. The real client
+# passes the same scenarios, so each failure is the client's fault and not
+# the scenario's. Then: the same seed replays the same fault schedule; a
+# client that never connects, or ignores SIGTERM, fails with that reason
+# instead of hanging the run; the JUnit report is valid XML with one
+# testcase per scenario.
+set -u
+cd "${TOP:-.}"
+BUILD="${BUILD:-build}"
+plcsim="$BUILD/plcsim"
+tcpcom="$BUILD/tcpcom"
+bad="$BUILD/tests/badclient"
+for p in "$plcsim" "$tcpcom" "$bad"; do
+	[ -x "$p" ] || { echo "missing $p (run make first)"; exit 1; }
+done
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+failures=0
+
+fail() {
+	echo "FAIL: $*"
+	failures=$((failures + 1))
+}
+
+# expect_fail NAME PATTERN...: the run logged in $tmp/NAME.out exited 1
+# (exit code in $tmp/NAME.rc) and its output matches every PATTERN.
+expect_fail() {
+	name=$1
+	shift
+	rc=$(cat "$tmp/$name.rc")
+	if [ "$rc" -ne 1 ]; then
+		fail "$name: plcsim run exited $rc, expected 1"
+		sed 's/^/    /' "$tmp/$name.out"
+		return
+	fi
+	for pat in "$@"; do
+		if ! grep -q -- "$pat" "$tmp/$name.out"; then
+			fail "$name: the report does not say '$pat'"
+			sed 's/^/    /' "$tmp/$name.out"
+			return
+		fi
+	done
+	echo "ok   $name fails: $(grep -m 1 -- "$1" "$tmp/$name.out" | sed 's/^ *//')"
+}
+
+# run_bad NAME DEFECT SCENARIO...: the bad client against the scenarios.
+run_bad() {
+	name=$1
+	defect=$2
+	shift 2
+	"$plcsim" run -j2 "$@" -- "$bad" --defect "$defect" --server '{host}' \
+	    --port '{port}' --stats-json '{stats}' >"$tmp/$name.out" 2>&1
+	echo $? >"$tmp/$name.rc"
+}
+
+sc=scenarios
+reconnect_sc="$sc/drop-rst-reconnect.yaml"
+split_sc="$sc/echo-split-2x2.yaml"
+toggle_sc="$sc/life-bit-period-500ms.yaml"
+cycle_sc="$sc/send-cycle-50ms-steady.yaml"
+mismatch_sc="$sc/corrupt-mask-counted.yaml"
+jitter_sc="$sc/echo-delay-jitter-uniform.yaml"
+startup_sc="$sc/startup-within-2s.yaml"
+
+# ---- the bad clients, in two lanes ----
+(
+	run_bad no-reconnect no-reconnect "$reconnect_sc"
+	run_bad one-read one-read "$split_sc"
+	run_bad no-toggle no-toggle "$toggle_sc"
+) &
+lane=$!
+run_bad drift drift "$cycle_sc"
+run_bad ignore-mismatch ignore-mismatch "$mismatch_sc"
+# A client that never connects.
+"$plcsim" run "$startup_sc" -- sleep 60 >"$tmp/never.out" 2>&1
+echo $? >"$tmp/never.rc"
+# A client that ignores SIGTERM: the real one, stopped by the signal,
+# followed by a program that inherits the shell's ignoring of it. It must
+# be killed after the grace period and the run must say so.
+"$plcsim" run --grace 1s "$startup_sc" -- sh -c \
+    'trap "" TERM; "$0" --server "$1" --port "$2" -q; exec sleep 60' \
+    "$tcpcom" '{host}' '{port}' >"$tmp/hung.out" 2>&1
+echo $? >"$tmp/hung.rc"
+wait "$lane"
+
+expect_fail no-reconnect "not connected again"
+expect_fail one-read "exited early"
+expect_fail no-toggle "life bit: expected intervals" "watchdog .*fired"
+expect_fail drift "send cycle: expected mean 50ms"
+expect_fail ignore-mismatch "counter mismatches: expected = 4 (injected), saw 0"
+expect_fail never "never connected"
+expect_fail hung "hung"
+
+# ---- the real client passes the same scenarios ----
+set -- "$reconnect_sc" "$split_sc" "$toggle_sc" "$cycle_sc" "$mismatch_sc"
+"$plcsim" run -j2 --junit "$tmp/junit.xml" "$@" -- "$tcpcom" \
+    --server '{host}' --port '{port}' --stats-json '{stats}' \
+    >"$tmp/real.out" 2>&1
+rc=$?
+if [ "$rc" -ne 0 ]; then
+	fail "the real client does not pass the scenarios the bad ones fail (exit $rc)"
+	sed 's/^/    /' "$tmp/real.out"
+else
+	echo "ok   the real client passes: $(tail -n 1 "$tmp/real.out")"
+fi
+
+# ---- the JUnit report: valid XML, one testcase per scenario ----
+if [ -s "$tmp/junit.xml" ]; then
+	n=$(python3 -c 'import sys, xml.dom.minidom
+d = xml.dom.minidom.parse(sys.argv[1])
+print(len(d.getElementsByTagName("testcase")))' "$tmp/junit.xml") ||
+	    fail "junit.xml is not valid XML"
+	if [ "${n:-0}" -eq $# ]; then
+		echo "ok   junit.xml is valid XML with $n testcases"
+	else
+		fail "junit.xml has ${n:-no} testcases, expected $#"
+	fi
+else
+	fail "no junit.xml written"
+fi
+# The failing runs' JUnit is valid too (failures carry client output).
+"$plcsim" run --junit "$tmp/junit-bad.xml" "$split_sc" -- "$bad" \
+    --defect one-read --server '{host}' --port '{port}' >/dev/null 2>&1
+python3 -c 'import sys, xml.dom.minidom
+d = xml.dom.minidom.parse(sys.argv[1])
+assert len(d.getElementsByTagName("testcase")) == 1
+assert len(d.getElementsByTagName("failure")) == 1' "$tmp/junit-bad.xml" ||
+    fail "junit of a failed run is not valid XML with one failed testcase"
+
+# ---- the same seed replays the same injected fault schedule ----
+for i in 1 2; do
+	"$plcsim" run --seed 1234 --json "$tmp/seed$i.json" "$jitter_sc" -- \
+	    "$tcpcom" --server '{host}' --port '{port}' -q \
+	    >"$tmp/seed$i.out" 2>&1 &
+done
+wait
+python3 - "$tmp/seed1.json" "$tmp/seed2.json" <<'EOF' || fail "the same seed gave different fault schedules"
+import json, sys
+
+def faults(path):
+    runs = json.load(open(path))
+    assert len(runs) == 1, "one scenario per report"
+    run = runs[0]
+    assert run["seed"] == 1234, "the seed given on the command line is used"
+    return [(e["value"], e["detail"]) for e in run["events"]
+            if e["event"] == "info" and e["detail"].startswith("fault ")]
+
+a, b = faults(sys.argv[1]), faults(sys.argv[2])
+assert a, "no fault events in the report"
+assert a == b, "%r != %r" % (a, b)
+print("ok   the same seed, the same %d fault events" % len(a))
+EOF
+
+if [ "$failures" -ne 0 ]; then
+	echo "$failures failure(s)"
+	exit 1
+fi
+echo "all ok"
