@@ -96,6 +96,8 @@ HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/%)
 PROGRAMS    := $(BUILD)/tcpcom $(BUILD)/plcsim
 LIBS        := $(BUILD)/libtcpcom.a $(BUILD)/libtcpcom.so $(BUILD)/libplcsim.a
 
+.SECONDARY:
+
 .PHONY: all check unit e2e scenarios demo soak bench coverage clean install \
         uninstall deps tests
 all: $(PROGRAMS) $(LIBS)

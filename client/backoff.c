@@ -30,7 +30,16 @@ backoff_ceiling(const struct backoff *b)
 tc_us_t
 backoff_next(struct backoff *b)
 {
+	return backoff_next_within(b, b->max_us);
+}
+
+tc_us_t
+backoff_next_within(struct backoff *b, tc_us_t cap)
+{
 	tc_us_t ceiling = backoff_ceiling(b);
+
+	if (ceiling > cap)
+		ceiling = cap < b->min_us ? b->min_us : cap;
 
 	if (b->attempt < 64)
 		b->attempt++;

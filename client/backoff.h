@@ -24,6 +24,8 @@ void backoff_init(struct backoff *b, tc_us_t min_us, tc_us_t max_us,
 void backoff_reset(struct backoff *b);
 /* The delay before the next attempt; counts the attempt. */
 tc_us_t backoff_next(struct backoff *b);
+/* The same, with the ceiling held at `cap` (the sequence still advances). */
+tc_us_t backoff_next_within(struct backoff *b, tc_us_t cap);
 /* The upper bound of the next delay (without jitter). */
 tc_us_t backoff_ceiling(const struct backoff *b);
 

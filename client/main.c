@@ -83,8 +83,8 @@ main(int argc, char **argv)
 	case OPTIONS_DONE:
 		return 0;
 	case OPTIONS_BAD:
-		fprintf(stderr, "tcpcom: %s\n", err);
-		fprintf(stderr, "tcpcom: try 'tcpcom --help'\n");
+		/* One line that names the bad value; --help says the rest. */
+		fprintf(stderr, "tcpcom: %s (see tcpcom --help)\n", err);
 		return EXIT_USAGE;
 	case OPTIONS_RUN:
 		break;

@@ -139,7 +139,7 @@ options_set(struct options *o, const char *key, const char *value,
 	case OPT_DURATION:
 	case OPT_POSITIVE_DURATION:
 		if (parse_duration(value, field, inner, sizeof inner) != 0) {
-			snprintf(err, errlen, "%s: %s", key, inner);
+			snprintf(err, errlen, "%s", inner);
 			return -1;
 		}
 		if (d->type == OPT_POSITIVE_DURATION &&

@@ -110,8 +110,7 @@ parse_port(const char *text, uint16_t *out, char *err, size_t errlen)
 	long v;
 
 	if (parse_long(text, 1, 65535, &v, inner, sizeof inner) != 0) {
-		snprintf(err, errlen, "port '%s' is invalid: %s (1..65535)",
-		    text, inner);
+		snprintf(err, errlen, "port '%s' is invalid: %s", text, inner);
 		return -1;
 	}
 	*out = (uint16_t)v;

@@ -19,6 +19,16 @@
 #include "cycle.h"
 #include "wire.h"
 
+/*
+ * A refused connection means the PLC host is up and its server is in its
+ * error path (TwinCAT closes the listener for a few task cycles): it will
+ * listen again soon, and a refused attempt costs the PLC nothing. So after
+ * a refusal the back-off grows no further than this, and the link is back
+ * within about this long of the PLC's return; silence (a timeout) still
+ * backs off to backoff-max.
+ */
+#define SENDER_REFUSED_BACKOFF_US (500 * TC_US_PER_MS)
+
 /* How long a frame may wait for a toggler flip due at the same instant. */
 #define SENDER_FLIP_WAIT_US (20 * TC_US_PER_MS)
 
@@ -34,6 +44,7 @@ struct sender {
 	uint64_t	flips_sent;	/* life-bit flips already on the wire */
 	int		ever_connected;
 	int		retry;		/* the next connect follows a failure */
+	int		refused;	/* the last attempt was refused */
 };
 
 static int
@@ -61,7 +72,8 @@ sender_connect(struct sender *s)
 	tc_us_t delay, now;
 
 	if (s->retry) {
-		delay = backoff_next(&s->backoff);
+		delay = s->refused ? backoff_next_within(&s->backoff,
+		    SENDER_REFUSED_BACKOFF_US) : backoff_next(&s->backoff);
 		log_debug("reconnect in %llu ms",
 		    (unsigned long long)(delay / TC_US_PER_MS));
 		if (sock_wait(-1, 0, tc->stop_pipe[0],
@@ -73,6 +85,7 @@ sender_connect(struct sender *s)
 	if (sock_connect(&s->sock, &tc->addr, now + tc->cfg.connect_timeout_us,
 	    tc->cfg.echo_timeout_us * 2 + TC_US_PER_SEC, err,
 	    sizeof err) != 0) {
+		s->refused = errno == ECONNREFUSED;
 		if (errno != ECANCELED) {
 			/* Said once per outage at notice level, then quietly. */
 			if (backoff_ceiling(&s->backoff) <= s->backoff.min_us * 2)
@@ -84,6 +97,7 @@ sender_connect(struct sender *s)
 		return -1;
 	}
 	s->retry = 0;
+	s->refused = 0;
 	backoff_reset(&s->backoff);
 	stats_link_up(&tc->stats, clock_now_us());
 	log_notice("%s %s", s->ever_connected ? "reconnected to" :
