@@ -444,29 +444,52 @@ engine_alter_bits(struct engine *e, struct econn *ec, uint8_t *echo,
 	}
 }
 
-/* The framing or timing action acting now, if any. */
+/*
+ * The framing or timing action acting now, if any. A black hole wins over
+ * everything else: nothing leaves while it lasts.
+ */
 static struct occurrence *
 engine_framing(struct engine *e, tc_us_t rel)
 {
+	struct occurrence *found = NULL;
 	size_t i;
 
 	for (i = 0; i < e->nocc; i++) {
 		struct occurrence *o = &e->occ[i];
 		switch (o->a->kind) {
+		case ACTION_BLACKHOLE:
+			if (occ_active(o, rel))
+				return o;
+			break;
 		case ACTION_ECHO_SPLIT:
 		case ACTION_ECHO_MERGE:
 		case ACTION_ECHO_DUPLICATE:
 		case ACTION_ECHO_SHORT:
 		case ACTION_ECHO_DELAY:
-		case ACTION_BLACKHOLE:
-			if (occ_active(o, rel))
-				return o;
+			if (found == NULL && occ_active(o, rel))
+				found = o;
 			break;
 		default:
 			break;
 		}
 	}
-	return NULL;
+	return found;
+}
+
+/* 1 when the client receives the (altered) echo whole, so can compare it. */
+static int
+engine_delivers_whole(const struct occurrence *fo)
+{
+	if (fo == NULL)
+		return 1;
+	switch (fo->a->kind) {
+	case ACTION_BLACKHOLE:
+	case ACTION_ECHO_SHORT:
+	case ACTION_ECHO_MERGE:
+		return 0;
+	default:
+		return 1;
+	}
 }
 
 /* Frame-counted actions touched one more echo. */
@@ -519,7 +542,8 @@ engine_echo_hook(void *arg, struct sim_conn *conn, const uint8_t *frame,
 	engine_alter_bits(e, ec, echo, len, rel);
 	fo = engine_framing(e, rel);
 	engine_count_echo(e, rel, now);
-	if (memcmp(echo, frame, len) != 0)
+	/* Only an altered echo the client gets whole can be a mismatch. */
+	if (memcmp(echo, frame, len) != 0 && engine_delivers_whole(fo))
 		e->f->injected_mismatches++;
 	ec->have_echo_bit = 1;
 	ec->echo_bit = wire_get_bit0(echo, len);
@@ -533,10 +557,14 @@ engine_echo_hook(void *arg, struct sim_conn *conn, const uint8_t *frame,
 	switch (fo->a->kind) {
 	case ACTION_BLACKHOLE:
 		return 1;	/* read, never answered */
-	case ACTION_ECHO_DELAY:
-		engine_send_later(e, ec, echo, len, engine_jitter(e, fo->a), 0,
-		    0);
+	case ACTION_ECHO_DELAY: {
+		tc_us_t d = engine_jitter(e, fo->a);
+		/* The drawn delays are the seed's fault schedule: record them. */
+		events_add(e->ev, now, SIM_EV_INFO, ec->id, 0, d,
+		    "fault echo_delay draws %lluus", (unsigned long long)d);
+		engine_send_later(e, ec, echo, len, d, 0, 0);
 		return 1;
+	}
 	case ACTION_ECHO_SPLIT:
 		n = fo->a->pieces > 1 ? (len + fo->a->pieces - 1) /
 		    fo->a->pieces : len;
