@@ -3,7 +3,7 @@
 #   make                      build everything into build/
 #   make check                unit tests, end-to-end tests, scenario library
 #   make demo                 the client against the emulator, for a few seconds
-#   make coverage             gcovr HTML + Cobertura XML under build-cov/coverage
+#   make coverage             gcovr HTML + Cobertura XML under build/coverage
 #   make SANITIZE=address,undefined check   (into build-asan/)
 #   make SANITIZE=thread check              (into build-tsan/)
 #   make install PREFIX=/usr/local DESTDIR=
@@ -161,12 +161,12 @@ bench: all tests
 	@BUILD=$(BUILD) ci/bench.sh
 
 coverage:
-	@rm -rf build-cov/coverage && find build-cov -name '*.gcda' -delete 2>/dev/null || true
+	@rm -rf build/coverage; find build-cov -name '*.gcda' -delete 2>/dev/null || true
 	$(MAKE) BUILD=build-cov COVERAGE=1 check
-	@mkdir -p build-cov/coverage
+	@mkdir -p build/coverage
 	gcovr --root . --object-directory build-cov/obj --exclude 'tests/' \
-	  --html-details build-cov/coverage/index.html \
-	  --cobertura build-cov/coverage/coverage.xml \
+	  --html-details build/coverage/index.html \
+	  --cobertura build/coverage/coverage.xml \
 	  --print-summary --fail-under-line $${COVERAGE_MIN:-70}
 
 deps:
