@@ -149,7 +149,7 @@ e2e: all tests
 	@BUILD=$(BUILD) tests/e2e/run.sh
 
 scenarios: all tests
-	@if [ -x tests/e2e/scenarios.sh ]; then BUILD=$(BUILD) tests/e2e/scenarios.sh; fi
+	@BUILD=$(BUILD) tests/e2e/scenarios.sh
 
 demo: all
 	@BUILD=$(BUILD) ci/demo.sh
@@ -193,7 +193,7 @@ install: all
 	install -m 0644 client/tcpcom.h $(INCDIR)/
 	install -m 0644 doc/tcpcom.1 doc/plcsim.1 $(MANDIR)/
 	install -m 0644 doc/tcpcom.conf.example $(ETCDIR)/tcpcom.conf.example
-	install -m 0644 scenarios/*.yaml scenarios/README.md scenarios/scenario.schema.json $(DATADIR)/scenarios/ 2>/dev/null || true
+	install -m 0644 scenarios/*.yaml scenarios/README.md scenarios/scenario.schema.json $(DATADIR)/scenarios/
 	sed 's|@BINDIR@|$(PREFIX)/bin|g; s|@ETCDIR@|$(PREFIX)/etc/tcpcom|g' doc/tcpcom.service.in > $(UNITDIR)/tcpcom.service
 	chmod 0644 $(UNITDIR)/tcpcom.service
 

@@ -49,18 +49,17 @@ install_signals(void)
 
 /* Status line and JSON file; returns -1 when the JSON cannot be written. */
 static int
-report(struct tcpcom *tc, const struct options *o, int status_line)
+report(const struct tcpcom_stats *st, const struct options *o,
+    int status_line)
 {
-	struct tcpcom_stats st;
 	char line[512];
 
-	tcpcom_get_stats(tc, &st);
 	if (status_line) {
-		stats_format_line(&st, line, sizeof line);
+		stats_format_line(st, line, sizeof line);
 		log_notice("status: %s", line);
 	}
 	if (o->stats_json[0] != '\0' &&
-	    tcpcom_write_stats_json(&st, &o->cfg, o->stats_json) != 0) {
+	    tcpcom_write_stats_json(st, &o->cfg, o->stats_json) != 0) {
 		log_error("cannot write %s: %s", o->stats_json,
 		    strerror(errno));
 		return -1;
@@ -121,7 +120,8 @@ main(int argc, char **argv)
 			break;
 		}
 		if (now >= next_report) {
-			if (report(tc, &o, 1) != 0)
+			tcpcom_get_stats(tc, &st);
+			if (report(&st, &o, 1) != 0)
 				rc = 1;
 			next_report += o.stats_interval_us;
 			continue;
@@ -133,9 +133,9 @@ main(int argc, char **argv)
 	}
 	tcpcom_join(tc);
 	running = NULL;
-	if (report(tc, &o, 0) != 0)
-		rc = 1;
 	tcpcom_get_stats(tc, &st);
+	if (report(&st, &o, 0) != 0)
+		rc = 1;
 	if (o.log_level > LOG_ERROR)
 		stats_print_summary(&st, stdout);
 	tcpcom_free(tc);

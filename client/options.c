@@ -357,7 +357,7 @@ options_parse(int argc, char **argv, const char *(*getenv_fn)(const char *),
 	struct option lo[OPTION_DEFS + 6];
 	char inner[512];
 	const char *env;
-	int c, verbose = 0, quiet = 0, i;
+	int c, verbose = 0, quiet = 0;
 
 	options_defaults(o);
 	options_long_table(lo);
@@ -420,7 +420,7 @@ options_parse(int argc, char **argv, const char *(*getenv_fn)(const char *),
 
 	/* Second pass: the flags, over everything else. */
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":hqv", lo, &i)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hqv", lo, NULL)) != -1) {
 		if (c < FLAG_DEF_BASE)
 			continue;
 		if (options_set(o, option_defs[c - FLAG_DEF_BASE].name,

@@ -3,6 +3,7 @@
  * own absolute deadlines, t0 + n * toggle_cycle.
  */
 #include <errno.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "client.h"
@@ -33,7 +34,7 @@ toggler_main(void *arg)
 		if (tc->cfg.send_on_toggle &&
 		    write(tc->toggle_pipe[1], &one, 1) < 0 && errno != EAGAIN)
 			log_warn("toggler: cannot wake the sender: %s",
-			    "pipe error");
+			    strerror(errno));
 	}
 	lifebit_retire(&tc->lifebit);
 	return NULL;

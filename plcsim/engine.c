@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "engine.h"
-#include "log.h"
 #include "parse.h"
 #include "rng.h"
 #include "session.h"
