@@ -13,6 +13,7 @@
 
 #define PLAY_MAX_ARGS 256
 #define PLAY_ARG_MAX 4096
+#define PLAY_MAX_ENV (8 + SCENARIO_MAX_ARGS)
 
 struct play {
 	const struct play_options *o;
@@ -114,36 +115,82 @@ play_signal_cb(int signo, void *arg)
 		    "terminated (SIGTERM)");
 }
 
-/* Replaces every {name} in `in` by its value. */
-static void
-play_substitute(const char *in, const char *host, const char *port,
-    const char *stats, const char *file, char *out, size_t outlen)
-{
-	static const char *const keys[] = { "{host}", "{port}", "{stats}",
-	    "{scenario}" };
-	const char *vals[4];
-	size_t o = 0, k;
+/* The values that replace {host}, {port}, {stats} and {scenario}. */
+struct play_subst {
+	const char *host;
+	char	    port[8];
+	const char *stats;
+	const char *file;
+};
 
-	vals[0] = host;
-	vals[1] = port;
-	vals[2] = stats != NULL ? stats : "";
-	vals[3] = file;
-	while (*in != '\0' && o + 1 < outlen) {
-		for (k = 0; k < 4; k++) {
-			size_t kl = strlen(keys[k]);
-			if (strncmp(in, keys[k], kl) == 0) {
-				o += (size_t)snprintf(out + o, outlen - o,
-				    "%s", vals[k]);
-				if (o >= outlen)
-					o = outlen - 1;
-				in += kl;
+/*
+ * Replaces every {name} in `in` by its value, into `out`. -1 when the
+ * result does not fit: a cut argument would run another command.
+ */
+static int
+play_substitute(const struct play_subst *v, const char *in, char *out,
+    size_t outlen)
+{
+	const char *keys[] = { "{host}", "{port}", "{stats}", "{scenario}" };
+	const char *vals[4];
+	size_t o = 0, k, n;
+
+	vals[0] = v->host;
+	vals[1] = v->port;
+	vals[2] = v->stats != NULL ? v->stats : "";
+	vals[3] = v->file;
+	while (*in != '\0') {
+		for (k = 0; k < 4; k++)
+			if (strncmp(in, keys[k], strlen(keys[k])) == 0)
 				break;
-			}
-		}
-		if (k == 4)
-			out[o++] = *in++;
+		n = k < 4 ? strlen(vals[k]) : 1;
+		if (o + n >= outlen)
+			return -1;
+		memcpy(out + o, k < 4 ? vals[k] : in, n);
+		o += n;
+		in += k < 4 ? strlen(keys[k]) : 1;
 	}
 	out[o] = '\0';
+	return 0;
+}
+
+/* The client's argv and environment, built in one block the caller frees. */
+struct play_launch {
+	char  args[PLAY_MAX_ARGS][PLAY_ARG_MAX];
+	char  envs[PLAY_MAX_ENV][PLAY_ARG_MAX];
+	char *argv[PLAY_MAX_ARGS + 1];
+	char *env[PLAY_MAX_ENV + 1];
+	size_t nargs, nenv;
+};
+
+static int
+launch_arg(struct play_launch *l, const struct play_subst *v, const char *in)
+{
+	if (l->nargs >= PLAY_MAX_ARGS ||
+	    play_substitute(v, in, l->args[l->nargs], PLAY_ARG_MAX) != 0)
+		return -1;
+	l->argv[l->nargs] = l->args[l->nargs];
+	l->nargs++;
+	return 0;
+}
+
+static int
+launch_env(struct play_launch *l, const struct play_subst *v,
+    const char *name, const char *in)
+{
+	char *out;
+	size_t len;
+
+	if (l->nenv >= PLAY_MAX_ENV)
+		return -1;
+	out = l->envs[l->nenv];
+	len = name != NULL ? (size_t)snprintf(out, PLAY_ARG_MAX, "%s=", name) :
+	    0;
+	if (play_substitute(v, in, out + len, PLAY_ARG_MAX - len) != 0)
+		return -1;
+	l->env[l->nenv] = out;
+	l->nenv++;
+	return 0;
 }
 
 static int
@@ -151,41 +198,43 @@ play_start_client(struct play *p, char *err, size_t errlen)
 {
 	const struct play_options *o = p->o;
 	const struct scenario *sc = o->sc;
-	static char args[PLAY_MAX_ARGS][PLAY_ARG_MAX];
-	static char envs[8 + SCENARIO_MAX_ARGS][PLAY_ARG_MAX];
-	char *argv[PLAY_MAX_ARGS + 1], *env[8 + SCENARIO_MAX_ARGS + 1];
-	char port[8];
-	const char *host = "127.0.0.1";
-	size_t n = 0, m = 0, i;
+	struct play_launch *l;
+	struct play_subst v;
+	size_t i;
+	int bad = 0;
 
-	snprintf(port, sizeof port, "%u", (unsigned)server_port(p->srv));
+	v.host = "127.0.0.1";
 	if (o->listen_host != NULL && o->listen_host[0] != '\0' &&
 	    strcmp(o->listen_host, "0.0.0.0") != 0 &&
 	    strcmp(o->listen_host, "::") != 0)
-		host = o->listen_host;
-	for (i = 0; o->client_argv[i] != NULL && n < PLAY_MAX_ARGS; i++, n++)
-		play_substitute(o->client_argv[i], host, port, o->stats_path,
-		    sc->file, args[n], PLAY_ARG_MAX);
-	for (i = 0; i < sc->client.nargs && n < PLAY_MAX_ARGS; i++, n++)
-		play_substitute(sc->client.args[i], host, port, o->stats_path,
-		    sc->file, args[n], PLAY_ARG_MAX);
-	for (i = 0; i < n; i++)
-		argv[i] = args[i];
-	argv[n] = NULL;
-	snprintf(envs[m++], PLAY_ARG_MAX, "PLCSIM_HOST=%s", host);
-	snprintf(envs[m++], PLAY_ARG_MAX, "PLCSIM_PORT=%s", port);
-	snprintf(envs[m++], PLAY_ARG_MAX, "TCPCOM_SERVER=%s", host);
-	snprintf(envs[m++], PLAY_ARG_MAX, "TCPCOM_PORT=%s", port);
+		v.host = o->listen_host;
+	snprintf(v.port, sizeof v.port, "%u", (unsigned)server_port(p->srv));
+	v.stats = o->stats_path;
+	v.file = sc->file;
+	if ((l = calloc(1, sizeof *l)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (i = 0; o->client_argv[i] != NULL; i++)
+		bad |= launch_arg(l, &v, o->client_argv[i]);
+	for (i = 0; i < sc->client.nargs; i++)
+		bad |= launch_arg(l, &v, sc->client.args[i]);
+	bad |= launch_env(l, &v, "PLCSIM_HOST", v.host);
+	bad |= launch_env(l, &v, "PLCSIM_PORT", v.port);
+	bad |= launch_env(l, &v, "TCPCOM_SERVER", v.host);
+	bad |= launch_env(l, &v, "TCPCOM_PORT", v.port);
 	if (o->stats_path != NULL)
-		snprintf(envs[m++], PLAY_ARG_MAX, "PLCSIM_STATS=%s",
-		    o->stats_path);
-	for (i = 0; i < sc->client.nenv && m < 8 + SCENARIO_MAX_ARGS; i++)
-		play_substitute(sc->client.env[i], host, port, o->stats_path,
-		    sc->file, envs[m++], PLAY_ARG_MAX);
-	for (i = 0; i < m; i++)
-		env[i] = envs[i];
-	env[m] = NULL;
-	p->client = child_start(p->loop, argv, env, err, errlen);
+		bad |= launch_env(l, &v, "PLCSIM_STATS", o->stats_path);
+	for (i = 0; i < sc->client.nenv; i++)
+		bad |= launch_env(l, &v, NULL, sc->client.env[i]);
+	if (bad) {
+		snprintf(err, errlen, "the client command is too long (at most "
+		    "%d arguments of %d bytes)", PLAY_MAX_ARGS, PLAY_ARG_MAX);
+		free(l);
+		return -1;
+	}
+	p->client = child_start(p->loop, l->argv, l->env, err, errlen);
+	free(l);	/* the child has its own copy now */
 	return p->client != NULL ? 0 : -1;
 }
 
