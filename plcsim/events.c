@@ -19,7 +19,6 @@ struct sim_events {
 	size_t		  first;	/* index of the oldest kept */
 	size_t		  count;
 	uint64_t	  dropped;
-	uint64_t	  totals[SIM_EV_TYPE_MAX];
 };
 
 static const struct {
@@ -111,7 +110,8 @@ events_type_name(enum sim_event_type type)
 	return type < SIM_EV_TYPE_MAX ? event_kinds[type].name : "?";
 }
 
-void
+/* Writes `text` as a JSON string body (no quotes) into out. */
+static void
 events_json_escape(const char *text, char *out, size_t outlen)
 {
 	size_t o = 0;
@@ -224,7 +224,6 @@ events_add(struct sim_events *ev, tc_us_t now, enum sim_event_type type,
 
 	if (type >= SIM_EV_TYPE_MAX)
 		return;
-	ev->totals[type]++;
 	if (event_kinds[type].per_frame && ev->verbose < 2)
 		return;
 	memset(&e, 0, sizeof e);
@@ -262,12 +261,6 @@ events_get(const struct sim_events *ev, size_t i)
 	if (i >= ev->count)
 		return NULL;
 	return &ev->ring[(ev->first + i) % ev->alloc];
-}
-
-uint64_t
-events_total(const struct sim_events *ev, enum sim_event_type type)
-{
-	return type < SIM_EV_TYPE_MAX ? ev->totals[type] : 0;
 }
 
 uint64_t

@@ -70,11 +70,6 @@ const char *events_type_name(enum sim_event_type type);
 /* Events kept in memory, oldest first. */
 size_t events_count(const struct sim_events *ev);
 const struct sim_event *events_get(const struct sim_events *ev, size_t i);
-/* Events of one type ever added (kept or not). */
-uint64_t events_total(const struct sim_events *ev, enum sim_event_type type);
 uint64_t events_dropped(const struct sim_events *ev);
-
-/* Writes `text` as a JSON string body (no quotes) into out. */
-void events_json_escape(const char *text, char *out, size_t outlen);
 
 #endif

@@ -24,7 +24,6 @@ struct sim_listener {
 	struct sim_timer   *retry;
 	int		    paused;
 	int		    exhausted;	/* waiting for fds after EMFILE */
-	uint64_t	    errors;
 	uint16_t	    port;
 	listener_accept_cb  cb;
 	void		   *arg;
@@ -73,7 +72,6 @@ listener_accept_some(struct sim_listener *l, listener_accept_cb cb, void *arg,
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return 0;
-			l->errors++;
 			if (errno == EMFILE || errno == ENFILE ||
 			    errno == ENOBUFS || errno == ENOMEM) {
 				log_warn("accept: %s; pausing the listener",
@@ -222,10 +220,4 @@ const char *
 listener_address(const struct sim_listener *l)
 {
 	return l->address;
-}
-
-uint64_t
-listener_errors(const struct sim_listener *l)
-{
-	return l->errors;
 }

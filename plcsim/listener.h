@@ -36,8 +36,6 @@ void listener_drain(struct sim_listener *l, listener_accept_cb cb, void *arg);
 /* The port actually bound, and "host:port" as printed. */
 uint16_t listener_port(const struct sim_listener *l);
 const char *listener_address(const struct sim_listener *l);
-/* accept(2) failures other than "try again" (EMFILE and the like). */
-uint64_t listener_errors(const struct sim_listener *l);
 
 /* Formats a socket address as "host:port" or "[v6]:port". */
 void listener_format_addr(const void *sa, unsigned salen, char *out,

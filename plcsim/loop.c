@@ -167,12 +167,6 @@ sim_watch_set(struct sim_watch *w, int what)
 	}
 }
 
-int
-sim_watch_get(const struct sim_watch *w)
-{
-	return w->what;
-}
-
 void
 sim_watch_free(struct sim_watch *w)
 {
@@ -225,12 +219,6 @@ void
 sim_timer_stop(struct sim_timer *t)
 {
 	evtimer_del(t->ev);
-}
-
-int
-sim_timer_pending(const struct sim_timer *t)
-{
-	return evtimer_pending(t->ev, NULL) != 0;
 }
 
 void
@@ -312,20 +300,6 @@ int
 sim_buf_add(struct sim_buf *b, const void *data, size_t len)
 {
 	return evbuffer_add(b->eb, data, len) == 0 ? 0 : -1;
-}
-
-size_t
-sim_buf_remove(struct sim_buf *b, void *data, size_t len)
-{
-	int n = evbuffer_remove(b->eb, data, len);
-
-	return n < 0 ? 0 : (size_t)n;
-}
-
-void
-sim_buf_drain(struct sim_buf *b, size_t len)
-{
-	evbuffer_drain(b->eb, len);
 }
 
 ssize_t

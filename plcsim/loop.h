@@ -53,7 +53,6 @@ struct sim_watch *sim_watch_new(struct sim_loop *loop, int fd, sim_watch_cb cb,
     void *arg);
 /* Waits for `what` (SIM_READ | SIM_WRITE, or 0 for nothing). Cheap when unchanged. */
 void sim_watch_set(struct sim_watch *w, int what);
-int sim_watch_get(const struct sim_watch *w);
 /* Stops watching and frees; does not close the fd. NULL is allowed. */
 void sim_watch_free(struct sim_watch *w);
 
@@ -65,7 +64,6 @@ struct sim_timer *sim_timer_new(struct sim_loop *loop, sim_timer_cb cb,
 /* (Re)arms the timer to fire after delay_us (0: on the next loop turn). */
 void sim_timer_start(struct sim_timer *t, uint64_t delay_us);
 void sim_timer_stop(struct sim_timer *t);
-int sim_timer_pending(const struct sim_timer *t);
 /* NULL is allowed. */
 void sim_timer_free(struct sim_timer *t);
 
@@ -81,9 +79,6 @@ struct sim_buf *sim_buf_new(void);
 void sim_buf_free(struct sim_buf *b);
 size_t sim_buf_len(const struct sim_buf *b);
 int sim_buf_add(struct sim_buf *b, const void *data, size_t len);
-/* Copies out and removes up to len bytes; returns how many. */
-size_t sim_buf_remove(struct sim_buf *b, void *data, size_t len);
-void sim_buf_drain(struct sim_buf *b, size_t len);
 /* Writes up to max bytes (0: all) to fd; returns bytes written or -1 + errno. */
 ssize_t sim_buf_write_fd(struct sim_buf *b, int fd, size_t max);
 

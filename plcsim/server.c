@@ -620,24 +620,6 @@ server_set_cycle(struct sim_server *srv, tc_us_t cycle_us)
 	    plc_next_cycle(srv->plc, now) - now : SERVER_IDLE_TICK_US);
 }
 
-const struct sim_counters *
-server_counters(const struct sim_server *srv)
-{
-	return &srv->c;
-}
-
-const struct lifemon_stats *
-server_lifemon(const struct sim_server *srv)
-{
-	return &srv->lm;
-}
-
-unsigned
-server_clients(const struct sim_server *srv)
-{
-	return srv->served;
-}
-
 void
 server_summary(struct sim_server *srv, FILE *out)
 {

@@ -103,10 +103,6 @@ void server_restart(struct sim_server *srv, tc_us_t window, int drop_clients,
 /* A new task cycle from now on. */
 void server_set_cycle(struct sim_server *srv, tc_us_t cycle_us);
 
-const struct sim_counters *server_counters(const struct sim_server *srv);
-const struct lifemon_stats *server_lifemon(const struct sim_server *srv);
-unsigned server_clients(const struct sim_server *srv);
-
 /* Prints the summary as text and writes it as a JSON line to the events. */
 void server_summary(struct sim_server *srv, FILE *out);
 

@@ -219,32 +219,10 @@ session_close(struct sim_session *s, enum session_close how)
 	s->fd = -1;
 }
 
-void
-session_shutdown_write(struct sim_session *s)
-{
-	if (s->fd < 0)
-		return;
-	shutdown(s->fd, SHUT_WR);
-	s->paused |= SIM_WRITE;
-	session_update(s);
-}
-
-int
-session_is_open(const struct sim_session *s)
-{
-	return s->fd >= 0;
-}
-
 const char *
 session_peer(const struct sim_session *s)
 {
 	return s->peer;
-}
-
-int
-session_fd(const struct sim_session *s)
-{
-	return s->fd;
 }
 
 int

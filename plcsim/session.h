@@ -66,12 +66,8 @@ size_t session_out_len(const struct sim_session *s);
 
 /* Closes the socket now (FIN or RST); callbacks stop. Idempotent. */
 void session_close(struct sim_session *s, enum session_close how);
-/* Half-closes the write side (FIN) and stops writing; reading goes on. */
-void session_shutdown_write(struct sim_session *s);
-int session_is_open(const struct sim_session *s);
 
 const char *session_peer(const struct sim_session *s);
-int session_fd(const struct sim_session *s);
 /* Peeks whether the peer has closed or failed (1) while we did not read. */
 int session_peer_gone(const struct sim_session *s);
 
