@@ -260,19 +260,31 @@ def test_idle_peer_times_out():
 
 
 def test_watchdog():
-    sim = Sim("--watchdog", "300ms", "--cycle", "1ms")
+    # A 1 s watchdog against a bit toggled every 50 ms: only a stall of
+    # this process or of plcsim near 1 s long (twenty toggle periods) could
+    # make it fire while the bit toggles.
+    sim = Sim("--watchdog", "1s", "--cycle", "1ms")
     try:
         s = connect(sim.port)
         bit = 0
-        for i in range(20):  # toggling every 50 ms: no watchdog
+        # Toggling for longer than the watchdog: no watchdog.
+        start = time.monotonic()
+        while time.monotonic() - start < 1.5:
             bit ^= 1
             assert exchange(s, bytes([0, 0, 0, bit]))[0] == bytes([0, 0, 0, bit])
             time.sleep(0.05)
         assert not sim.events("watchdog"), "watchdog fired while toggling"
-        for i in range(10):  # stuck for ~0.6 s
+
+        # Frames keep coming with bit 0 stuck until the watchdog fires.
+        stuck = time.monotonic()
+
+        def barked():
             exchange(s, bytes([0, 0, 1, bit]))
-            time.sleep(0.06)
-        wait_for(lambda: sim.events("watchdog"), 5, "a watchdog event")
+            return sim.events("watchdog")
+        dog = wait_for(barked, 10, "a watchdog event")
+        print("  watchdog seen %.2fs after the bit stuck" % (time.monotonic() - stuck))
+        assert len(dog) == 1, dog
+        assert dog[0]["silent_us"] >= 1000000, "fired early: %s" % dog
         exchange(s, bytes([0, 0, 0, bit ^ 1]))
         wait_for(lambda: sim.events("resumed"), 5, "the life bit resumed")
         s.close()
