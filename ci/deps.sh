@@ -3,7 +3,7 @@
 # nothing when every package is already installed. Uses sudo when not root.
 set -eu
 
-PACKAGES="build-essential pkg-config libevent-dev libyaml-dev libcmocka-dev gcovr python3 procps iproute2"
+PACKAGES="build-essential pkg-config libevent-dev libyaml-dev libcmocka-dev gcovr python3 python3-jsonschema python3-yaml procps iproute2"
 
 missing=""
 for p in $PACKAGES; do
