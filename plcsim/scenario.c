@@ -372,6 +372,17 @@ get_duration(struct ctx *c, const yaml_node_t *n, const char *key,
 	return 0;
 }
 
+static int
+get_positive_duration(struct ctx *c, const yaml_node_t *n, const char *key,
+    tc_us_t *out)
+{
+	if (get_duration(c, n, key, out) != 0)
+		return -1;
+	if (*out == 0)
+		return fail(c, line_of(n), "%s: must be more than 0", key);
+	return 0;
+}
+
 /* A whole decimal number in [min, max]. */
 static int
 get_int(struct ctx *c, const yaml_node_t *n, const char *key, int64_t min,
@@ -598,18 +609,9 @@ action_pair(struct ctx *c, const char *name, yaml_node_t *k, yaml_node_t *v,
 	case K_AT:
 		return get_duration(c, v, name, &a->at);
 	case K_FOR:
-		if (get_duration(c, v, name, &a->span) != 0)
-			return -1;
-		if (a->span == 0)
-			return fail(c, line_of(v), "for: must be more than 0");
-		return 0;
+		return get_positive_duration(c, v, name, &a->span);
 	case K_EVERY:
-		if (get_duration(c, v, name, &a->every) != 0)
-			return -1;
-		if (a->every == 0)
-			return fail(c, line_of(v), "every: must be more than "
-			    "0");
-		return 0;
+		return get_positive_duration(c, v, name, &a->every);
 	case K_COUNT:
 		return get_u32(c, v, name, 1, MAX_COUNT, &a->count);
 	case K_FRAMES:
@@ -809,21 +811,11 @@ expect_pair(struct ctx *c, const char *name, yaml_node_t *k, yaml_node_t *v,
 	st->seen |= B(key);
 	switch (key) {
 	case K_PERIOD:
-		if (get_duration(c, v, name, &e->period) != 0)
-			return -1;
-		if (e->period == 0)
-			return fail(c, line_of(v), "period: must be more "
-			    "than 0");
-		return 0;
+		return get_positive_duration(c, v, name, &e->period);
 	case K_TOLERANCE:
 		return get_duration(c, v, name, &e->tolerance);
 	case K_WITHIN:
-		if (get_duration(c, v, name, &e->within) != 0)
-			return -1;
-		if (e->within == 0)
-			return fail(c, line_of(v), "within: must be more "
-			    "than 0");
-		return 0;
+		return get_positive_duration(c, v, name, &e->within);
 	case K_JITTER_P99:
 		return get_duration(c, v, name, &e->jitter_p99);
 	case K_OUTSIDE_FAULTS:
@@ -1128,11 +1120,7 @@ top_pair(struct ctx *c, const char *name, yaml_node_t *k, yaml_node_t *v,
 			return fail(c, line_of(v), "duration: must be more "
 			    "than 0 and at most 24h");
 	} else if (strcmp(name, "startup_timeout") == 0) {
-		if (get_duration(c, v, name, &s->startup_timeout) != 0)
-			return -1;
-		if (s->startup_timeout == 0)
-			return fail(c, line_of(v), "startup_timeout: must be "
-			    "more than 0");
+		return get_positive_duration(c, v, name, &s->startup_timeout);
 	} else if (strcmp(name, "plc") == 0) {
 		return each_pair(c, v, "plc", plc_pair, NULL);
 	} else if (strcmp(name, "client") == 0) {
@@ -1391,10 +1379,12 @@ check_expects(struct ctx *c)
 		e = &s->expects[i];
 		switch (e->kind) {
 		case EXPECT_LIFE_BIT_PERIOD:
-			if (s->duration / 2 < e->period)
-				return fail(c, e->line, "life_bit_period: a "
-				    "%s scenario is shorter than two periods "
-				    "of %s: it can never be judged",
+		case EXPECT_SEND_CYCLE:	/* its period may be left out: 0 */
+			if (e->period != 0 && s->duration / 2 < e->period)
+				return fail(c, e->line, "%s: a %s scenario is "
+				    "shorter than two periods of %s: it can "
+				    "never be judged",
+				    expect_defs[e->kind].name,
 				    dur(s->duration, t1, sizeof t1),
 				    dur(e->period, t2, sizeof t2));
 			break;
@@ -1417,14 +1407,6 @@ check_expects(struct ctx *c)
 				    "ends the run first",
 				    dur(e->within, t1, sizeof t1),
 				    dur(s->startup_timeout, t2, sizeof t2));
-			break;
-		case EXPECT_SEND_CYCLE:
-			if (e->period != 0 && s->duration / 2 < e->period)
-				return fail(c, e->line, "send_cycle: a %s "
-				    "scenario is shorter than two periods of "
-				    "%s: it can never be judged",
-				    dur(s->duration, t1, sizeof t1),
-				    dur(e->period, t2, sizeof t2));
 			break;
 		case EXPECT_COUNTER:
 			if (!s->client.stats)
