@@ -258,12 +258,16 @@ engine_drop_all(struct engine *e, enum session_close how, const char *why)
 }
 
 static void
-engine_pause_conn(struct econn *ec, tc_us_t until, int half_open)
+engine_pause_conn(struct engine *e, struct econn *ec, tc_us_t until,
+    int half_open)
 {
 	session_pause(sim_conn_session(ec->c), SIM_READ | SIM_WRITE);
 	ec->paused = 1;
 	ec->paused_until = until;
 	ec->half_open = half_open;
+	/* The timeline looks again now, and so learns when this pause ends. */
+	if (!e->ended)
+		sim_timer_start(e->tick, 0);
 }
 
 /* A fault that the client must get over: a window until it serves again. */
@@ -315,7 +319,7 @@ engine_begin(struct engine *e, struct occurrence *o, tc_us_t now)
 	case ACTION_HALF_OPEN:
 		engine_open_drop_window(e, o, rel);
 		for (ec = e->conns; ec != NULL; ec = ec->next)
-			engine_pause_conn(ec, a->span ? now + a->span :
+			engine_pause_conn(e, ec, a->span ? now + a->span :
 			    UINT64_MAX, 1);
 		o->ended = 1;
 		break;
@@ -343,16 +347,25 @@ engine_end(struct engine *e, struct occurrence *o, tc_us_t now)
 		server_set_cycle(e->srv, e->base_cycle);
 }
 
-/* Resumes or closes connections whose pause is over. */
-static void
+/*
+ * Resumes or closes connections whose pause is over; returns when the next
+ * pause ends (UINT64_MAX: none).
+ */
+static tc_us_t
 engine_unpause(struct engine *e, tc_us_t now)
 {
 	struct econn *ec, *next;
+	tc_us_t soonest = UINT64_MAX;
 
 	for (ec = e->conns; ec != NULL; ec = next) {
 		next = ec->next;
-		if (!ec->paused || now < ec->paused_until)
+		if (!ec->paused)
 			continue;
+		if (now < ec->paused_until) {
+			if (ec->paused_until < soonest)
+				soonest = ec->paused_until;
+			continue;
+		}
 		ec->paused = 0;
 		if (ec->half_open) {
 			/* The vanished peer's socket is finally given up. */
@@ -363,6 +376,7 @@ engine_unpause(struct engine *e, tc_us_t now)
 			    SIM_READ | SIM_WRITE);
 		}
 	}
+	return soonest;
 }
 
 static uint64_t
@@ -370,7 +384,7 @@ engine_tick_timer(void *arg)
 {
 	struct engine *e = arg;
 	tc_us_t now = clock_now_us(), rel = engine_rel(e, now);
-	tc_us_t next = e->sc->duration;
+	tc_us_t next = e->sc->duration, unpause;
 	size_t i;
 
 	for (i = 0; i < e->nocc; i++) {
@@ -386,7 +400,7 @@ engine_tick_timer(void *arg)
 		    o->end < next)
 			next = o->end;
 	}
-	engine_unpause(e, now);
+	unpause = engine_unpause(e, now);
 	if (rel >= e->sc->duration) {
 		if (!e->ended) {
 			e->ended = 1;
@@ -398,11 +412,9 @@ engine_tick_timer(void *arg)
 		}
 		return SIM_TIMER_STOP;
 	}
-	/* Pauses end at their own times: look again at least every 10 ms. */
-	if (next <= rel)
-		return 0;
-	return next - rel < 10 * TC_US_PER_MS ? next - rel :
-	    10 * TC_US_PER_MS;
+	if (unpause != UINT64_MAX && unpause - e->t0 < next)
+		next = unpause - e->t0;
+	return next > rel ? next - rel : 0;
 }
 
 /* ---- hooks ---- */
@@ -652,7 +664,7 @@ engine_connect_hook(void *arg, struct sim_conn *conn, tc_us_t now)
 		struct occurrence *o = &e->occ[i];
 		if (o->a->kind == ACTION_ACCEPT_DELAY && occ_active(o,
 		    engine_rel(e, now))) {
-			engine_pause_conn(ec, now + o->a->delay, 0);
+			engine_pause_conn(e, ec, now + o->a->delay, 0);
 			break;
 		}
 	}
