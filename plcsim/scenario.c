@@ -517,16 +517,25 @@ lookup(struct ctx *c, yaml_node_t *map, const char *key)
 	return NULL;
 }
 
+/* "a, b, c" into out, cut short when it does not fit. */
+static void
+join_names(const char *const *names, size_t n, char *out, size_t outlen)
+{
+	size_t i, used = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < n && used < outlen; i++)
+		used += (size_t)snprintf(out + used, outlen - used, "%s%s",
+		    i ? ", " : "", names[i]);
+}
+
 static int
 unknown_key(struct ctx *c, yaml_node_t *k, const char *what,
     const char *const *known, size_t nknown)
 {
-	char list[512] = "";
-	size_t i, used = 0;
+	char list[512];
 
-	for (i = 0; i < nknown && used < sizeof list; i++)
-		used += (size_t)snprintf(list + used, sizeof list - used,
-		    "%s%s", i ? ", " : "", known[i]);
+	join_names(known, nknown, list, sizeof list);
 	return fail(c, line_of(k), "%s: unknown key '%s' (known: %s)", what,
 	    (char *)k->data.scalar.value, list);
 }
@@ -661,8 +670,8 @@ item_kind(struct ctx *c, yaml_node_t *item, const char *kind_key,
 {
 	yaml_node_t *v;
 	const char *t;
-	char list[512] = "";
-	size_t i, used = 0;
+	char list[512];
+	size_t i;
 
 	if (item->type != YAML_MAPPING_NODE)
 		return fail(c, line_of(item), "%s: expected a mapping with "
@@ -677,9 +686,7 @@ item_kind(struct ctx *c, yaml_node_t *item, const char *kind_key,
 			*kind = (int)i;
 			return 0;
 		}
-	for (i = 0; i < n && used < sizeof list; i++)
-		used += (size_t)snprintf(list + used, sizeof list - used,
-		    "%s%s", i ? ", " : "", names[i]);
+	join_names(names, n, list, sizeof list);
 	return fail(c, line_of(v), "%s: unknown %s '%s' (known: %s)", what,
 	    kind_key, t, list);
 }
@@ -1050,12 +1057,14 @@ name_ok(const char *t)
 	return i > 0 && i < SCENARIO_MAX_NAME;
 }
 
-/* Allocates the array of a timeline or expectations list. */
+/* Allocates the array of a timeline or expectations list and parses it. */
 static int
 list_items(struct ctx *c, yaml_node_t *v, const char *key, size_t max,
-    size_t size, void **arr, size_t *n)
+    size_t size, void **arr, size_t *n,
+    int (*parse)(struct ctx *, yaml_node_t *, size_t))
 {
-	size_t count;
+	yaml_node_t *item;
+	size_t count, i;
 
 	if (v->type == YAML_SCALAR_NODE && v->data.scalar.length == 0)
 		return 0;	/* "timeline:" with nothing: an empty list */
@@ -1072,6 +1081,10 @@ list_items(struct ctx *c, yaml_node_t *v, const char *key, size_t max,
 	if ((*arr = calloc(count, size)) == NULL)
 		return fail(c, line_of(v), "out of memory");
 	*n = count;
+	for (i = 0; i < count; i++)
+		if ((item = node_at(c, v->data.sequence.items.start[i])) ==
+		    NULL || parse(c, item, i) != 0)
+			return -1;
 	return 0;
 }
 
@@ -1080,8 +1093,6 @@ top_pair(struct ctx *c, const char *name, yaml_node_t *k, yaml_node_t *v,
     void *arg)
 {
 	struct scenario *s = c->s;
-	yaml_node_item_t *it;
-	yaml_node_t *n;
 	unsigned *seen = arg;
 	size_t i;
 	const char *t;
@@ -1126,27 +1137,13 @@ top_pair(struct ctx *c, const char *name, yaml_node_t *k, yaml_node_t *v,
 	} else if (strcmp(name, "client") == 0) {
 		return each_pair(c, v, "client", client_pair, NULL);
 	} else if (strcmp(name, "timeline") == 0) {
-		if (list_items(c, v, name, SCENARIO_MAX_ACTIONS,
-		    sizeof *s->actions, (void **)&s->actions,
-		    &s->nactions) != 0)
-			return -1;
-		for (i = 0; i < s->nactions; i++) {
-			it = v->data.sequence.items.start + i;
-			if ((n = node_at(c, *it)) == NULL ||
-			    parse_action(c, n, i) != 0)
-				return -1;
-		}
+		return list_items(c, v, name, SCENARIO_MAX_ACTIONS,
+		    sizeof *s->actions, (void **)&s->actions, &s->nactions,
+		    parse_action);
 	} else if (strcmp(name, "expectations") == 0) {
-		if (list_items(c, v, name, SCENARIO_MAX_EXPECTS,
-		    sizeof *s->expects, (void **)&s->expects,
-		    &s->nexpects) != 0)
-			return -1;
-		for (i = 0; i < s->nexpects; i++) {
-			it = v->data.sequence.items.start + i;
-			if ((n = node_at(c, *it)) == NULL ||
-			    parse_expect(c, n, i) != 0)
-				return -1;
-		}
+		return list_items(c, v, name, SCENARIO_MAX_EXPECTS,
+		    sizeof *s->expects, (void **)&s->expects, &s->nexpects,
+		    parse_expect);
 	} else
 		return unknown_key(c, k, "scenario", top_keys,
 		    NELEM(top_keys));
