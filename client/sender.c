@@ -130,10 +130,9 @@ sender_report_mismatch(struct sender *s, const uint8_t *frame,
 /*
  * One exchange: frame out, echo in, compared. `deadline` is when the frame
  * was due (for lateness), `periodic` says whether it was a scheduled one.
- * Returns 0 when the link is still usable, -1 when it was dropped or the
- * client is stopping.
+ * On a link error the link is dropped (the next turn reconnects).
  */
-static int
+static void
 sender_exchange(struct sender *s, tc_us_t deadline, int periodic)
 {
 	struct tcpcom *tc = s->tc;
@@ -156,11 +155,11 @@ sender_exchange(struct sender *s, tc_us_t deadline, int periodic)
 		snprintf(why, sizeof why, "%zu byte(s) nobody asked for "
 		    "(a duplicated echo?)", extra);
 		sender_drop(s, why);
-		return -1;
+		return;
 	}
 	if (r != LINK_OK) {
 		sender_drop(s, link_result_name(r));
-		return -1;
+		return;
 	}
 
 	t_send = clock_now_us();
@@ -171,7 +170,7 @@ sender_exchange(struct sender *s, tc_us_t deadline, int periodic)
 			stats_inc(&tc->stats, STAT_send_errors);
 			sender_drop(s, link_result_name(r));
 		}
-		return -1;
+		return;
 	}
 	s->seq++;
 	stats_inc(&tc->stats, STAT_frames_sent);
@@ -185,18 +184,18 @@ sender_exchange(struct sender *s, tc_us_t deadline, int periodic)
 	case LINK_TIMEOUT:
 		stats_inc(&tc->stats, STAT_echo_timeouts);
 		sender_drop(s, "no echo within the echo timeout");
-		return -1;
+		return;
 	case LINK_EXTRA:
 		stats_inc(&tc->stats, STAT_protocol_errors);
 		snprintf(why, sizeof why, "%zu byte(s) beyond the echo", extra);
 		sender_drop(s, why);
-		return -1;
+		return;
 	case LINK_STOPPED:
-		return -1;
+		return;
 	default:
 		sender_drop(s, r == LINK_ERROR ? strerror(errno) :
 		    link_result_name(r));
-		return -1;
+		return;
 	}
 
 	stats_exchange(&tc->stats, t_echo - t_send,
@@ -214,7 +213,6 @@ sender_exchange(struct sender *s, tc_us_t deadline, int periodic)
 		stats_inc(&tc->stats, STAT_mismatches);
 		sender_report_mismatch(s, frame, echo);
 	}
-	return 0;
 }
 
 /*
