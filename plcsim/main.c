@@ -4,6 +4,7 @@
  */
 #include <getopt.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,35 +67,39 @@ usage(FILE *f)
 "'listening on HOST:PORT'; the summary comes last. See plcsim(1).\n");
 }
 
+static int bad(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+/* A usage error: one line, a hint, and the exit code. */
 static int
-bad(const char *msg)
+bad(const char *fmt, ...)
 {
-	fprintf(stderr, "plcsim: %s\n", msg);
-	fprintf(stderr, "plcsim: try 'plcsim --help'\n");
+	va_list ap;
+
+	fprintf(stderr, "plcsim: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nplcsim: try 'plcsim --help'\n");
 	return EXIT_USAGE;
 }
 
 static int
 opt_duration(const char *name, const char *text, tc_us_t *out)
 {
-	char err[256], msg[320];
+	char err[256];
 
-	if (parse_duration(text, out, err, sizeof err) != 0) {
-		snprintf(msg, sizeof msg, "%s: %s", name, err);
-		return bad(msg);
-	}
+	if (parse_duration(text, out, err, sizeof err) != 0)
+		return bad("%s: %s", name, err);
 	return 0;
 }
 
 static int
 opt_long(const char *name, const char *text, long min, long max, long *out)
 {
-	char err[256], msg[320];
+	char err[256];
 
-	if (parse_long(text, min, max, out, err, sizeof err) != 0) {
-		snprintf(msg, sizeof msg, "%s: %s", name, err);
-		return bad(msg);
-	}
+	if (parse_long(text, min, max, out, err, sizeof err) != 0)
+		return bad("%s: %s", name, err);
 	return 0;
 }
 
@@ -126,7 +131,7 @@ static const struct option serve_long[] = {
 static int
 serve_parse(int argc, char **argv, struct serve_opts *o)
 {
-	char err[256], msg[320];
+	char err[256];
 	long v;
 	int ch, rc;
 
@@ -145,10 +150,8 @@ serve_parse(int argc, char **argv, struct serve_opts *o)
 		case OPT_LISTEN:
 			if (parse_host_port(optarg, o->srv.host,
 			    sizeof o->srv.host, &o->srv.port, err,
-			    sizeof err) != 0) {
-				snprintf(msg, sizeof msg, "--listen: %s", err);
-				return bad(msg);
-			}
+			    sizeof err) != 0)
+				return bad("--listen: %s", err);
 			break;
 		case OPT_CYCLE:
 			rc = opt_duration("--cycle", optarg, &o->srv.cycle_us);
@@ -157,11 +160,9 @@ serve_parse(int argc, char **argv, struct serve_opts *o)
 			if ((rc = opt_long("--length", optarg, 8, 1024,
 			    &v)) != 0)
 				break;
-			if (!wire_length_valid(v)) {
-				snprintf(msg, sizeof msg, "--length: '%s' is "
-				    "not a multiple of 8 in 8..1024", optarg);
-				return bad(msg);
-			}
+			if (!wire_length_valid(v))
+				return bad("--length: '%s' is not a multiple "
+				    "of 8 in 8..1024", optarg);
 			o->srv.length_bits = (unsigned)v;
 			break;
 		case OPT_MAX_CLIENTS:
@@ -214,16 +215,11 @@ serve_parse(int argc, char **argv, struct serve_opts *o)
 	}
 	if (optind < argc)
 		o->scenario = argv[optind++];
-	if (optind < argc) {
-		snprintf(msg, sizeof msg, "unexpected argument '%s'",
-		    argv[optind]);
-		return bad(msg);
-	}
-	if (o->srv.max_open != 0 && o->srv.max_open < o->srv.max_clients) {
-		snprintf(msg, sizeof msg, "--max-open %u is below "
-		    "--max-clients %u", o->srv.max_open, o->srv.max_clients);
-		return bad(msg);
-	}
+	if (optind < argc)
+		return bad("unexpected argument '%s'", argv[optind]);
+	if (o->srv.max_open != 0 && o->srv.max_open < o->srv.max_clients)
+		return bad("--max-open %u is below --max-clients %u",
+		    o->srv.max_open, o->srv.max_clients);
 	/* TwinCAT takes a few cycles to close, init and listen again. */
 	if (!o->relisten_set)
 		o->srv.relisten_us = 5 * o->srv.cycle_us;
