@@ -224,7 +224,7 @@ events_add(struct sim_events *ev, tc_us_t now, enum sim_event_type type,
 
 	if (type >= SIM_EV_TYPE_MAX)
 		return;
-	if (event_kinds[type].per_frame && ev->verbose < 2)
+	if (event_kinds[type].per_frame && !events_want_frames(ev))
 		return;
 	memset(&e, 0, sizeof e);
 	e.t = events_since_start(ev, now);
