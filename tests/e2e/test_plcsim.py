@@ -176,6 +176,10 @@ def test_cycle_zero_answers_at_once():
             rtts.append(rtt)
         s.close()
         rtts.sort()
+        # A loopback round trip from this process is about 0.1 ms, and
+        # under a sanitizer build still well under 1 ms; the median of 50
+        # ignores a few stalls of a loaded machine. 5 ms is half of one
+        # default task cycle, so a PLC that waited for a cycle still fails.
         assert rtts[len(rtts) // 2] < 0.005, "median rtt %.4f with --cycle 0" % rtts[len(rtts) // 2]
         sim.stop()
     finally:
