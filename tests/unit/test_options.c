@@ -103,6 +103,10 @@ test_options_defaults_are_the_originals(void **state)
 	assert_int_equal(o.cfg.mode, 0);
 	assert_int_equal(o.cfg.send_on_toggle, 0);
 	assert_int_equal(o.cfg.payload, TCPCOM_PAYLOAD_RANDOM);
+	assert_int_equal(o.cfg.echo_timeout_us, TC_US_PER_SEC);
+	assert_int_equal(o.cfg.connect_timeout_us, 2 * TC_US_PER_SEC);
+	assert_int_equal(o.cfg.backoff_min_us, 100 * TC_US_PER_MS);
+	assert_int_equal(o.cfg.backoff_max_us, 5 * TC_US_PER_SEC);
 	assert_int_equal(o.cfg.count, 0);
 	assert_int_equal(o.duration_us, 0);
 	assert_string_equal(o.stats_json, "");
@@ -113,9 +117,12 @@ test_options_defaults_are_the_originals(void **state)
 		struct tcpcom_config lib;
 		tcpcom_config_init(&lib);
 		assert_string_equal(lib.server, o.cfg.server);
+		assert_int_equal(lib.port, o.cfg.port);
 		assert_int_equal(lib.echo_timeout_us, o.cfg.echo_timeout_us);
-		assert_int_equal(lib.backoff_min_us, 100 * TC_US_PER_MS);
-		assert_int_equal(lib.backoff_max_us, 5 * TC_US_PER_SEC);
+		assert_int_equal(lib.connect_timeout_us,
+		    o.cfg.connect_timeout_us);
+		assert_int_equal(lib.backoff_min_us, o.cfg.backoff_min_us);
+		assert_int_equal(lib.backoff_max_us, o.cfg.backoff_max_us);
 	}
 }
 
