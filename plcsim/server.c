@@ -50,7 +50,6 @@ struct sim_server {
 	unsigned		  next_id;
 	int			  stopping;
 	int			  quiet_restart; /* drops without an error path */
-	size_t			  frame_len;
 	tc_us_t			  start;
 	char			  address[LISTENER_ADDR_MAX];
 	struct sim_hooks	  hooks;
@@ -515,13 +514,12 @@ server_new(struct sim_loop *loop, const struct sim_server_config *cfg,
 	if (srv->cfg.backlog <= 0)
 		srv->cfg.backlog = 128;
 	srv->ev = events;
-	srv->frame_len = cfg->length_bits / 8;
 	srv->next_id = 1;
 	srv->start = now;
 	lifemon_stats_reset(&srv->lm);
 	memset(&pc, 0, sizeof pc);
 	pc.cycle_us = cfg->cycle_us;
-	pc.frame_len = srv->frame_len;
+	pc.frame_len = cfg->length_bits / 8;
 	pc.max_clients = srv->cfg.max_clients;
 	pc.relisten_us = cfg->relisten_us;
 	pc.recv_timeout_us = cfg->recv_timeout_us;
