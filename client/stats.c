@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "parse.h"
 #include "stats.h"
 #include "wire.h"
@@ -156,22 +157,6 @@ payload_name(enum tcpcom_payload p)
 	case TCPCOM_PAYLOAD_FIXED:   return "fixed";
 	}
 	return "?";
-}
-
-static void
-json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
 }
 
 static void

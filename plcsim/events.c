@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "events.h"
+#include "json.h"
 
 #define EVENTS_DEFAULT_CAPACITY 65536
 
@@ -110,37 +111,6 @@ events_type_name(enum sim_event_type type)
 	return type < SIM_EV_TYPE_MAX ? event_kinds[type].name : "?";
 }
 
-/* Writes `text` as a JSON string body (no quotes) into out. */
-static void
-events_json_escape(const char *text, char *out, size_t outlen)
-{
-	size_t o = 0;
-	const unsigned char *p;
-
-	if (outlen == 0)
-		return;
-	for (p = (const unsigned char *)text; *p != '\0'; p++) {
-		char tmp[8];
-		size_t n;
-
-		if (*p == '"' || *p == '\\') {
-			tmp[0] = '\\';
-			tmp[1] = (char)*p;
-			n = 2;
-		} else if (*p < 0x20 || *p == 0x7f) {
-			n = (size_t)snprintf(tmp, sizeof tmp, "\\u%04x", *p);
-		} else {
-			tmp[0] = (char)*p;
-			n = 1;
-		}
-		if (o + n >= outlen)
-			break;
-		memcpy(out + o, tmp, n);
-		o += n;
-	}
-	out[o] = '\0';
-}
-
 static void
 events_keep(struct sim_events *ev, const struct sim_event *e)
 {
@@ -177,7 +147,6 @@ events_print(struct sim_events *ev, const struct sim_event *e)
 {
 	const char *dk = event_kinds[e->type].detail_key;
 	const char *vk = event_kinds[e->type].value_key;
-	char esc[SIM_EVENT_DETAIL * 6];
 
 	if (ev->text != NULL) {
 		fprintf(ev->text, "%4llu.%06llu %s",
@@ -208,8 +177,8 @@ events_print(struct sim_events *ev, const struct sim_event *e)
 			fprintf(ev->json, ",\"%s\":%llu", vk,
 			    (unsigned long long)e->value);
 		if (dk != NULL) {
-			events_json_escape(e->detail, esc, sizeof esc);
-			fprintf(ev->json, ",\"%s\":\"%s\"", dk, esc);
+			fprintf(ev->json, ",\"%s\":", dk);
+			json_string(ev->json, e->detail);
 		}
 		fputs("}\n", ev->json);
 	}

@@ -69,6 +69,5 @@ void report_json_end(FILE *out);
  * become U+FFFD; JSON control characters become \uXXXX.
  */
 void report_xml_escape(FILE *out, const char *s, size_t len);
-void report_json_escape(FILE *out, const char *s, size_t len);
 
 #endif

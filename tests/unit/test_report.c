@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "json.h"
 #include "report.h"
 
 /* A string with every kind of trouble: markup, controls, broken UTF-8. */
@@ -304,8 +305,8 @@ test_json_escape_nasty(void **state)
 
 	(void)state;
 	capture_open(&c);
-	report_json_escape(c.fp, nasty, sizeof nasty - 1);
-	report_json_escape(c.fp, "\\\0", 2);
+	json_escape(c.fp, nasty, sizeof nasty - 1);
+	json_escape(c.fp, "\\\0", 2);
 	out = capture_close(&c);
 	assert_string_equal(out,
 	    "a<b>&c\\\"d'e\\u0001\\u001f\\u007f|\\ufffd|\\ufffd(|\xc3\xa9|"
