@@ -23,7 +23,9 @@ struct sim_watch {
 };
 
 struct sim_timer {
+	struct event_base *base;
 	struct event	*ev;
+	tc_us_t		 deadline;	/* on clock_now_us()'s clock */
 	sim_timer_cb	 cb;
 	void		*arg;
 };
@@ -77,8 +79,13 @@ sim_loop_new(void)
 		free(loop);
 		return NULL;
 	}
-	/* One thread: no locks. */
-	event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);
+	/*
+	 * One thread: no locks. Timers on the precise monotonic clock: the
+	 * default coarse one moves in steps of a few milliseconds, so a 10 ms
+	 * task cycle would tick early.
+	 */
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK |
+	    EVENT_BASE_FLAG_PRECISE_TIMER);
 	loop->base = event_base_new_with_config(cfg);
 	event_config_free(cfg);
 	if (loop->base == NULL) {
@@ -177,14 +184,32 @@ sim_watch_free(struct sim_watch *w)
 	free(w);
 }
 
+/* Arms the libevent timer for what is left until t->deadline. */
+static void
+timer_arm(struct sim_timer *t, tc_us_t now)
+{
+	struct timeval tv = loop_tv(t->deadline > now ? t->deadline - now : 0);
+
+	evtimer_add(t->ev, &tv);
+}
+
 static void
 timer_event_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct sim_timer *t = arg;
+	tc_us_t now = clock_now_us();
 	uint64_t next;
 
 	(void)fd;
 	(void)events;
+	/*
+	 * Never early, whatever libevent's clock did: a task cycle that ran
+	 * before its boundary would run twice for it.
+	 */
+	if (now < t->deadline) {
+		timer_arm(t, now);
+		return;
+	}
 	next = t->cb(t->arg);
 	if (next != SIM_TIMER_STOP)
 		sim_timer_start(t, next);
@@ -197,6 +222,7 @@ sim_timer_new(struct sim_loop *loop, sim_timer_cb cb, void *arg)
 
 	if ((t = calloc(1, sizeof *t)) == NULL)
 		return NULL;
+	t->base = loop->base;
 	t->cb = cb;
 	t->arg = arg;
 	t->ev = evtimer_new(loop->base, timer_event_cb, t);
@@ -210,9 +236,15 @@ sim_timer_new(struct sim_loop *loop, sim_timer_cb cb, void *arg)
 void
 sim_timer_start(struct sim_timer *t, uint64_t delay_us)
 {
-	struct timeval tv = loop_tv(delay_us);
+	tc_us_t now = clock_now_us();
 
-	evtimer_add(t->ev, &tv);
+	t->deadline = delay_us > UINT64_MAX - now ? UINT64_MAX : now + delay_us;
+	/*
+	 * libevent adds the delay to the time it cached before the callbacks
+	 * ran; refresh it, or the timer fires early by as long as they took.
+	 */
+	event_base_update_cache_time(t->base);
+	timer_arm(t, now);
 }
 
 void

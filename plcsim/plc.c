@@ -8,6 +8,7 @@ struct plc {
 	struct plc_config cfg;
 	enum plc_state	  state;
 	tc_us_t		  grid;		/* a task-cycle boundary */
+	tc_us_t		  ran;		/* the last boundary whose task ran */
 	tc_us_t		  relisten_at;
 	unsigned	  active;
 	unsigned	  next_id;
@@ -43,6 +44,7 @@ plc_new(const struct plc_config *cfg, tc_us_t now)
 		plc->cfg.max_clients = 1;
 	plc->state = PLC_LISTEN;
 	plc->grid = now;
+	plc->ran = now;
 	plc->next_id = 1;
 	return plc;
 }
@@ -100,6 +102,21 @@ plc_set_cycle(struct plc *plc, tc_us_t cycle_us, tc_us_t now)
 {
 	plc->cfg.cycle_us = cycle_us;
 	plc->grid = now;
+	plc->ran = now;
+}
+
+int
+plc_cycle_due(struct plc *plc, tc_us_t now)
+{
+	tc_us_t c = plc->cfg.cycle_us, boundary;
+
+	if (c == 0 || now < plc->grid)
+		return 0;
+	boundary = plc->grid + (now - plc->grid) / c * c;
+	if (boundary <= plc->ran)
+		return 0;
+	plc->ran = boundary;
+	return 1;
 }
 
 void

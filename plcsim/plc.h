@@ -93,6 +93,13 @@ int plc_accepting(const struct plc *plc);
 tc_us_t plc_next_cycle(const struct plc *plc, tc_us_t now);
 /* Changes the task cycle from `now` on (a new grid starts at now). */
 void plc_set_cycle(struct plc *plc, tc_us_t cycle_us, tc_us_t now);
+/*
+ * 1 when `now` has reached a boundary whose task has not run yet, which it
+ * then counts as run: the task runs at most once per boundary and never
+ * before it, however early or often its timer fires. Missed boundaries are
+ * skipped. The first boundary is one cycle after the start (or the change).
+ */
+int plc_cycle_due(struct plc *plc, tc_us_t now);
 
 /*
  * The error path: the listener closes until now + window (a later call

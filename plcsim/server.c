@@ -442,13 +442,15 @@ server_tick_timer(void *arg)
 	struct sim_server *srv = arg;
 	struct sim_conn *c, *next;
 	tc_us_t now = clock_now_us(), silent, cycle, t;
+	int due;
 
 	cycle = plc_config(srv->plc)->cycle_us;
+	due = plc_cycle_due(srv->plc, now);
 	for (c = srv->head; c != NULL; c = next) {
 		next = c->next;
 		if (c->state != CONN_SERVED)
 			continue;
-		if (cycle > 0)
+		if (due)
 			conn_step(c, now);
 		if (c->state != CONN_SERVED)
 			continue;

@@ -63,6 +63,41 @@ test_plc_cycle_grid(void **state)
 	plc_free(plc);
 }
 
+/* The task runs once per boundary, never before it, never twice for it. */
+static void
+test_plc_cycle_due_once_per_boundary(void **state)
+{
+	struct plc_config cfg = config_default();
+	struct plc *plc = plc_new(&cfg, 1000);
+
+	(void)state;
+	assert_non_null(plc);
+	/* Before the first boundary (one cycle after the start): not due,
+	 * however close a timer that fires early gets. */
+	assert_false(plc_cycle_due(plc, 1000));
+	assert_false(plc_cycle_due(plc, 10999));
+	assert_true(plc_cycle_due(plc, 11000));
+	/* The same boundary again, a timer that fired twice: not due. */
+	assert_false(plc_cycle_due(plc, 11000));
+	assert_false(plc_cycle_due(plc, 20999));
+	/* Late by most of a cycle: still that boundary's task, once. */
+	assert_true(plc_cycle_due(plc, 30999));
+	assert_false(plc_cycle_due(plc, 31000 - 1));
+	/* Boundaries missed while the loop was busy are skipped: one run. */
+	assert_true(plc_cycle_due(plc, 75000));
+	assert_false(plc_cycle_due(plc, 80999));
+	assert_true(plc_cycle_due(plc, 81000));
+	/* A new cycle starts a new grid; its first boundary is one cycle on. */
+	plc_set_cycle(plc, 50 * MS, 85000);
+	assert_false(plc_cycle_due(plc, 85000));
+	assert_false(plc_cycle_due(plc, 134999));
+	assert_true(plc_cycle_due(plc, 135000));
+	/* Cycle 0 has no boundaries. */
+	plc_set_cycle(plc, 0, 140000);
+	assert_false(plc_cycle_due(plc, 200000));
+	plc_free(plc);
+}
+
 static void
 test_plc_echo_quantized_by_cycle(void **state)
 {
@@ -296,6 +331,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plc_cycle_grid),
+		cmocka_unit_test(test_plc_cycle_due_once_per_boundary),
 		cmocka_unit_test(test_plc_echo_quantized_by_cycle),
 		cmocka_unit_test(test_plc_one_frame_per_receive),
 		cmocka_unit_test(test_plc_short_read_echoes_stale_bytes),
