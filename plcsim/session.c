@@ -14,15 +14,34 @@
 struct sim_session {
 	int			 fd;
 	struct sim_watch	*watch;
+	struct sim_timer	*report;	/* tells the owner of a failure */
 	struct sim_buf		*out;
 	const struct session_ops *ops;
 	void			*arg;
 	int			 started;
 	int			 paused;	/* SIM_READ | SIM_WRITE */
-	int			 failed;	/* ops->failed was called */
+	int			 failed;	/* I/O failed or the peer closed */
 	int			 corked;	/* queue without writing */
 	char			 peer[SESSION_PEER_MAX];
+	char			 reason[96];	/* why it failed */
 };
+
+/*
+ * The owner hears of a failure from the loop, never from inside the call
+ * that met it: a write fails inside session_queue, which the owner (or a
+ * hook of the owner's owner) called and still holds state around. Telling
+ * it there would let it end the connection, and free what the caller is
+ * about to use, under the caller's feet.
+ */
+static uint64_t
+session_report_timer(void *arg)
+{
+	struct sim_session *s = arg;
+
+	if (s->fd >= 0)
+		s->ops->failed(s, s->reason, s->arg);
+	return SIM_TIMER_STOP;
+}
 
 static void
 session_fail(struct sim_session *s, const char *reason)
@@ -30,8 +49,9 @@ session_fail(struct sim_session *s, const char *reason)
 	if (s->failed || s->fd < 0)
 		return;
 	s->failed = 1;
+	snprintf(s->reason, sizeof s->reason, "%s", reason);
 	sim_watch_set(s->watch, 0);
-	s->ops->failed(s, reason, s->arg);
+	sim_timer_start(s->report, 0);
 }
 
 static void
@@ -116,9 +136,11 @@ session_create(struct sim_loop *loop, int fd, const char *peer,
 	s->arg = arg;
 	snprintf(s->peer, sizeof s->peer, "%s", peer);
 	s->watch = sim_watch_new(loop, fd, session_ready_cb, s);
+	s->report = sim_timer_new(loop, session_report_timer, s);
 	s->out = sim_buf_new();
-	if (s->watch == NULL || s->out == NULL) {
+	if (s->watch == NULL || s->report == NULL || s->out == NULL) {
 		sim_watch_free(s->watch);
+		sim_timer_free(s->report);
 		sim_buf_free(s->out);
 		free(s);
 		return NULL;
@@ -132,6 +154,7 @@ session_destroy(struct sim_session *s)
 	if (s == NULL)
 		return;
 	session_close(s, SESSION_CLOSE_FIN);
+	sim_timer_free(s->report);
 	sim_buf_free(s->out);
 	free(s);
 }
@@ -213,6 +236,8 @@ session_close(struct sim_session *s, enum session_close how)
 		return;
 	sim_watch_free(s->watch);
 	s->watch = NULL;
+	/* A failure not yet reported is moot: the owner has let go. */
+	sim_timer_stop(s->report);
 	if (how == SESSION_CLOSE_RST)
 		setsockopt(s->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
 	close(s->fd);

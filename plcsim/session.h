@@ -3,10 +3,18 @@
  *
  * A session reads only as much as its owner has room for (ops->room) and
  * hands the bytes over (ops->input); it writes what is queued with
- * session_queue. When the peer closes or an I/O call fails it tells its
- * owner (ops->failed) and does nothing else: the owner decides, calls
- * session_close and later session_destroy, never from inside a callback of
- * the same session.
+ * session_queue. When the peer closes or an I/O call fails it stops reading
+ * and writing and tells its owner (ops->failed) and does nothing else: the
+ * owner decides, calls session_close and later session_destroy, never from
+ * inside a callback of the same session.
+ *
+ * The rule that keeps callers safe: a failure is reported from the loop, on
+ * a turn of its own, never from inside the call that met it. A write that
+ * fails inside session_queue (called by the owner, or by a hook deep in the
+ * owner's caller) only marks the session; ops->failed runs after every
+ * caller has returned, so no callback frees an object under a caller that
+ * still uses it. The same holds for any owner built on sessions: report
+ * ends through the loop, not through the stack.
  *
  * Output is bounded by the owner: it checks session_out_len against
  * SESSION_OUT_MAX before queueing more, so a peer that never reads is
@@ -58,13 +66,17 @@ void session_update(struct sim_session *s);
 void session_pause(struct sim_session *s, int what);
 void session_resume(struct sim_session *s, int what);
 
-/* Queues bytes for the peer; -1 when the session is closed or out of memory. */
+/*
+ * Queues bytes for the peer; -1 when the session is closed, has failed, or
+ * is out of memory. A write failure met here is reported later (see above).
+ */
 int session_queue(struct sim_session *s, const uint8_t *data, size_t len);
 /* While corked, queued bytes wait; uncorking writes them in one go. */
 void session_cork(struct sim_session *s, int corked);
 size_t session_out_len(const struct sim_session *s);
 
-/* Closes the socket now (FIN or RST); callbacks stop. Idempotent. */
+/* Closes the socket now (FIN or RST); callbacks stop, a failure not yet
+ * reported is not. Idempotent. */
 void session_close(struct sim_session *s, enum session_close how);
 
 const char *session_peer(const struct sim_session *s);
