@@ -6,6 +6,7 @@
 #   make coverage             gcovr HTML + Cobertura XML under build/coverage
 #   make SANITIZE=address,undefined check   (into build-asan/)
 #   make SANITIZE=thread check              (into build-tsan/)
+#   make fuzz                 libFuzzer targets in build-fuzz/, FUZZ_SECONDS=30 each
 #   make install PREFIX=/usr/local DESTDIR=
 
 CC        ?= cc
@@ -99,7 +100,7 @@ LIBS        := $(BUILD)/libtcpcom.a $(BUILD)/libtcpcom.so $(BUILD)/libplcsim.a
 .SECONDARY:
 
 .PHONY: all check unit e2e scenarios demo soak bench coverage clean install \
-        uninstall deps tests
+        uninstall deps tests fuzz
 all: $(PROGRAMS) $(LIBS)
 
 tests: $(UNIT_BINS) $(HELPER_BINS)
@@ -203,4 +204,5 @@ uninstall:
 	      $(UNITDIR)/tcpcom.service
 	rm -rf $(DATADIR) $(ETCDIR)
 
+include tests/fuzz/fuzz.mk
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,11 +1,9 @@
 /*
- * fuzz_scenario: libFuzzer target for the scenario parser. Not built by
- * default:
- *   clang -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE \
- *     -Iclient -Iplcsim tests/fuzz/fuzz_scenario.c plcsim/scenario.c \
- *     client/parse.c client/wire.c $(pkg-config --cflags --libs yaml-0.1) \
- *     -o fuzz_scenario
- *   ./fuzz_scenario -max_len=4096 scenarios/ tests/scenarios-bad/
+ * fuzz_scenario: libFuzzer target for the scenario parser. Any text must be
+ * parsed into a scenario or refused with one "FILE:LINE: problem" line, in
+ * bounded memory, without a crash or a leak.
+ *
+ *   make fuzz    (tests/fuzz/fuzz.mk; seeds in tests/fuzz/corpus/scenario)
  */
 #include <stddef.h>
 #include <stdint.h>
