@@ -4,6 +4,8 @@
 set -eu
 
 PACKAGES="build-essential pkg-config libevent-dev libyaml-dev libcmocka-dev gcovr python3 python3-jsonschema python3-yaml procps iproute2"
+# make fuzz: clang, and libFuzzer's runtime (not pulled in by clang itself).
+PACKAGES="$PACKAGES clang libclang-rt-dev"
 
 missing=""
 for p in $PACKAGES; do
