@@ -9,6 +9,9 @@ Timing tolerances are generous on purpose: these tests run on loaded 2-core
 CI machines and under sanitizer builds (BUILD=build-asan, build-tsan), which
 slow the client several times over. Every wait is a poll with a deadline,
 never a sleep that hopes.
+
+Every client started is killed, and every temporary directory removed, however
+the run ends (support.py).
 """
 
 import json
@@ -23,9 +26,12 @@ import threading
 import time
 import unittest
 
+import support
+
 TOP = os.environ.get("TOP", os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.environ.get("BUILD", "build")
 TCPCOM = os.path.join(TOP, BUILD, "tcpcom")
+TMP = support.tmpdir("tcpcom-e2e-")
 
 COUNTERS = ("frames_sent", "echoes_ok", "mismatches", "echo_timeouts",
             "protocol_errors", "connects", "disconnects",
@@ -176,8 +182,8 @@ class Client:
             cmd += ["--stats-json", self.json_path]
         cmd += list(args)
         self.log = open(os.path.join(tmpdir, "client-%d.log" % port), "w+")
-        self.proc = subprocess.Popen(cmd, stdout=self.log,
-                                     stderr=subprocess.STDOUT)
+        self.proc = support.popen(cmd, stdout=self.log,
+                                  stderr=subprocess.STDOUT)
         self.pid = self.proc.pid
 
     def wait(self, timeout):
@@ -251,7 +257,7 @@ def drift_per_cycle(times, cycle, min_apart=20):
 class ClientTest(unittest.TestCase):
 
     def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory(prefix="tcpcom-e2e-")
+        self.tmp = tempfile.TemporaryDirectory(dir=TMP)
         self.peers = []
         self.clients = []
 

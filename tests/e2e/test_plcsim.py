@@ -2,7 +2,9 @@
 """End-to-end tests of plcsim serve with real sockets on 127.0.0.1.
 
 Every wait is for a condition with a generous deadline; timing checks carry
-tolerances wide enough for a loaded 2-core machine.
+tolerances wide enough for a loaded 2-core machine. Every plcsim started
+is stopped, and the temporary directory removed, however the run ends
+(support.py).
 """
 import json
 import os
@@ -11,9 +13,10 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
+
+import support
 
 TOP = os.environ.get("TOP", os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.environ.get("BUILD", "build")
@@ -21,7 +24,7 @@ PLCSIM = os.path.join(TOP, BUILD, "plcsim")
 # The bound holds for the normal build; sanitizer builds keep shadow memory
 # and a quarantine of freed blocks, so they get a looser one.
 RSS_LIMIT_KB = 32 * 1024 if not BUILD.rstrip("/").endswith(("-asan", "-tsan")) else 320 * 1024
-TMP = tempfile.mkdtemp(prefix="plcsim-e2e-")
+TMP = support.tmpdir("plcsim-e2e-")
 
 
 def wait_for(cond, timeout, what):
@@ -39,12 +42,16 @@ class Sim:
 
     def __init__(self, *args):
         self.events_path = os.path.join(TMP, "events-%d.jsonl" % random.randrange(1 << 30))
-        self.proc = subprocess.Popen(
+        self.proc = support.popen(
             [PLCSIM, "serve", "--listen", "127.0.0.1:0", "--events", self.events_path] + list(args),
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        line = self.proc.stdout.readline()
-        assert line.startswith("listening on 127.0.0.1:"), "first line: %r" % line
-        self.port = int(line.strip().rsplit(":", 1)[1])
+        try:
+            line = self.proc.stdout.readline()
+            assert line.startswith("listening on 127.0.0.1:"), "first line: %r" % line
+            self.port = int(line.strip().rsplit(":", 1)[1])
+        except BaseException:
+            self.kill()
+            raise
         self.out = []
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
@@ -79,9 +86,15 @@ class Sim:
         return summary[-1]
 
     def kill(self):
+        """Ends the process if it still runs, and removes its events file
+        (after 10 MB of noise it is over 100 MB)."""
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        try:
+            os.remove(self.events_path)
+        except FileNotFoundError:
+            pass
 
 
 def connect(port, timeout=5.0):
@@ -423,10 +436,13 @@ def test_duration_and_signals():
     assert "summary:" in r.stdout and "lifebit:" in r.stdout, r.stdout
     assert time.monotonic() - t0 >= 0.3
     sim = Sim()
-    sim.proc.send_signal(signal.SIGINT)
-    assert sim.proc.wait(timeout=10) == 0
-    sim.reader.join(timeout=5)
-    assert any(l.startswith("summary:") for l in sim.out), sim.out
+    try:
+        sim.proc.send_signal(signal.SIGINT)
+        assert sim.proc.wait(timeout=10) == 0
+        sim.reader.join(timeout=5)
+        assert any(l.startswith("summary:") for l in sim.out), sim.out
+    finally:
+        sim.kill()
 
 
 def main():

@@ -1,0 +1,67 @@
+"""What the Python end-to-end tests share: temporary directories and child
+processes that are gone when the test program ends, however it ends.
+
+Temporary directories are made under $TMPDIR when it is set (tempfile does
+that), removed at exit; processes started through popen() are killed at
+exit. "At exit" includes a normal end, an uncaught exception, Ctrl-C, and
+SIGTERM or SIGHUP (what `timeout` and a closing terminal send), which would
+otherwise end Python without running any cleanup.
+"""
+import atexit
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+
+_dirs = []
+_procs = []
+
+
+def tmpdir(prefix):
+    """A new temporary directory, removed at exit."""
+    d = tempfile.mkdtemp(prefix=prefix)
+    _dirs.append(d)
+    return d
+
+
+def popen(*args, **kw):
+    """subprocess.Popen, and the process is killed at exit if still alive."""
+    p = subprocess.Popen(*args, **kw)
+    _procs.append(p)
+    return p
+
+
+def _kill_all():
+    # Never waits: this may run in a signal handler that interrupted a
+    # Popen.wait() holding that process's lock; once this process is
+    # gone, whoever inherits them reaps them.
+    for p in _procs:
+        if p.returncode is None:
+            try:
+                os.kill(p.pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+
+def cleanup():
+    _kill_all()
+    for p in _procs:
+        try:
+            p.wait(timeout=5)
+        except Exception:
+            pass
+    for d in _dirs:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def _on_signal(signo, frame):
+    _kill_all()
+    for d in _dirs:
+        shutil.rmtree(d, ignore_errors=True)
+    os._exit(128 + signo)
+
+
+atexit.register(cleanup)
+for _s in (signal.SIGTERM, signal.SIGHUP):
+    signal.signal(_s, _on_signal)
