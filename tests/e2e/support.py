@@ -1,5 +1,6 @@
 """What the Python end-to-end tests share: temporary directories and child
-processes that are gone when the test program ends, however it ends.
+processes that are gone when the test program ends, however it ends, and
+the skip convention of tests/e2e/run.sh.
 
 Temporary directories are made under $TMPDIR when it is set (tempfile does
 that), removed at exit; processes started through popen() are killed at
@@ -12,7 +13,12 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
+
+# The exit status of a test that did not run: automake's convention, which
+# run.sh follows. The last line printed says why.
+SKIP = 77
 
 _dirs = []
 _procs = []
@@ -30,6 +36,12 @@ def popen(*args, **kw):
     p = subprocess.Popen(*args, **kw)
     _procs.append(p)
     return p
+
+
+def skip(reason):
+    """Ends the test program as skipped, saying why."""
+    print("skipped: %s" % reason, flush=True)
+    sys.exit(SKIP)
 
 
 def _kill_all():
