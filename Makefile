@@ -141,16 +141,18 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/helpers/%.o $(BUILD)/libtcpcom.a
 	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $^ -pthread -lm
 
 # ---- checks ----
-check: unit e2e scenarios
+# The three phases at once, and one verdict line for the whole run.
+check: all tests
+	@BUILD=$(BUILD) sh tests/check.sh
 
 unit: $(UNIT_BINS)
-	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; ./$$t; done
+	@BUILD=$(BUILD) sh tests/unit/run.sh
 
 e2e: all tests
-	@BUILD=$(BUILD) tests/e2e/run.sh
+	@BUILD=$(BUILD) sh tests/e2e/run.sh
 
 scenarios: all tests
-	@BUILD=$(BUILD) tests/e2e/scenarios.sh
+	@BUILD=$(BUILD) sh tests/e2e/scenarios.sh
 
 demo: all
 	@BUILD=$(BUILD) ci/demo.sh

@@ -13,7 +13,8 @@
 #
 # A line when a test starts, one every 15 s while it runs, one when it ends.
 # The output of a test that fails is shown (its last 60 lines) and kept in
-# $BUILD/e2e-logs/NAME.log.
+# $BUILD/e2e-logs/NAME.log. The counts go to $BUILD/e2e.result, which
+# tests/check.sh reads.
 set -u
 cd "$(dirname "$0")/../.."
 BUILD="${BUILD:-build}"
@@ -21,9 +22,10 @@ export BUILD
 TOP=$(pwd)
 export TOP
 logs="$BUILD/e2e-logs"
+result="$BUILD/e2e.result"
 limit=300
 beat=15
-rm -rf "$logs"
+rm -rf "$logs" "$result"
 mkdir -p "$logs"
 tmproot=$(mktemp -d "${TMPDIR:-/tmp}/tcpcom-e2e.XXXXXX") || exit 1
 
@@ -162,5 +164,17 @@ if [ "$total" -eq 0 ]; then
 	failed=1
 	failed_names="(none found)"
 fi
+status=PASS
+[ "$failed" -eq 0 ] || status=FAIL
+cat >"$result" <<EOF
+status=$status
+passed=$passed
+skipped=$skipped
+failed=$failed
+total=$total
+failed_names=${failed_names# }
+skipped_names=${skipped_names# }
+seconds=$seconds
+EOF
 echo "e2e: $passed passed, $skipped skipped, $failed failed in ${seconds}s"
 [ "$failed" -eq 0 ]
