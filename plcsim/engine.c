@@ -19,13 +19,14 @@ struct occurrence {
 	int	  ended;
 	int	  stuck_bit;	/* bit0_stuck: the value it sticks at */
 	int	  have_stuck;
-	size_t	  window;	/* index in facts->windows, or SIZE_MAX */
+	size_t	  window;	/* index in facts->windows.w, or SIZE_MAX */
 };
 
 /* What the engine remembers of each served connection. */
 struct econn {
 	struct sim_conn	*c;
 	unsigned	 id;
+	int		 served;	/* the PLC took a frame from it */
 	int		 have_frame;
 	tc_us_t		 last_frame;	/* since time 0 */
 	int		 have_echo_bit;
@@ -43,11 +44,13 @@ struct delayed {
 	struct engine	 *e;
 	struct sim_timer *timer;
 	unsigned	  conn;
-	uint8_t		  data[2 * WIRE_MAX_BYTES];
+	uint8_t		  data[3 * WIRE_MAX_BYTES];
 	size_t		  len;
 	size_t		  sent;
 	size_t		  piece;	/* bytes per write; 0: all at once */
 	tc_us_t		  gap;
+	size_t		  whole;	/* an altered echo is whole after this
+					   many bytes (0: nothing to count) */
 	struct delayed	 *next;
 };
 
@@ -118,22 +121,39 @@ delayed_unlink(struct engine *e, struct delayed *d)
 		}
 }
 
+/*
+ * Queues the next `n` bytes of `d` on `ec`. An altered echo counts as
+ * injected once it is whole on a connection that is still the client's: the
+ * client could read it and compare. One that left after the client gave up
+ * on the connection, or never left whole, could not be seen.
+ */
+static int
+delayed_send(struct engine *e, struct econn *ec, struct delayed *d, size_t n)
+{
+	if (n > d->len - d->sent)
+		n = d->len - d->sent;
+	if (sim_conn_send(ec->c, d->data + d->sent, n) != 0)
+		return -1;
+	d->sent += n;
+	if (d->whole != 0 && d->sent >= d->whole) {
+		d->whole = 0;
+		if (!session_peer_gone(sim_conn_session(ec->c)))
+			e->f->injected_mismatches++;
+	}
+	return 0;
+}
+
 static uint64_t
 delayed_timer(void *arg)
 {
 	struct delayed *d = arg;
 	struct engine *e = d->e;
 	struct econn *ec = engine_conn(e, d->conn);
-	size_t n;
 
 	if (ec == NULL)
 		goto done;
-	n = d->piece ? d->piece : d->len - d->sent;
-	if (n > d->len - d->sent)
-		n = d->len - d->sent;
-	sim_conn_send(ec->c, d->data + d->sent, n);
-	d->sent += n;
-	if (d->sent < d->len)
+	if (delayed_send(e, ec, d, d->piece ? d->piece : d->len - d->sent) ==
+	    0 && d->sent < d->len)
 		return d->gap;
 done:
 	delayed_unlink(e, d);
@@ -143,41 +163,48 @@ done:
 	return SIM_TIMER_STOP;
 }
 
-/* Sends `data` on `ec` after `delay`, in pieces of `piece` bytes `gap` apart. */
+/*
+ * Sends `data` on `ec` after `delay`, in pieces of `piece` bytes `gap`
+ * apart; `whole` as in struct delayed. Out of memory drops the echo: a fault
+ * of the emulator, logged as an error.
+ */
 static void
 engine_send_later(struct engine *e, struct econn *ec, const uint8_t *data,
-    size_t len, tc_us_t delay, size_t piece, tc_us_t gap)
+    size_t len, tc_us_t delay, size_t piece, tc_us_t gap, size_t whole)
 {
-	struct delayed *d;
+	struct delayed now, *d = &now;
 
-	if (delay == 0 && (piece == 0 || piece >= len)) {
-		sim_conn_send(ec->c, data, len);
-		return;
-	}
-	d = calloc(1, sizeof *d);
-	if (d == NULL)
-		return;
+	if (delay > 0 || (piece > 0 && piece < len)) {
+		if ((d = calloc(1, sizeof *d)) == NULL ||
+		    (d->timer = sim_timer_new(e->loop, delayed_timer, d)) ==
+		    NULL) {
+			free(d);
+			events_add(e->ev, clock_now_us(), SIM_EV_ERROR, ec->id,
+			    0, 0, "out of memory: an echo was dropped");
+			return;
+		}
+	} else
+		memset(d, 0, sizeof *d);
 	d->e = e;
 	d->conn = ec->id;
 	memcpy(d->data, data, len);
 	d->len = len;
 	d->piece = piece;
 	d->gap = gap;
-	d->timer = sim_timer_new(e->loop, delayed_timer, d);
-	if (d->timer == NULL) {
-		free(d);
+	d->whole = whole;
+	if (d == &now) {
+		delayed_send(e, ec, d, len);
 		return;
 	}
 	d->next = e->delayed;
 	e->delayed = d;
 	if (delay == 0) {
 		/* The first piece leaves now, the rest on the timer. */
-		sim_conn_send(ec->c, d->data, piece);
-		d->sent = piece;
+		if (delayed_send(e, ec, d, piece) != 0)
+			gap = 0;	/* the timer finds no connection */
 		sim_timer_start(d->timer, gap);
-	} else {
+	} else
 		sim_timer_start(d->timer, delay);
-	}
 }
 
 /* ---- the timeline ---- */
@@ -261,7 +288,15 @@ static void
 engine_pause_conn(struct engine *e, struct econn *ec, tc_us_t until,
     int half_open)
 {
-	session_pause(sim_conn_session(ec->c), SIM_READ | SIM_WRITE);
+	/*
+	 * A half-open PLC has vanished: nothing reaches it and nothing comes
+	 * back, but its socket still learns when the client closes, which
+	 * ends it. An accept delay only holds the connection back.
+	 */
+	if (half_open)
+		session_discard(sim_conn_session(ec->c));
+	else
+		session_pause(sim_conn_session(ec->c), SIM_READ | SIM_WRITE);
 	ec->paused = 1;
 	ec->paused_until = until;
 	ec->half_open = half_open;
@@ -270,43 +305,60 @@ engine_pause_conn(struct engine *e, struct econn *ec, tc_us_t until,
 		sim_timer_start(e->tick, 0);
 }
 
-/* A fault that the client must get over: a window until it serves again. */
+/*
+ * A fault that the client must get over: a window until it is served again.
+ * The client is judged on how soon it is back from `usable`, the moment the
+ * link could be used again (after a black hole or a restart window: nobody
+ * can be served inside them).
+ */
 static void
-engine_open_drop_window(struct engine *e, struct occurrence *o, tc_us_t rel)
+engine_open_drop_window(struct engine *e, struct occurrence *o, tc_us_t rel,
+    tc_us_t usable)
 {
-	facts_add_time(&e->f->drops, rel);
-	facts_add_window(e->f, rel, rel + (o->end > o->start ? o->end - o->start :
-	    0));
-	if (e->f->nwindows > 0) {
-		o->window = e->f->nwindows - 1;
-		e->open_drop_window = o->window;
-	}
+	facts_add_time(&e->f->drops, usable);
+	o->window = facts_add_window(e->f, rel, rel +
+	    (o->end > o->start ? o->end - o->start : 0));
+	e->open_drop_window = o->window;
+}
+
+/* A connection is served: the open drop window, if any, ends here. */
+static void
+engine_close_drop_window(struct engine *e, tc_us_t rel)
+{
+	struct facts_window *w;
+
+	if (e->open_drop_window == SIZE_MAX)
+		return;
+	w = &e->f->windows.w[e->open_drop_window];
+	if (w->to < rel)
+		w->to = rel;
+	e->open_drop_window = SIZE_MAX;
 }
 
 static void
 engine_begin(struct engine *e, struct occurrence *o, tc_us_t now)
 {
 	const struct scenario_action *a = o->a;
-	tc_us_t rel = engine_rel(e, now);
+	tc_us_t rel = engine_rel(e, now), span;
 	struct econn *ec;
 
 	o->begun = 1;
 	engine_note(e, now, o, "begins");
 	switch (a->kind) {
 	case ACTION_RST:
-		engine_open_drop_window(e, o, rel);
+		engine_open_drop_window(e, o, rel, rel);
 		engine_drop_all(e, SESSION_CLOSE_RST, "scenario: rst");
 		o->ended = 1;
 		break;
 	case ACTION_FIN:
-		engine_open_drop_window(e, o, rel);
+		engine_open_drop_window(e, o, rel, rel);
 		engine_drop_all(e, SESSION_CLOSE_FIN, "scenario: fin");
 		o->ended = 1;
 		break;
 	case ACTION_PLC_RESTART:
-		engine_open_drop_window(e, o, rel);
-		server_restart(e->srv, a->span ? a->span : e->sc->plc.relisten,
-		    1, "scenario: plc_restart");
+		span = a->span ? a->span : e->sc->plc.relisten;
+		engine_open_drop_window(e, o, rel, rel + span);
+		server_restart(e->srv, span, 1, "scenario: plc_restart");
 		o->ended = 1;
 		break;
 	case ACTION_REFUSE:
@@ -314,10 +366,10 @@ engine_begin(struct engine *e, struct occurrence *o, tc_us_t now)
 		o->ended = 1;
 		break;
 	case ACTION_BLACKHOLE:
-		engine_open_drop_window(e, o, rel);
+		engine_open_drop_window(e, o, rel, rel + a->span);
 		break;
 	case ACTION_HALF_OPEN:
-		engine_open_drop_window(e, o, rel);
+		engine_open_drop_window(e, o, rel, rel);
 		for (ec = e->conns; ec != NULL; ec = ec->next)
 			engine_pause_conn(e, ec, a->span ? now + a->span :
 			    UINT64_MAX, 1);
@@ -330,8 +382,8 @@ engine_begin(struct engine *e, struct occurrence *o, tc_us_t now)
 	case ACTION_BIT0_INVERT:
 	case ACTION_BIT0_STUCK:
 	case ACTION_CORRUPT:
-		facts_add_window(e->f, rel, o->end > o->start ? o->end : rel);
-		o->window = e->f->nwindows ? e->f->nwindows - 1 : SIZE_MAX;
+		o->window = facts_add_window(e->f, rel, o->end > o->start ?
+		    o->end : rel);
 		break;
 	default:
 		break;
@@ -455,6 +507,19 @@ engine_alter_bits(struct engine *e, struct econn *ec, uint8_t *echo,
 	}
 }
 
+/* 1 while a black hole swallows everything. */
+static int
+engine_blackholed(struct engine *e, tc_us_t rel)
+{
+	size_t i;
+
+	for (i = 0; i < e->nocc; i++)
+		if (e->occ[i].a->kind == ACTION_BLACKHOLE &&
+		    occ_active(&e->occ[i], rel))
+			return 1;
+	return 0;
+}
+
 /*
  * The framing or timing action acting now, if any. A black hole wins over
  * everything else: nothing leaves while it lasts.
@@ -487,22 +552,6 @@ engine_framing(struct engine *e, tc_us_t rel)
 	return found;
 }
 
-/* 1 when the client receives the (altered) echo whole, so can compare it. */
-static int
-engine_delivers_whole(const struct occurrence *fo)
-{
-	if (fo == NULL)
-		return 1;
-	switch (fo->a->kind) {
-	case ACTION_BLACKHOLE:
-	case ACTION_ECHO_SHORT:
-	case ACTION_ECHO_MERGE:
-		return 0;
-	default:
-		return 1;
-	}
-}
-
 /* Frame-counted actions touched one more echo. */
 static void
 engine_count_echo(struct engine *e, tc_us_t rel, tc_us_t now)
@@ -513,8 +562,8 @@ engine_count_echo(struct engine *e, tc_us_t rel, tc_us_t now)
 		struct occurrence *o = &e->occ[i];
 		if (occ_counts_frames(o) && occ_active(o, rel)) {
 			o->frames_left--;
-			if (o->window != SIZE_MAX && o->window < e->f->nwindows)
-				e->f->windows[o->window].to = rel;
+			if (o->window != SIZE_MAX)
+				e->f->windows.w[o->window].to = rel;
 			if (o->frames_left == 0)
 				engine_end(e, o, now);
 		}
@@ -542,10 +591,11 @@ engine_echo_hook(void *arg, struct sim_conn *conn, const uint8_t *frame,
 {
 	struct engine *e = arg;
 	struct econn *ec = engine_conn(e, sim_conn_id(conn));
-	uint8_t echo[2 * WIRE_MAX_BYTES];
+	uint8_t echo[3 * WIRE_MAX_BYTES];
 	struct occurrence *fo;
-	tc_us_t rel = engine_rel(e, now);
-	size_t n;
+	tc_us_t rel = engine_rel(e, now), d;
+	size_t n, held, total, whole;
+	int altered;
 
 	if (!e->started || ec == NULL || len > WIRE_MAX_BYTES)
 		return 0;
@@ -553,57 +603,65 @@ engine_echo_hook(void *arg, struct sim_conn *conn, const uint8_t *frame,
 	engine_alter_bits(e, ec, echo, len, rel);
 	fo = engine_framing(e, rel);
 	engine_count_echo(e, rel, now);
-	/* Only an altered echo the client gets whole can be a mismatch. */
-	if (memcmp(echo, frame, len) != 0 && engine_delivers_whole(fo))
-		e->f->injected_mismatches++;
+	altered = memcmp(echo, frame, len) != 0;
 	ec->have_echo_bit = 1;
 	ec->echo_bit = wire_get_bit0(echo, len);
 
+	if (fo != NULL && fo->a->kind == ACTION_BLACKHOLE)
+		return 1;	/* read, never answered */
+	if (fo != NULL && fo->a->kind == ACTION_ECHO_MERGE &&
+	    ec->held_len == 0) {
+		memcpy(ec->held, echo, len);
+		ec->held_len = len;
+		return 1;
+	}
+	/* A held echo leaves with the next one, whatever acts on that one. */
+	held = ec->held_len;
+	if (held > 0) {
+		memmove(echo + held, echo, len);
+		memcpy(echo, ec->held, held);
+		ec->held_len = 0;
+	}
+	total = held + len;
+	/* Only an altered echo the client gets whole can be a mismatch. */
+	whole = altered ? total : 0;
 	if (fo == NULL) {
-		if (memcmp(echo, frame, len) == 0 && ec->held_len == 0)
+		if (whole == 0 && held == 0)
 			return 0;	/* untouched: the server sends it */
-		engine_send_later(e, ec, echo, len, 0, 0, 0);
+		engine_send_later(e, ec, echo, total, 0, 0, 0, whole);
 		return 1;
 	}
 	switch (fo->a->kind) {
-	case ACTION_BLACKHOLE:
-		return 1;	/* read, never answered */
-	case ACTION_ECHO_DELAY: {
-		tc_us_t d = engine_jitter(e, fo->a);
+	case ACTION_ECHO_DELAY:
+		d = engine_jitter(e, fo->a);
 		/* The drawn delays are the seed's fault schedule: record them. */
 		events_add(e->ev, now, SIM_EV_INFO, ec->id, 0, d,
 		    "fault echo_delay draws %lluus", (unsigned long long)d);
-		engine_send_later(e, ec, echo, len, d, 0, 0);
-		return 1;
-	}
+		engine_send_later(e, ec, echo, total, d, 0, 0, whole);
+		break;
 	case ACTION_ECHO_SPLIT:
-		n = fo->a->pieces > 1 ? (len + fo->a->pieces - 1) /
-		    fo->a->pieces : len;
-		engine_send_later(e, ec, echo, len, 0, n, fo->a->gap);
-		return 1;
+		n = fo->a->pieces > 1 ? (total + fo->a->pieces - 1) /
+		    fo->a->pieces : total;
+		engine_send_later(e, ec, echo, total, 0, n, fo->a->gap, whole);
+		break;
 	case ACTION_ECHO_DUPLICATE:
-		memcpy(echo + len, echo, len);
-		engine_send_later(e, ec, echo, 2 * len, 0, len,
-		    TC_US_PER_MS);
-		return 1;
+		memcpy(echo + total, echo + held, len);
+		engine_send_later(e, ec, echo, total + len, 0, total,
+		    TC_US_PER_MS, whole);
+		break;
 	case ACTION_ECHO_SHORT:
+		/* Never whole: a short echo cannot be compared. */
 		n = fo->a->bytes ? fo->a->bytes : len / 2;
-		engine_send_later(e, ec, echo, n < len ? n : len - 1, 0, 0, 0);
-		return 1;
+		engine_send_later(e, ec, echo, held + (n < len ? n : len - 1),
+		    0, 0, 0, 0);
+		break;
 	case ACTION_ECHO_MERGE:
-		if (ec->held_len == 0) {
-			memcpy(ec->held, echo, len);
-			ec->held_len = len;
-			return 1;
-		}
-		memmove(echo + ec->held_len, echo, len);
-		memcpy(echo, ec->held, ec->held_len);
-		engine_send_later(e, ec, echo, ec->held_len + len, 0, 0, 0);
-		ec->held_len = 0;
-		return 1;
+		engine_send_later(e, ec, echo, total, 0, 0, 0, whole);
+		break;
 	default:
 		return 0;
 	}
+	return 1;
 }
 
 static void
@@ -622,16 +680,40 @@ engine_frame_hook(void *arg, struct sim_conn *conn, const uint8_t *frame,
 		hist_add(&e->f->send_intervals, rel - ec->last_frame);
 	ec->have_frame = 1;
 	ec->last_frame = rel;
-	/* The client is serving again: the open drop window closes here. */
-	if (e->open_drop_window != SIZE_MAX &&
-	    e->open_drop_window < e->f->nwindows &&
-	    e->f->windows[e->open_drop_window].to < rel &&
-	    e->f->connects.n > 0 &&
-	    e->f->connects.t[e->f->connects.n - 1] >=
-	    e->f->windows[e->open_drop_window].from) {
-		e->f->windows[e->open_drop_window].to = rel;
-		e->open_drop_window = SIZE_MAX;
+	/*
+	 * A connection counts as served (connected again, for `reconnect`)
+	 * when the PLC takes its first frame: not when the kernel completed
+	 * the handshake, nor while a black hole swallows everything.
+	 */
+	if (!ec->served && !engine_blackholed(e, rel)) {
+		ec->served = 1;
+		facts_add_time(&e->f->connects, rel);
+		engine_close_drop_window(e, rel);
 	}
+}
+
+static void
+engine_edge_hook(void *arg, struct sim_conn *conn,
+    const struct lifemon_edge *edge, tc_us_t now)
+{
+	struct engine *e = arg;
+
+	(void)conn;
+	if (!e->started)
+		return;
+	facts_add_time(&e->f->edges, engine_rel(e, now));
+	if (edge->has_interval)
+		hist_add(&e->f->edge_intervals, edge->interval);
+}
+
+static void
+engine_watchdog_hook(void *arg, tc_us_t silent, tc_us_t now)
+{
+	struct engine *e = arg;
+
+	(void)silent;
+	if (e->started)
+		facts_add_time(&e->f->watchdogs, engine_rel(e, now));
 }
 
 static void
@@ -639,6 +721,7 @@ engine_connect_hook(void *arg, struct sim_conn *conn, tc_us_t now)
 {
 	struct engine *e = arg;
 	struct econn *ec;
+	tc_us_t arrived;
 	size_t i;
 
 	if (!e->started) {
@@ -651,20 +734,29 @@ engine_connect_hook(void *arg, struct sim_conn *conn, tc_us_t now)
 		    e->sc->name);
 		sim_timer_start(e->tick, 0);
 	}
-	facts_add_time(&e->f->connects, engine_rel(e, now));
-	ec = calloc(1, sizeof *ec);
-	if (ec == NULL)
+	if ((ec = calloc(1, sizeof *ec)) == NULL) {
+		/* Unplayed faults on it would be a false verdict: end it. */
+		events_add(e->ev, now, SIM_EV_ERROR, sim_conn_id(conn), 0, 0,
+		    "out of memory: connection not played, dropped");
+		sim_conn_drop(conn, "out of memory", SESSION_CLOSE_RST);
 		return;
+	}
 	ec->c = conn;
 	ec->id = sim_conn_id(conn);
 	ec->next = e->conns;
 	e->conns = ec;
-	/* accept_delay: a connection arriving in the window waits. */
+	/*
+	 * accept_delay: a connection that arrived in the window is served
+	 * `delay` after it arrived (it may have waited in the backlog).
+	 */
+	arrived = sim_conn_arrived(conn);
 	for (i = 0; i < e->nocc; i++) {
 		struct occurrence *o = &e->occ[i];
-		if (o->a->kind == ACTION_ACCEPT_DELAY && occ_active(o,
-		    engine_rel(e, now))) {
-			engine_pause_conn(e, ec, now + o->a->delay, 0);
+		if (o->a->kind == ACTION_ACCEPT_DELAY &&
+		    occ_active(o, engine_rel(e, arrived))) {
+			if (arrived + o->a->delay > now)
+				engine_pause_conn(e, ec, arrived + o->a->delay,
+				    0);
 			break;
 		}
 	}
@@ -693,8 +785,12 @@ engine_disconnect_hook(void *arg, struct sim_conn *conn, const char *reason,
 }
 
 static const struct sim_hooks engine_hooks = {
-	engine_echo_hook, engine_frame_hook, engine_connect_hook,
-	engine_disconnect_hook
+	.echo = engine_echo_hook,
+	.frame = engine_frame_hook,
+	.connect = engine_connect_hook,
+	.disconnect = engine_disconnect_hook,
+	.edge = engine_edge_hook,
+	.watchdog = engine_watchdog_hook,
 };
 
 struct engine *
@@ -734,23 +830,8 @@ engine_started(const struct engine *e)
 void
 engine_finish(struct engine *e, tc_us_t now)
 {
-	size_t i, n = events_count(e->ev);
-	tc_us_t t0 = e->f->t0;
-
 	if (e->started && !e->ended)
 		e->f->end = engine_rel(e, now);
-	for (i = 0; i < n; i++) {
-		const struct sim_event *ev = events_get(e->ev, i);
-		if (!e->started || ev->t < t0)
-			continue;
-		if (ev->type == SIM_EV_EDGE) {
-			facts_add_time(&e->f->edges, ev->t - t0);
-			if (ev->value > 0)
-				hist_add(&e->f->edge_intervals, ev->value);
-		} else if (ev->type == SIM_EV_WATCHDOG) {
-			facts_add_time(&e->f->watchdogs, ev->t - t0);
-		}
-	}
 }
 
 void

@@ -35,8 +35,8 @@ void engine_free(struct engine *e);
 int engine_started(const struct engine *e);
 
 /*
- * Completes the facts from the event log at the end of a run: edges,
- * edge intervals and watchdog times, relative to time 0.
+ * Closes the facts at the end of a run (its end time). Everything else was
+ * recorded live, as it happened: the event log is not read back.
  */
 void engine_finish(struct engine *e, tc_us_t now);
 

@@ -166,6 +166,31 @@ bounds_hold(const struct scenario_expect *e, double value)
 
 /* ---- expectations judged on the wire ---- */
 
+/*
+ * The silence at the end of the run: from the last edge (or time 0) to the
+ * end, less what fault windows covering its start explain. It is never an
+ * interval (no edge ends it), so it is judged apart.
+ */
+static tc_us_t
+trailing_silence(const struct facts *f, tc_us_t *since)
+{
+	tc_us_t from = f->edges.n > 0 ? f->edges.t[f->edges.n - 1] : 0;
+	size_t i;
+	int moved;
+
+	do {
+		moved = 0;
+		for (i = 0; i < f->windows.n; i++)
+			if (f->windows.w[i].from <= from &&
+			    f->windows.w[i].to > from) {
+				from = f->windows.w[i].to;
+				moved = 1;
+			}
+	} while (moved);
+	*since = from;
+	return f->end > from ? f->end - from : 0;
+}
+
 static void
 judge_life_bit_period(const struct scenario_expect *e, const struct facts *f,
     struct verdict_item *it)
@@ -173,6 +198,7 @@ judge_life_bit_period(const struct scenario_expect *e, const struct facts *f,
 	const struct hist *h = &f->edge_intervals;
 	uint64_t lo = e->period > e->tolerance ? e->period - e->tolerance : 0;
 	uint64_t inside, need;
+	tc_us_t silence, since;
 	double low_q = 1.0 - e->quantile;
 	char p[32], t[32], qlo[32], qhi[32], mx[32];
 
@@ -182,6 +208,14 @@ judge_life_bit_period(const struct scenario_expect *e, const struct facts *f,
 		item_set(it, 0, "life bit: expected intervals %s ± %s for "
 		    "%g%% of them, saw no interval (%zu edge%s)", p, t,
 		    e->quantile * 100, f->edges.n, plural(f->edges.n));
+		return;
+	}
+	silence = trailing_silence(f, &since);
+	if (silence > e->period + e->tolerance) {
+		item_set(it, 0, "life bit: expected intervals %s ± %s, but it "
+		    "stopped: no edge from %s to the end of the run (%s)", p, t,
+		    at(since, qlo, sizeof qlo), measured(silence, mx,
+		    sizeof mx));
 		return;
 	}
 	inside = hist_count_in(h, lo, e->period + e->tolerance);
@@ -199,7 +233,7 @@ judge_life_bit_period(const struct scenario_expect *e, const struct facts *f,
 static void
 judge_life_bit_silent(const struct facts *f, struct verdict_item *it)
 {
-	size_t n = f->edges.n + f->edges.overflow;
+	size_t n = f->edges.n;
 	char a[32];
 
 	if (n == 0) {
@@ -210,41 +244,83 @@ judge_life_bit_silent(const struct facts *f, struct verdict_item *it)
 	    "first at %s", n, plural(n), at(f->edges.t[0], a, sizeof a));
 }
 
-/*
- * A watchdog at w reports a silence over [w - watchdog, w]; it is excused
- * when that silence overlaps a fault window [from, to), that is when
- * from <= w < to + watchdog.
- */
-static int
-watchdog_excused(const struct facts *f, tc_us_t w, tc_us_t watchdog)
+/* The first edge strictly after `t`, or -1. */
+static long
+next_edge(const struct facts *f, tc_us_t t)
 {
 	size_t i;
 
-	for (i = 0; i < f->nwindows; i++)
-		if (f->windows[i].from <= w && w < f->windows[i].to + watchdog)
-			return 1;
-	return 0;
+	for (i = 0; i < f->edges.n; i++)
+		if (f->edges.t[i] > t)
+			return (long)i;
+	return -1;
+}
+
+/* Why a watchdog firing counts against the client. */
+enum watchdog_blame {
+	WD_EXCUSED = 0,
+	WD_OUTSIDE,		/* no fault window near it */
+	WD_OUTLASTED,		/* its silence went on past the fault */
+};
+
+/*
+ * A watchdog at w reports a silence of one watchdog period before it. It is
+ * excused when that silence overlaps a fault window [from, to), that is when
+ * from <= w < to + watchdog, and when the silence is over in time: the life
+ * bit moves again (on any connection) by to + watchdog. A silence that
+ * outlasts the fault is the client's: a life bit that stopped for good
+ * during an outage fails, even though the watchdog fires only once for it.
+ * A run that ended before to + watchdog cannot tell, and does not blame.
+ * *window is the window that excused it or was outlasted (SIZE_MAX: none).
+ */
+static enum watchdog_blame
+watchdog_blame(const struct facts *f, tc_us_t w, tc_us_t watchdog,
+    size_t *window)
+{
+	long k = next_edge(f, w);
+	enum watchdog_blame blame = WD_OUTSIDE;
+	tc_us_t grace;
+	size_t i;
+
+	*window = SIZE_MAX;
+	for (i = 0; i < f->windows.n; i++) {
+		if (!(f->windows.w[i].from <= w &&
+		    w < f->windows.w[i].to + watchdog))
+			continue;
+		grace = f->windows.w[i].to + watchdog;
+		*window = i;
+		if (k >= 0 ? f->edges.t[k] <= grace : f->end < grace)
+			return WD_EXCUSED;
+		blame = WD_OUTLASTED;
+	}
+	return blame;
 }
 
 static void
 judge_watchdog_quiet(const struct scenario *sc, const struct scenario_expect *e,
     const struct facts *f, struct verdict_item *it)
 {
-	size_t i, counted = 0, excused = 0;
-	const tc_us_t *first = NULL;
-	char a[32], wd[32];
+	size_t i, counted = 0, excused = 0, win = SIZE_MAX, first_win = SIZE_MAX;
+	enum watchdog_blame blame, first_blame = WD_OUTSIDE;
+	tc_us_t first = 0;
+	long k;
+	char a[32], wd[32], to[32], nx[32], why[128];
 
 	for (i = 0; i < f->watchdogs.n; i++) {
-		if (e->outside_faults &&
-		    watchdog_excused(f, f->watchdogs.t[i], sc->plc.watchdog)) {
+		blame = WD_OUTSIDE;
+		if (e->outside_faults)
+			blame = watchdog_blame(f, f->watchdogs.t[i],
+			    sc->plc.watchdog, &win);
+		if (blame == WD_EXCUSED) {
 			excused++;
 			continue;
 		}
-		if (counted++ == 0)
-			first = &f->watchdogs.t[i];
+		if (counted++ == 0) {
+			first = f->watchdogs.t[i];
+			first_blame = blame;
+			first_win = win;
+		}
 	}
-	/* Firings past the array's bound cannot be placed: they count. */
-	counted += f->watchdogs.overflow;
 	dur(sc->plc.watchdog, wd, sizeof wd);
 	if (counted == 0) {
 		item_set(it, 1, "watchdog (%s): expected quiet%s, saw %zu "
@@ -253,11 +329,18 @@ judge_watchdog_quiet(const struct scenario *sc, const struct scenario_expect *e,
 		    excused, plural(excused));
 		return;
 	}
+	why[0] = '\0';
+	if (first_blame == WD_OUTLASTED && first_win != SIZE_MAX) {
+		k = next_edge(f, first);
+		snprintf(why, sizeof why, "; its silence outlasted the fault "
+		    "that ended at %s: next edge %s", at(f->windows.w[first_win].to,
+		    to, sizeof to), k >= 0 ? at(f->edges.t[k], nx, sizeof nx) :
+		    "none up to the end");
+	}
 	item_set(it, 0, "watchdog (%s): expected quiet%s, fired %zu time%s, "
-	    "the first at %s", wd,
+	    "the first at %s%s", wd,
 	    e->outside_faults ? " outside fault windows" : "", counted,
-	    plural(counted), first != NULL ? at(*first, a, sizeof a) :
-	    "(not recorded)");
+	    plural(counted), at(first, a, sizeof a), why);
 }
 
 /* The first connection strictly after `t`, or -1. */
@@ -296,12 +379,8 @@ judge_reconnect(const struct scenario_expect *e, const struct facts *f,
 				slowest = f->connects.t[k] - d;
 			continue;
 		}
-		/*
-		 * The run ended before the deadline, or more connections
-		 * came than could be recorded: nothing to hold against.
-		 */
-		if (k < 0 && (d + e->within > f->end ||
-		    f->connects.overflow > 0)) {
+		/* The run ended before the deadline: nothing to hold against. */
+		if (k < 0 && d + e->within > f->end) {
 			open++;
 			continue;
 		}
@@ -767,6 +846,12 @@ judge_run(const struct scenario *sc, const struct facts *f,
 
 	it->e = NULL;
 	it->judged = 1;
+	if (facts_lost(f) > 0) {
+		item_set(it, 0, "out of memory: %zu fact%s of the run could "
+		    "not be recorded, so it cannot be judged", facts_lost(f),
+		    plural(facts_lost(f)));
+		return 1;
+	}
 	if (f->client_reason != NULL) {
 		item_set(it, 0, "%s", f->client_reason);
 		return 1;

@@ -1,4 +1,5 @@
 /* facts: what a run saw; see facts.h. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "facts.h"
@@ -12,20 +13,68 @@ facts_init(struct facts *f)
 }
 
 void
-facts_add_time(struct facts_times *ts, tc_us_t t)
+facts_free(struct facts *f)
 {
-	if (ts->n < FACTS_MAX_TIMES)
-		ts->t[ts->n++] = t;
-	else
-		ts->overflow++;
+	free(f->connects.t);
+	free(f->disconnects.t);
+	free(f->drops.t);
+	free(f->windows.w);
+	free(f->edges.t);
+	free(f->watchdogs.t);
+	facts_init(f);
+}
+
+/* Makes room for one more element of `size` bytes; -1 when memory is out. */
+static int
+facts_grow(void **items, size_t n, size_t *alloc, size_t size)
+{
+	size_t want;
+	void *p;
+
+	if (n < *alloc)
+		return 0;
+	want = *alloc ? *alloc * 2 : 64;
+	if (want > SIZE_MAX / size)
+		return -1;
+	if ((p = realloc(*items, want * size)) == NULL)
+		return -1;
+	*items = p;
+	*alloc = want;
+	return 0;
 }
 
 void
+facts_add_time(struct facts_times *ts, tc_us_t t)
+{
+	void *items = ts->t;
+
+	if (facts_grow(&items, ts->n, &ts->alloc, sizeof *ts->t) != 0) {
+		ts->lost++;
+		return;
+	}
+	ts->t = items;
+	ts->t[ts->n++] = t;
+}
+
+size_t
 facts_add_window(struct facts *f, tc_us_t from, tc_us_t to)
 {
-	if (f->nwindows < FACTS_MAX_TIMES) {
-		f->windows[f->nwindows].from = from;
-		f->windows[f->nwindows].to = to;
-		f->nwindows++;
+	struct facts_windows *ws = &f->windows;
+	void *items = ws->w;
+
+	if (facts_grow(&items, ws->n, &ws->alloc, sizeof *ws->w) != 0) {
+		ws->lost++;
+		return SIZE_MAX;
 	}
+	ws->w = items;
+	ws->w[ws->n].from = from;
+	ws->w[ws->n].to = to;
+	return ws->n++;
+}
+
+size_t
+facts_lost(const struct facts *f)
+{
+	return f->connects.lost + f->disconnects.lost + f->drops.lost +
+	    f->windows.lost + f->edges.lost + f->watchdogs.lost;
 }

@@ -1,8 +1,12 @@
 /*
- * facts: what one scenario run saw, gathered by the engine while it plays
- * and by the runner when the client ends, and judged afterwards by expect.c.
- * Plain data: no loop, no socket. Arrays are bounded (FACTS_MAX_TIMES); what
- * does not fit is counted in `overflow`, so memory stays bounded on any run.
+ * facts: what one scenario run saw, gathered live by the engine while it
+ * plays and by the runner when the client ends, and judged afterwards by
+ * expect.c. Plain data: no loop, no socket.
+ *
+ * Nothing here is bounded: every list grows for as long as the run lasts
+ * (a day of edges every 500 ms is about 1.4 MB), because a verdict judged on
+ * a part of what happened can pass a client that failed. If memory runs out
+ * the loss is counted (`lost`) and the judge refuses to pass the run.
  *
  * Every time below is microseconds since time 0, the first client connection,
  * except `t0` itself (since the emulator started).
@@ -16,16 +20,22 @@
 #include "clock.h"
 #include "hist.h"
 
-#define FACTS_MAX_TIMES 4096
-
 struct facts_times {
-	tc_us_t	t[FACTS_MAX_TIMES];
-	size_t	n;
-	size_t	overflow;
+	tc_us_t	*t;		/* ascending: appended as they happen */
+	size_t	 n;
+	size_t	 alloc;
+	size_t	 lost;		/* not recorded: out of memory */
 };
 
 struct facts_window {
 	tc_us_t	from, to;	/* a fault was being injected in [from, to) */
+};
+
+struct facts_windows {
+	struct facts_window *w;
+	size_t		     n;
+	size_t		     alloc;
+	size_t		     lost;
 };
 
 struct facts {
@@ -33,18 +43,19 @@ struct facts {
 	tc_us_t		   t0;			/* first connection, since start */
 	tc_us_t		   end;			/* when the run ended */
 
-	struct facts_times connects;		/* served connections */
+	struct facts_times connects;		/* connections served: the
+						   first frame the PLC took */
 	struct facts_times disconnects;		/* served connections ending */
 	struct facts_times drops;		/* injected link faults */
-	struct facts_window windows[FACTS_MAX_TIMES];	/* injected faults */
-	size_t		   nwindows;
-	struct facts_times edges;		/* bit-0 edges */
+	struct facts_windows windows;		/* injected faults */
+	struct facts_times edges;		/* bit-0 edges, any connection */
 	struct hist	   edge_intervals;	/* between edges of one conn */
 	struct facts_times watchdogs;		/* watchdog fired */
 
 	uint64_t	   frames;		/* whole frames received */
 	struct hist	   send_intervals;	/* between frames of one conn */
-	uint64_t	   injected_mismatches;	/* echoes changed on purpose */
+	uint64_t	   injected_mismatches;	/* altered echoes delivered whole
+						   on a live connection */
 
 	int		   client_ran;		/* a client command was run */
 	int		   client_exited;	/* it ended by itself */
@@ -55,8 +66,14 @@ struct facts {
 };
 
 void facts_init(struct facts *f);
-/* Appends a time; counted in overflow when full. */
+/* Frees the lists; the facts can be initialised again. */
+void facts_free(struct facts *f);
+
+/* Appends a time (counted in `lost` when memory runs out). */
 void facts_add_time(struct facts_times *ts, tc_us_t t);
-void facts_add_window(struct facts *f, tc_us_t from, tc_us_t to);
+/* Appends a window; returns its index, or SIZE_MAX when it was lost. */
+size_t facts_add_window(struct facts *f, tc_us_t from, tc_us_t to);
+/* Facts that could not be recorded, over every list. */
+size_t facts_lost(const struct facts *f);
 
 #endif

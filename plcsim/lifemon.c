@@ -11,10 +11,9 @@ lifemon_stats_reset(struct lifemon_stats *s)
 }
 
 void
-lifemon_track_start(struct lifemon_track *t, tc_us_t now)
+lifemon_track_start(struct lifemon_track *t)
 {
 	memset(t, 0, sizeof *t);
-	t->since = now;
 }
 
 int
@@ -43,34 +42,51 @@ lifemon_frame(struct lifemon_stats *s, struct lifemon_track *t, tc_us_t now,
 		edge->interval = now - t->last_edge;
 		hist_add(&s->intervals, edge->interval);
 	}
-	if (t->barking) {
-		edge->resumed = 1;
-		edge->silent = now >= t->since ? now - t->since : 0;
-		t->barking = 0;
-	}
 	t->have_edge = 1;
 	t->last_edge = now;
-	t->since = now;
 	return 1;
 }
 
-int
-lifemon_watchdog(struct lifemon_stats *s, struct lifemon_track *t, tc_us_t now,
-    tc_us_t timeout, tc_us_t *silent)
+void
+lifemon_watchdog_start(struct lifemon_watchdog *w, tc_us_t now)
 {
-	if (timeout == 0 || t->barking || now < t->since ||
-	    now - t->since < timeout)
+	if (w->started)
+		return;
+	w->started = 1;
+	w->barking = 0;
+	w->since = now;
+}
+
+int
+lifemon_watchdog_edge(struct lifemon_watchdog *w, tc_us_t now,
+    tc_us_t *silent)
+{
+	int was_barking = w->barking;
+
+	*silent = now >= w->since ? now - w->since : 0;
+	w->started = 1;
+	w->barking = 0;
+	w->since = now;
+	return was_barking;
+}
+
+int
+lifemon_watchdog(struct lifemon_stats *s, struct lifemon_watchdog *w,
+    tc_us_t now, tc_us_t timeout, tc_us_t *silent)
+{
+	if (timeout == 0 || !w->started || w->barking || now < w->since ||
+	    now - w->since < timeout)
 		return 0;
-	t->barking = 1;
+	w->barking = 1;
 	s->watchdogs++;
-	*silent = now - t->since;
+	*silent = now - w->since;
 	return 1;
 }
 
 tc_us_t
-lifemon_watchdog_due(const struct lifemon_track *t, tc_us_t timeout)
+lifemon_watchdog_due(const struct lifemon_watchdog *w, tc_us_t timeout)
 {
-	if (timeout == 0 || t->barking)
+	if (timeout == 0 || !w->started || w->barking)
 		return UINT64_MAX;
-	return t->since + timeout;
+	return w->since + timeout;
 }

@@ -31,7 +31,8 @@ struct sim_conn {
 	struct lifemon_track	 lb;
 	enum conn_state		 state;
 	unsigned		 id;
-	tc_us_t			 since;
+	tc_us_t			 arrived;	/* accepted */
+	tc_us_t			 since;		/* served, or accepted */
 	struct sim_conn		*prev, *next;
 };
 
@@ -56,6 +57,7 @@ struct sim_server {
 	void			 *hooks_arg;
 	struct sim_counters	  c;
 	struct lifemon_stats	  lm;
+	struct lifemon_watchdog	  wd;
 };
 
 static void server_error_path(struct sim_server *srv, tc_us_t window,
@@ -154,7 +156,8 @@ conn_serve(struct sim_conn *c, tc_us_t now)
 	}
 	c->state = CONN_SERVED;
 	c->since = now;
-	lifemon_track_start(&c->lb, now);
+	lifemon_track_start(&c->lb);
+	lifemon_watchdog_start(&srv->wd, now);
 	srv->served++;
 	srv->c.connections++;
 	if (srv->served > srv->c.max_clients)
@@ -174,6 +177,7 @@ conn_received(struct sim_conn *c, const struct plc_step *step, tc_us_t now)
 	struct lifemon_edge e;
 	char hex[2 * WIRE_MAX_BYTES + 4];
 	int bit = wire_get_bit0(step->frame, step->len);
+	tc_us_t silent;
 
 	srv->c.frames++;
 	srv->c.bytes_in += step->taken;
@@ -188,11 +192,13 @@ conn_received(struct sim_conn *c, const struct plc_step *step, tc_us_t now)
 		    step->taken, NULL);
 	} else if (lifemon_frame(&srv->lm, &c->lb, now, bit, &e)) {
 		/* Only whole frames: a short read's bit 0 is a stale byte. */
-		if (e.resumed)
+		if (lifemon_watchdog_edge(&srv->wd, now, &silent))
 			events_add(srv->ev, now, SIM_EV_RESUMED, c->id, 0,
-			    e.silent, NULL);
+			    silent, NULL);
 		events_add(srv->ev, now, SIM_EV_EDGE, c->id, e.bit,
 		    e.has_interval ? e.interval : 0, NULL);
+		if (srv->hooks.edge != NULL)
+			srv->hooks.edge(srv->hooks_arg, c, &e, now);
 	}
 	if (srv->hooks.frame != NULL)
 		srv->hooks.frame(srv->hooks_arg, c, step->frame, step->len,
@@ -331,6 +337,7 @@ server_accept_cb(int fd, const char *peer, void *arg)
 		return;
 	}
 	c->srv = srv;
+	c->arrived = now;
 	c->since = now;
 	c->id = srv->next_id++;
 	c->s = session_create(srv->loop, fd, peer, &conn_session_ops, c);
@@ -452,16 +459,17 @@ server_tick_timer(void *arg)
 			continue;
 		if (due)
 			conn_step(c, now);
-		if (c->state != CONN_SERVED)
-			continue;
-		if (lifemon_watchdog(&srv->lm, &c->lb, now,
-		    srv->cfg.watchdog_us, &silent))
-			events_add(srv->ev, now, SIM_EV_WATCHDOG, c->id, 0,
-			    silent, NULL);
-		if (plc_station_timed_out(c->st, now)) {
+		if (c->state == CONN_SERVED &&
+		    plc_station_timed_out(c->st, now)) {
 			srv->c.timeouts++;
 			conn_end(c, "receive timeout", SESSION_CLOSE_FIN);
 		}
+	}
+	if (lifemon_watchdog(&srv->lm, &srv->wd, now, srv->cfg.watchdog_us,
+	    &silent)) {
+		events_add(srv->ev, now, SIM_EV_WATCHDOG, 0, 0, silent, NULL);
+		if (srv->hooks.watchdog != NULL)
+			srv->hooks.watchdog(srv->hooks_arg, silent, now);
 	}
 	if (cycle == 0)
 		return SERVER_IDLE_TICK_US;
@@ -684,6 +692,12 @@ unsigned
 sim_conn_id(const struct sim_conn *conn)
 {
 	return conn->id;
+}
+
+tc_us_t
+sim_conn_arrived(const struct sim_conn *conn)
+{
+	return conn->arrived;
 }
 
 struct sim_session *

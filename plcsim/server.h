@@ -77,6 +77,11 @@ struct sim_hooks {
 	void (*connect)(void *arg, struct sim_conn *conn, tc_us_t now);
 	void (*disconnect)(void *arg, struct sim_conn *conn,
 	    const char *reason, tc_us_t now);
+	/* The life bit moved on `conn` (as lifemon.h judged it). */
+	void (*edge)(void *arg, struct sim_conn *conn,
+	    const struct lifemon_edge *edge, tc_us_t now);
+	/* The PLC's watchdog fired: no edge on any connection for `silent`. */
+	void (*watchdog)(void *arg, tc_us_t silent, tc_us_t now);
 };
 
 /*
@@ -108,6 +113,8 @@ void server_summary(struct sim_server *srv, FILE *out);
 
 /* A served connection, for hooks. */
 unsigned sim_conn_id(const struct sim_conn *conn);
+/* When the connection was accepted (before it waited to be served). */
+tc_us_t sim_conn_arrived(const struct sim_conn *conn);
 struct sim_session *sim_conn_session(struct sim_conn *conn);
 /* Queues bytes on the connection as they are (bypassing hooks). */
 int sim_conn_send(struct sim_conn *conn, const uint8_t *data, size_t len);

@@ -22,6 +22,7 @@ struct sim_session {
 	int			 paused;	/* SIM_READ | SIM_WRITE */
 	int			 failed;	/* I/O failed or the peer closed */
 	int			 corked;	/* queue without writing */
+	int			 discarding;	/* read and drop, write nothing */
 	char			 peer[SESSION_PEER_MAX];
 	char			 reason[96];	/* why it failed */
 };
@@ -59,7 +60,7 @@ session_do_read(struct sim_session *s)
 {
 	uint8_t buf[SESSION_READ_CHUNK];
 	char reason[96];
-	size_t room = s->ops->room(s, s->arg);
+	size_t room = s->discarding ? sizeof buf : s->ops->room(s, s->arg);
 	ssize_t n;
 
 	if (room == 0)
@@ -68,7 +69,8 @@ session_do_read(struct sim_session *s)
 		room = sizeof buf;
 	n = recv(s->fd, buf, room, 0);
 	if (n > 0) {
-		s->ops->input(s, buf, (size_t)n, s->arg);
+		if (!s->discarding)
+			s->ops->input(s, buf, (size_t)n, s->arg);
 		return;
 	}
 	if (n == 0) {
@@ -115,7 +117,8 @@ session_ready_cb(int fd, int ready, void *arg)
 	struct sim_session *s = arg;
 
 	(void)fd;
-	if ((ready & SIM_WRITE) && s->fd >= 0 && !s->failed)
+	if ((ready & SIM_WRITE) && s->fd >= 0 && !s->failed &&
+	    !s->discarding)
 		session_do_write(s, 1);
 	if ((ready & SIM_READ) && s->fd >= 0 && !s->failed)
 		session_do_read(s);
@@ -173,6 +176,10 @@ session_update(struct sim_session *s)
 
 	if (s->fd < 0 || s->failed || !s->started)
 		return;
+	if (s->discarding) {
+		sim_watch_set(s->watch, SIM_READ);
+		return;
+	}
 	if (!(s->paused & SIM_READ) && s->ops->room(s, s->arg) > 0)
 		what |= SIM_READ;
 	if (!(s->paused & SIM_WRITE) && sim_buf_len(s->out) > 0)
@@ -194,10 +201,17 @@ session_resume(struct sim_session *s, int what)
 	session_update(s);
 }
 
+void
+session_discard(struct sim_session *s)
+{
+	s->discarding = 1;
+	session_update(s);
+}
+
 int
 session_queue(struct sim_session *s, const uint8_t *data, size_t len)
 {
-	if (s->fd < 0 || s->failed)
+	if (s->fd < 0 || s->failed || s->discarding)
 		return -1;
 	if (sim_buf_add(s->out, data, len) != 0)
 		return -1;
@@ -215,7 +229,7 @@ session_cork(struct sim_session *s, int corked)
 	s->corked = corked;
 	if (corked || s->fd < 0 || s->failed)
 		return;
-	if (!(s->paused & SIM_WRITE) && s->started)
+	if (!(s->paused & SIM_WRITE) && s->started && !s->discarding)
 		session_do_write(s, 0);
 	if (s->fd >= 0 && !s->failed)
 		session_update(s);

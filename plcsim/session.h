@@ -67,6 +67,13 @@ void session_pause(struct sim_session *s, int what);
 void session_resume(struct sim_session *s, int what);
 
 /*
+ * From now on the session is a vanished peer's socket: it reads and drops
+ * whatever comes and writes nothing, so that it still learns when the peer
+ * closes (reported as a failure). There is no way back.
+ */
+void session_discard(struct sim_session *s);
+
+/*
  * Queues bytes for the peer; -1 when the session is closed, has failed, or
  * is out of memory. A write failure met here is reported later (see above).
  */

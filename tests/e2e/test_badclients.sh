@@ -65,6 +65,20 @@ cycle_sc="$sc/send-cycle-50ms-steady.yaml"
 mismatch_sc="$sc/corrupt-mask-counted.yaml"
 jitter_sc="$sc/echo-delay-jitter-uniform.yaml"
 startup_sc="$sc/startup-within-2s.yaml"
+blackhole_sc="$sc/blackhole-5s.yaml"
+# A watchdog that fires early, then more life-bit edges than an event log
+# of 65 536 once kept: the verdict must still see the early firing.
+flood_sc="$tmp/watchdog-then-edge-flood.yaml"
+cat >"$flood_sc" <<'EOF'
+name: watchdog-then-edge-flood
+description: The watchdog fires at 1 s; then 70 000 edges follow.
+duration: 10s
+plc:
+  cycle: 0
+  watchdog: 1s
+expectations:
+  - expect: watchdog_quiet
+EOF
 
 # ---- the bad clients, in two lanes ----
 (
@@ -75,6 +89,8 @@ startup_sc="$sc/startup-within-2s.yaml"
 lane=$!
 run_bad drift drift "$cycle_sc"
 run_bad ignore-mismatch ignore-mismatch "$mismatch_sc"
+run_bad freeze-after-reconnect freeze-after-reconnect "$blackhole_sc"
+run_bad edge-flood edge-flood "$flood_sc"
 # A client that never connects.
 "$plcsim" run "$startup_sc" -- sleep 60 >"$tmp/never.out" 2>&1
 echo $? >"$tmp/never.rc"
@@ -92,11 +108,14 @@ expect_fail one-read "exited early"
 expect_fail no-toggle "life bit: expected intervals" "watchdog .*fired"
 expect_fail drift "send cycle: expected mean 50ms"
 expect_fail ignore-mismatch "counter mismatches: expected = 4 (injected), saw 0"
+expect_fail freeze-after-reconnect "its silence outlasted the fault"
+expect_fail edge-flood "watchdog (1s): expected quiet, fired 1 time, the first at 1.0"
 expect_fail never "never connected"
 expect_fail hung "hung"
 
 # ---- the real client passes the same scenarios ----
-set -- "$reconnect_sc" "$split_sc" "$toggle_sc" "$cycle_sc" "$mismatch_sc"
+set -- "$reconnect_sc" "$split_sc" "$toggle_sc" "$cycle_sc" "$mismatch_sc" \
+    "$blackhole_sc"
 "$plcsim" run -j2 --junit "$tmp/junit.xml" "$@" -- "$tcpcom" \
     --server '{host}' --port '{port}' --stats-json '{stats}' \
     >"$tmp/real.out" 2>&1

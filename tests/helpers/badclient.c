@@ -14,7 +14,14 @@
  *   no-toggle        never flips bit 0;
  *   drift            sleeps relative to the end of each exchange, plus a
  *                    little work, so its cycle drifts long;
- *   ignore-mismatch  never compares the echo (reports 0 mismatches).
+ *   ignore-mismatch  never compares the echo (reports 0 mismatches);
+ *   freeze-after-reconnect
+ *                    its life bit stops for good once the first link is
+ *                    lost (it keeps sending, and reconnecting);
+ *   edge-flood       holds bit 0 for 1.5 s (long enough for a watchdog),
+ *                    then flips it on every frame, 70 000 times, as fast
+ *                    as the echoes come back, then toggles normally: a
+ *                    long run's worth of edges after an early failure.
  *
  * Single-threaded on purpose: the toggle is computed from the clock.
  */
@@ -136,13 +143,41 @@ read_echo(int fd, uint8_t *echo, const struct bad *b)
 	return 0;
 }
 
+#define FLOOD_HOLD	(1500 * TC_US_PER_MS)
+#define FLOOD_EDGES	70000
+
+/* Bit 0 of the next frame, as the defect has it. */
+static int
+next_bit(struct bad *b, tc_us_t t0, int lost_link, int *flood_left,
+    int *frozen)
+{
+	tc_us_t now = clock_now_us();
+	int bit = (int)(((now - t0) / b->toggle_cycle) & 1);
+
+	if (strcmp(b->defect, "no-toggle") == 0)
+		return 0;
+	if (strcmp(b->defect, "freeze-after-reconnect") == 0) {
+		if (lost_link && *frozen < 0)
+			*frozen = bit;
+		return *frozen >= 0 ? *frozen : bit;
+	}
+	if (strcmp(b->defect, "edge-flood") == 0) {
+		if (now - t0 < FLOOD_HOLD)
+			return 0;
+		if (*flood_left > 0)
+			return (*flood_left)-- & 1;
+	}
+	return bit;
+}
+
 static void
 run(struct bad *b)
 {
 	tc_us_t t0 = clock_now_us(), next = t0;
 	uint8_t frame[4], echo[4];
 	uint32_t word;
-	int fd = -1, bit, ever = 0;
+	int fd = -1, bit, ever = 0, lost = 0, frozen = -1;
+	int flood_left = FLOOD_EDGES;
 
 	while (!stop) {
 		if (fd < 0) {
@@ -158,8 +193,7 @@ run(struct bad *b)
 			ever = 1;
 			b->connects++;
 		}
-		bit = strcmp(b->defect, "no-toggle") == 0 ? 0 :
-		    (int)(((clock_now_us() - t0) / b->toggle_cycle) & 1);
+		bit = next_bit(b, t0, lost, &flood_left, &frozen);
 		word = ((uint32_t)rand() << 1) | (uint32_t)bit;
 		frame[0] = (uint8_t)(word >> 24);
 		frame[1] = (uint8_t)(word >> 16);
@@ -170,6 +204,7 @@ run(struct bad *b)
 			close(fd);
 			fd = -1;
 			b->timeouts++;
+			lost = 1;
 			continue;
 		}
 		b->frames++;
@@ -179,6 +214,11 @@ run(struct bad *b)
 		else
 			b->mismatches++;
 		write_stats(b);
+		if (strcmp(b->defect, "edge-flood") == 0 && flood_left > 0 &&
+		    clock_now_us() - t0 >= FLOOD_HOLD) {
+			next = clock_now_us();
+			continue;	/* the next flip at once */
+		}
 		if (strcmp(b->defect, "drift") == 0) {
 			/* Relative sleep after some "work": late every cycle. */
 			sleep_us(3 * TC_US_PER_MS);
@@ -227,9 +267,12 @@ main(int argc, char **argv)
 	}
 	if (strcmp(b.defect, "no-reconnect") && strcmp(b.defect, "one-read") &&
 	    strcmp(b.defect, "no-toggle") && strcmp(b.defect, "drift") &&
-	    strcmp(b.defect, "ignore-mismatch")) {
+	    strcmp(b.defect, "ignore-mismatch") &&
+	    strcmp(b.defect, "freeze-after-reconnect") &&
+	    strcmp(b.defect, "edge-flood")) {
 		fprintf(stderr, "badclient: --defect no-reconnect|one-read|"
-		    "no-toggle|drift|ignore-mismatch\n");
+		    "no-toggle|drift|ignore-mismatch|freeze-after-reconnect|"
+		    "edge-flood\n");
 		return 2;
 	}
 	if (b.send_cycle == 0 || b.toggle_cycle == 0)

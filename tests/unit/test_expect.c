@@ -47,6 +47,16 @@ judged_new(const char *yaml)
 	return j;
 }
 
+/* A run whose life bit still moved shortly before its end. */
+static struct judged *
+judged_with_last_edge(const char *yaml)
+{
+	struct judged *j = judged_new(yaml);
+
+	facts_add_time(&j->f->edges, j->f->end - MS(200));
+	return j;
+}
+
 static void
 judged_free(struct judged *j)
 {
@@ -54,6 +64,7 @@ judged_free(struct judged *j)
 		unlink(j->stats);
 	verdict_free(&j->v);
 	scenario_free(j->sc);
+	facts_free(j->f);
 	free(j->f);
 	free(j);
 }
@@ -104,7 +115,7 @@ static const char life_period[] = HEAD
 static void
 test_life_bit_period_passes(void **state)
 {
-	struct judged *j = judged_new(life_period);
+	struct judged *j = judged_with_last_edge(life_period);
 	int i;
 
 	(void)state;
@@ -124,7 +135,7 @@ test_life_bit_period_passes(void **state)
 static void
 test_life_bit_period_fails_slow_toggle(void **state)
 {
-	struct judged *j = judged_new(life_period);
+	struct judged *j = judged_with_last_edge(life_period);
 	const char *m;
 	int i;
 
@@ -159,7 +170,7 @@ test_life_bit_period_needs_an_interval(void **state)
 static void
 test_life_bit_period_lower_side(void **state)
 {
-	struct judged *j = judged_new(life_period);
+	struct judged *j = judged_with_last_edge(life_period);
 	int i;
 
 	(void)state;
@@ -172,6 +183,27 @@ test_life_bit_period_lower_side(void **state)
 }
 
 /* ---- life_bit_silent ---- */
+
+/* A life bit that stops for good has no interval to show it: judged apart. */
+static void
+test_life_bit_period_stopped(void **state)
+{
+	struct judged *j = judged_new(life_period);
+	tc_us_t t;
+
+	(void)state;
+	for (t = MS(500); t <= SEC(5); t += MS(500)) {
+		facts_add_time(&j->f->edges, t);
+		hist_add(&j->f->edge_intervals, MS(500));
+	}
+	assert_int_equal(judge(j), 1);
+	assert_contains(j->v.items[0].message, "but it stopped: no edge from "
+	    "5.000s to the end of the run (15s)");
+	/* A fault window over the start of the silence explains that part. */
+	facts_add_window(j->f, SEC(5), MS(19600));
+	assert_int_equal(judge(j), 0);
+	judged_free(j);
+}
 
 static const char life_silent[] = HEAD
     "expectations:\n"
@@ -228,6 +260,8 @@ test_watchdog_outside_faults(void **state)
 
 	(void)state;
 	facts_add_window(j->f, SEC(3), SEC(5));
+	/* The life bit is back just before the fault's end + a watchdog. */
+	facts_add_time(&j->f->edges, MS(7999) + 500);
 	/* Within the window, and up to one watchdog period after it. */
 	facts_add_time(&j->f->watchdogs, SEC(3));
 	facts_add_time(&j->f->watchdogs, MS(7999));
@@ -243,13 +277,76 @@ test_watchdog_outside_faults(void **state)
 	j->f->watchdogs.n = 0;
 	facts_add_time(&j->f->watchdogs, MS(2999));
 	assert_int_equal(judge(j), 1);
-	/* Firings past the record's bound count, though they have no time. */
-	j->f->watchdogs.n = 0;
+	judged_free(j);
+}
+
+/*
+ * The watchdog fires once per silence: a life bit that stops for good during
+ * an outage fires it once, inside the window. That silence outlasts the
+ * fault, so it is the client's.
+ */
+static void
+test_watchdog_silence_outlasting_the_fault(void **state)
+{
+	struct judged *j = judged_new(watchdog_outside);
+
+	(void)state;
+	facts_add_window(j->f, SEC(3), SEC(5));
+	facts_add_time(&j->f->edges, MS(2500));
 	facts_add_time(&j->f->watchdogs, SEC(4));
-	j->f->watchdogs.overflow = 2;
 	assert_int_equal(judge(j), 1);
 	assert_contains(j->v.items[0].message,
-	    "fired 2 times, the first at (not recorded)");
+	    "fired 1 time, the first at 4.000s; its silence outlasted the "
+	    "fault that ended at 5.000s: next edge none up to the end");
+	/* Back, but only after the fault's end plus a watchdog period. */
+	facts_add_time(&j->f->edges, MS(8001));
+	assert_int_equal(judge(j), 1);
+	assert_contains(j->v.items[0].message, "next edge 8.001s");
+	/* Back in time: excused. */
+	j->f->edges.n = 1;
+	facts_add_time(&j->f->edges, SEC(8));
+	assert_int_equal(judge(j), 0);
+	/* A run that ended before the client was given its time: excused. */
+	j->f->edges.n = 1;
+	j->f->end = MS(7500);
+	assert_int_equal(judge(j), 0);
+	judged_free(j);
+}
+
+/*
+ * Nothing the judge sees is bounded: a watchdog at 0.5 s is still there
+ * after 70 000 edges (an event log of 65 536 once dropped it).
+ */
+static void
+test_watchdog_seen_after_many_edges(void **state)
+{
+	struct judged *j = judged_new(watchdog_any);
+	tc_us_t t;
+	int i;
+
+	(void)state;
+	facts_add_time(&j->f->watchdogs, MS(500));
+	for (i = 0, t = MS(1500); i < 70000; i++, t += 100)
+		facts_add_time(&j->f->edges, t);
+	assert_int_equal(j->f->edges.n, 70000);
+	assert_int_equal(judge(j), 1);
+	assert_contains(j->v.items[0].message, "the first at 0.500s");
+	judged_free(j);
+}
+
+/* Facts that could not be recorded make the run unjudgeable, never a pass. */
+static void
+test_lost_facts_fail_the_run(void **state)
+{
+	struct judged *j = judged_new(watchdog_any);
+
+	(void)state;
+	assert_int_equal(judge(j), 0);
+	j->f->watchdogs.lost = 1;
+	assert_int_equal(judge(j), 1);
+	assert_null(j->v.items[0].e);
+	assert_contains(j->v.items[0].message, "out of memory: 1 fact of the "
+	    "run could not be recorded");
 	judged_free(j);
 }
 
@@ -676,6 +773,10 @@ main(void)
 		cmocka_unit_test(test_life_bit_silent),
 		cmocka_unit_test(test_watchdog_quiet),
 		cmocka_unit_test(test_watchdog_outside_faults),
+		cmocka_unit_test(test_watchdog_silence_outlasting_the_fault),
+		cmocka_unit_test(test_watchdog_seen_after_many_edges),
+		cmocka_unit_test(test_lost_facts_fail_the_run),
+		cmocka_unit_test(test_life_bit_period_stopped),
 		cmocka_unit_test(test_reconnect_passes),
 		cmocka_unit_test(test_reconnect_late),
 		cmocka_unit_test(test_reconnect_never),

@@ -39,7 +39,7 @@ test_lifemon_edges_and_intervals(void **state)
 	tc_us_t now;
 	int bit = 0, edges = 0;
 
-	lifemon_track_start(&t, 0);
+	lifemon_track_start(&t);
 	/* A frame every 200 ms, the bit flipped every 1 s. */
 	for (now = 0; now <= 10000 * MS; now += 200 * MS) {
 		if (now > 0 && now % (1000 * MS) == 0)
@@ -70,12 +70,12 @@ test_lifemon_first_frame_is_no_edge(void **state)
 	struct lifemon_track t;
 	struct lifemon_edge e;
 
-	lifemon_track_start(&t, 0);
+	lifemon_track_start(&t);
 	assert_false(lifemon_frame(s, &t, 10, 1, &e));
 	assert_false(lifemon_frame(s, &t, 20, 1, &e));
 	assert_true(lifemon_frame(s, &t, 30, 0, &e));
 	/* A new connection starts over: its first frame is no edge. */
-	lifemon_track_start(&t, 40);
+	lifemon_track_start(&t);
 	assert_false(lifemon_frame(s, &t, 50, 1, &e));
 	assert_int_equal(s->edges, 1);
 	assert_int_equal(s->intervals.count, 0);
@@ -85,48 +85,78 @@ static void
 test_lifemon_watchdog_fires_once_per_silence(void **state)
 {
 	struct lifemon_stats *s = *state;
-	struct lifemon_track t;
-	struct lifemon_edge e;
+	struct lifemon_watchdog w = { 0 };
 	tc_us_t silent = 0;
 
-	lifemon_track_start(&t, 1000 * MS);
-	assert_int_equal(lifemon_watchdog_due(&t, 500 * MS), 1500 * MS);
-	assert_false(lifemon_watchdog(s, &t, 1499 * MS, 500 * MS, &silent));
-	assert_true(lifemon_watchdog(s, &t, 1500 * MS, 500 * MS, &silent));
+	/* Off until a client is served. */
+	assert_false(lifemon_watchdog(s, &w, 900 * MS, 500 * MS, &silent));
+	lifemon_watchdog_start(&w, 1000 * MS);
+	assert_int_equal(lifemon_watchdog_due(&w, 500 * MS), 1500 * MS);
+	assert_false(lifemon_watchdog(s, &w, 1499 * MS, 500 * MS, &silent));
+	assert_true(lifemon_watchdog(s, &w, 1500 * MS, 500 * MS, &silent));
 	assert_int_equal(silent, 500 * MS);
 	/* Once per silence. */
-	assert_false(lifemon_watchdog(s, &t, 1600 * MS, 500 * MS, &silent));
-	assert_false(lifemon_watchdog(s, &t, 9000 * MS, 500 * MS, &silent));
-	assert_int_equal(lifemon_watchdog_due(&t, 500 * MS), UINT64_MAX);
+	assert_false(lifemon_watchdog(s, &w, 1600 * MS, 500 * MS, &silent));
+	assert_false(lifemon_watchdog(s, &w, 9000 * MS, 500 * MS, &silent));
+	assert_int_equal(lifemon_watchdog_due(&w, 500 * MS), UINT64_MAX);
 	assert_int_equal(s->watchdogs, 1);
-	/* Frames without an edge do not end the silence. */
-	assert_false(lifemon_frame(s, &t, 9100 * MS, 0, &e));
-	assert_false(lifemon_frame(s, &t, 9200 * MS, 0, &e));
-	assert_true(lifemon_frame(s, &t, 9300 * MS, 1, &e));
-	assert_true(e.resumed);
-	assert_int_equal(e.silent, 8300 * MS);
+	/* An edge ends it, and says how long it was. */
+	assert_true(lifemon_watchdog_edge(&w, 9300 * MS, &silent));
+	assert_int_equal(silent, 8300 * MS);
 	/* The next silence counts from that edge. */
-	assert_int_equal(lifemon_watchdog_due(&t, 500 * MS), 9800 * MS);
-	assert_false(lifemon_watchdog(s, &t, 9799 * MS, 500 * MS, &silent));
-	assert_true(lifemon_watchdog(s, &t, 9800 * MS, 500 * MS, &silent));
+	assert_int_equal(lifemon_watchdog_due(&w, 500 * MS), 9800 * MS);
+	assert_false(lifemon_watchdog(s, &w, 9799 * MS, 500 * MS, &silent));
+	assert_true(lifemon_watchdog(s, &w, 9800 * MS, 500 * MS, &silent));
 	assert_int_equal(s->watchdogs, 2);
+}
+
+/*
+ * One watchdog for the PLC: a client whose life bit stopped cannot restart
+ * it by connecting again (a new connection's first frame is no edge, and a
+ * new connection does not start a new silence).
+ */
+static void
+test_lifemon_watchdog_spans_connections(void **state)
+{
+	struct lifemon_stats *s = *state;
+	struct lifemon_watchdog w = { 0 };
+	struct lifemon_track t;
+	struct lifemon_edge e;
+	tc_us_t now, silent;
+
+	lifemon_watchdog_start(&w, 0);
+	/* A reconnect every 400 ms, the bit stuck at 1: no edge ever. */
+	for (now = 0; now < 2000 * MS; now += 100 * MS) {
+		if (now % (400 * MS) == 0) {
+			lifemon_track_start(&t);
+			lifemon_watchdog_start(&w, now);
+		}
+		assert_false(lifemon_frame(s, &t, now, 1, &e));
+		if (lifemon_watchdog(s, &w, now, 500 * MS, &silent))
+			break;
+	}
+	assert_int_equal(now, 500 * MS);
+	assert_int_equal(s->watchdogs, 1);
 }
 
 static void
 test_lifemon_watchdog_quiet_while_toggling(void **state)
 {
 	struct lifemon_stats *s = *state;
+	struct lifemon_watchdog w = { 0 };
 	struct lifemon_track t;
 	struct lifemon_edge e;
 	tc_us_t now, silent;
 	int bit = 0;
 
-	lifemon_track_start(&t, 0);
+	lifemon_track_start(&t);
+	lifemon_watchdog_start(&w, 0);
 	for (now = 0; now < 20000 * MS; now += 100 * MS) {
 		if (now % (400 * MS) == 0)
 			bit ^= 1;
-		lifemon_frame(s, &t, now, bit, &e);
-		assert_false(lifemon_watchdog(s, &t, now, 500 * MS, &silent));
+		if (lifemon_frame(s, &t, now, bit, &e))
+			assert_false(lifemon_watchdog_edge(&w, now, &silent));
+		assert_false(lifemon_watchdog(s, &w, now, 500 * MS, &silent));
 	}
 	assert_int_equal(s->watchdogs, 0);
 }
@@ -135,12 +165,12 @@ static void
 test_lifemon_watchdog_disabled(void **state)
 {
 	struct lifemon_stats *s = *state;
-	struct lifemon_track t;
+	struct lifemon_watchdog w = { 0 };
 	tc_us_t silent;
 
-	lifemon_track_start(&t, 0);
-	assert_false(lifemon_watchdog(s, &t, 1000000 * MS, 0, &silent));
-	assert_int_equal(lifemon_watchdog_due(&t, 0), UINT64_MAX);
+	lifemon_watchdog_start(&w, 0);
+	assert_false(lifemon_watchdog(s, &w, 1000000 * MS, 0, &silent));
+	assert_int_equal(lifemon_watchdog_due(&w, 0), UINT64_MAX);
 }
 
 int
@@ -154,6 +184,9 @@ main(void)
 		    teardown_stats),
 		cmocka_unit_test_setup_teardown(
 		    test_lifemon_watchdog_fires_once_per_silence, setup_stats,
+		    teardown_stats),
+		cmocka_unit_test_setup_teardown(
+		    test_lifemon_watchdog_spans_connections, setup_stats,
 		    teardown_stats),
 		cmocka_unit_test_setup_teardown(
 		    test_lifemon_watchdog_quiet_while_toggling, setup_stats,
