@@ -78,7 +78,10 @@ sender_connect(struct sender *s)
 		if (sock_wait(-1, 0, tc->stop_pipe[0],
 		    clock_now_us() + delay) != 0)
 			return -1;
-		stats_inc(&tc->stats, STAT_reconnect_attempts);
+		/* Retries before the first connection are a start, not a
+		 * reconnection: logged, not counted. */
+		if (s->ever_connected)
+			stats_inc(&tc->stats, STAT_reconnect_attempts);
 	}
 	now = clock_now_us();
 	if (sock_connect(&s->sock, &tc->addr, now + tc->cfg.connect_timeout_us,
@@ -229,11 +232,15 @@ sender_wait_turn(struct sender *s)
 	char buf[64];
 	int w;
 
-	/* After a (re)connect the due deadline may be past: frames stay on
-	 * the grid, so the first one waits for the next deadline. */
+	/*
+	 * After a (re)connect the due deadline may be past: frames stay on
+	 * the grid, so the first one waits for the next deadline. Deadlines
+	 * before the first frame ever sent are the start, not skips.
+	 */
 	if (cycle_deadline(&s->sched) < clock_now_us()) {
 		skipped = cycle_advance(&s->sched, clock_now_us()) + 1;
-		stats_add(&tc->stats, STAT_skipped_cycles, skipped);
+		if (s->seq > 0)
+			stats_add(&tc->stats, STAT_skipped_cycles, skipped);
 	}
 	for (;;) {
 		w = sock_sleep_until(wake_fd, tc->stop_pipe[0],
