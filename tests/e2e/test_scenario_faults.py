@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""End-to-end tests of how scenario faults act on the wire and how they are
+counted, where the library's scenarios cannot show it with the real client
+(which never pipelines, and always gets served in the end).
+
+- echo_merge with its default of one frame holds an echo and sends it with
+  the next one: a client that sends again without waiting gets both.
+- reconnect counts only connections the PLC served: one held back by an
+  accept delay for the rest of the run is not "connected again".
+"""
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import support
+
+TOP = os.environ.get("TOP", os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.environ.get("BUILD", "build")
+PLCSIM = os.path.join(TOP, BUILD, "plcsim")
+TCPCOM = os.path.join(TOP, BUILD, "tcpcom")
+TMP = support.tmpdir("plcsim-faults-")
+
+
+def scenario(name, text):
+    path = os.path.join(TMP, name + ".yaml")
+    with open(path, "w") as f:
+        f.write("name: %s\n%s" % (name, text))
+    return path
+
+
+def serve(path):
+    """plcsim serve SCENARIO on a free port: (process, port)."""
+    p = support.popen([PLCSIM, "serve", path, "--listen", "127.0.0.1:0"],
+                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = p.stdout.readline()
+    assert line.startswith("listening on 127.0.0.1:"), "first line: %r" % line
+    return p, int(line.strip().rsplit(":", 1)[1])
+
+
+def wait_line(p, text, timeout=10):
+    """Reads plcsim's output until a line holds `text`."""
+    deadline = time.monotonic() + timeout
+    seen = []
+    while time.monotonic() < deadline:
+        line = p.stdout.readline()
+        if not line:
+            break
+        seen.append(line)
+        if text in line:
+            return
+    raise AssertionError("no line with %r in: %r" % (text, seen))
+
+
+def recv_exactly(s, n, timeout):
+    s.settimeout(timeout)
+    data = b""
+    while len(data) < n:
+        chunk = s.recv(n - len(data))
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def test_merge_sends_the_held_echo_with_the_next():
+    path = scenario("merge-one", "duration: 3s\nplc:\n  cycle: 0\n"
+                    "timeline:\n  - action: echo_merge\n    at: 0s\n")
+    p, port = serve(path)
+    try:
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        # The fault begins on the engine's first turn after time 0: wait
+        # for plcsim to say so before the first frame.
+        wait_line(p, "fault echo_merge begins")
+        a, b = bytes.fromhex("11223344"), bytes.fromhex("55667788")
+        s.sendall(a)
+        s.settimeout(0.3)
+        try:
+            early = s.recv(64)
+        except socket.timeout:
+            early = b""
+        assert early == b"", "the held echo came alone: %r" % early
+        s.sendall(b)
+        got = recv_exactly(s, 8, 5)
+        assert got == a + b, "expected the held echo and the next, got %r" % got
+        s.close()
+    finally:
+        p.terminate()
+        out, err = p.communicate(timeout=15)
+    assert p.returncode in (0, 1), "plcsim exited %d: %s" % (p.returncode, err)
+
+
+def test_reconnect_counts_only_served_connections():
+    # The link drops at 1s; every connection from then on waits 30 s for
+    # the PLC, longer than the run: the client is never served again.
+    path = scenario("never-served",
+                    "duration: 4s\n"
+                    "timeline:\n"
+                    "  - action: rst\n    at: 1s\n"
+                    "  - action: accept_delay\n    at: 1s\n    delay: 30s\n"
+                    "expectations:\n  - expect: reconnect\n    within: 1500ms\n")
+    r = subprocess.run([PLCSIM, "run", path, "--", TCPCOM, "--server", "{host}",
+                        "--port", "{port}", "-q"],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                       timeout=60)
+    assert r.returncode == 1, "expected a failed run, exit %d:\n%s" % (r.returncode, r.stdout)
+    assert "not connected again within 1.5s" in r.stdout, r.stdout
+
+
+def main():
+    tests = [(n, f) for n, f in globals().items() if n.startswith("test_") and callable(f)]
+    failed = 0
+    for name, fn in tests:
+        t0 = time.monotonic()
+        try:
+            fn()
+            print("ok   %s (%.1fs)" % (name, time.monotonic() - t0), flush=True)
+        except Exception as e:  # report every test, then fail
+            failed += 1
+            print("FAIL %s (%.1fs): %s: %s" % (name, time.monotonic() - t0,
+                                                 type(e).__name__, e), flush=True)
+    print("%d passed, %d failed" % (len(tests) - failed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
