@@ -436,6 +436,7 @@ out:
 	engine_free(e);
 	server_free(r.srv);
 	sim_loop_free(r.loop);
+	facts_free(&fuzz_facts);
 	events_free(ev);
 	scenario_free(sc);
 	return 0;
