@@ -32,7 +32,8 @@ void log_set_thread_name(const char *name);
 
 void log_msg(enum log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-void log_vmsg(enum log_level level, const char *fmt, va_list ap);
+void log_vmsg(enum log_level level, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
 #define log_error(...)  log_msg(LOG_ERROR, __VA_ARGS__)
 #define log_warn(...)   log_msg(LOG_WARN, __VA_ARGS__)

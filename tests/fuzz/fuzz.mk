@@ -24,7 +24,7 @@ FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 # clang, unlike gcc, wants a format attribute on a function that passes a
 # va_list to vsnprintf (log_vmsg); the gcc builds keep the check.
 FUZZ_ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -DTCPCOM_VERSION=\"$(VERSION)\" \
-                $(WARN) -Wno-format-nonliteral $(FUZZ_CFLAGS) $(FUZZ_SAN) \
+                $(WARN) $(FUZZ_CFLAGS) $(FUZZ_SAN) \
                 -Iclient -Iplcsim -MMD -MP $(EVENT_CFLAGS) $(YAML_CFLAGS)
 
 # Per target: inputs larger than this are not tried.
