@@ -22,13 +22,21 @@ pids=""
 stop() {
 	# The phases stop what they started; the prefixers end with them.
 	[ -n "$pids" ] && kill -TERM $pids 2>/dev/null
-	wait
+	wait 2>/dev/null
 	rm -rf "$tmp"
 	exit $((128 + $1))
 }
 trap 'stop 1' HUP
 trap 'stop 2' INT
 trap 'stop 15' TERM
+
+# Copies its input with $1 before each line, a line as soon as it comes
+# (awk and sed may wait for a block of input first).
+prefix() {
+	while IFS= read -r line || [ -n "$line" ]; do
+		printf '%s%s\n' "$1" "$line"
+	done
+}
 
 for p in $phases; do
 	case $p in
@@ -38,7 +46,7 @@ for p in $phases; do
 	esac
 	rm -f "$BUILD/$p.result"
 	mkfifo "$tmp/$p"
-	awk -v tag="$(printf '%-9s | ' "$p")" '{ print tag $0; fflush() }' <"$tmp/$p" &
+	prefix "$(printf '%-9s | ' "$p")" <"$tmp/$p" &
 	sh "$script" >"$tmp/$p" 2>&1 </dev/null &
 	pids="$pids $!"
 	eval "pid_$p=\$!"

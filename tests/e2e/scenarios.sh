@@ -28,9 +28,9 @@ stop() {
 		else
 			kill -TERM "$pid" 2>/dev/null
 		fi
-		wait "$pid"
+		wait "$pid" 2>/dev/null
 	fi
-	[ -n "$tee_pid" ] && wait "$tee_pid"
+	[ -n "$tee_pid" ] && wait "$tee_pid" 2>/dev/null
 	rm -rf "$tmp"
 	exit $((128 + $1))
 }

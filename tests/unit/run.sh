@@ -20,7 +20,7 @@ export CMOCKA_MESSAGE_OUTPUT
 
 pid=""
 stop() {
-	[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid"
+	[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	exit $((128 + $1))
 }
 trap 'stop 1' HUP
