@@ -1,6 +1,6 @@
 #!/bin/sh
 # Runs every end-to-end test (tests/e2e/test_*.py and test_*.sh) against the
-# programs in $BUILD, one after another, each under a time limit.
+# programs in $BUILD, each under a time limit, E2E_JOBS (2) at a time.
 #
 # A test passes when it exits 0 and fails on any other status but one: 77
 # (automake's convention) says it skipped, because something it needs is
@@ -13,21 +13,31 @@
 #
 # A line when a test starts, one every 15 s while it runs, one when it ends.
 # The output of a test that fails is shown (its last 60 lines) and kept in
-# $BUILD/e2e-logs/NAME.log. The counts go to $BUILD/e2e.result, which
-# tests/check.sh reads.
+# $BUILD/e2e-logs/NAME.log. The longest tests start first, by the times of
+# the last run ($BUILD/e2e.times), shell tests first when there are none.
+# The counts go to $BUILD/e2e.result, which tests/check.sh reads.
 set -u
 cd "$(dirname "$0")/../.."
 BUILD="${BUILD:-build}"
 export BUILD
 TOP=$(pwd)
 export TOP
+jobs="${E2E_JOBS:-2}"
 logs="$BUILD/e2e-logs"
 result="$BUILD/e2e.result"
+times="$BUILD/e2e.times"
 limit=300
 beat=15
 rm -rf "$logs" "$result"
 mkdir -p "$logs"
 tmproot=$(mktemp -d "${TMPDIR:-/tmp}/tcpcom-e2e.XXXXXX") || exit 1
+state="$tmproot/state"
+mkdir "$state"
+
+# A session of its own when setsid is there (util-linux); without it,
+# nothing left running can be seen.
+setsid=""
+command -v setsid >/dev/null 2>&1 && setsid=setsid
 
 # The processes alive in session $1, zombies aside: "PID COMMAND" lines.
 leftovers() {
@@ -63,35 +73,10 @@ heartbeat() {
 	done
 }
 
-pid=""
-hb=""
-stop() {
-	[ -n "$hb" ] && kill "$hb" 2>/dev/null
-	if [ -n "$pid" ]; then
-		kill -TERM "$pid" 2>/dev/null
-		wait "$pid"
-		reap "$pid" >/dev/null
-	fi
-	rm -rf "$tmproot"
-	exit $((128 + $1))
-}
-trap 'stop 1' HUP
-trap 'stop 2' INT
-trap 'stop 15' TERM
-
-# A session of its own when setsid is there (util-linux); without it,
-# nothing left running can be seen.
-setsid=""
-command -v setsid >/dev/null 2>&1 && setsid=setsid
-
-start_all=$(date +%s)
-passed=0
-skipped=0
-failed=0
-failed_names=""
-skipped_names=""
-for t in tests/e2e/test_*.py tests/e2e/test_*.sh; do
-	[ -e "$t" ] || continue
+# Runs test $1 and prints its verdict; leaves PASS, SKIP or FAIL in
+# $state/NAME.verdict and its time in $state/NAME.secs.
+run_one() {
+	t=$1
 	name=$(basename "$t")
 	case "$t" in
 	*.py) set -- python3 -B -u "$t" ;;
@@ -137,25 +122,98 @@ for t in tests/e2e/test_*.py tests/e2e/test_*.sh; do
 		why="${why:+$why; }left in TMPDIR: ${files% }"
 	fi
 
+	echo "$secs" >"$state/$name.secs"
 	if [ -n "$why" ]; then
-		failed=$((failed + 1))
-		failed_names="$failed_names $name"
-		echo "FAIL $name (${secs}s): $why"
-		if [ -s "$log" ]; then
-			echo "    its last 60 lines (all in $log):"
-			tail -n 60 "$log" | sed 's/^/    /'
-		fi
+		echo FAIL >"$state/$name.verdict"
+		# One write, so that the other lanes' lines do not cut into it.
+		{
+			echo "FAIL $name (${secs}s): $why"
+			if [ -s "$log" ]; then
+				echo "    its last 60 lines (all in $log):"
+				tail -n 60 "$log" | sed 's/^/    /'
+			fi
+		} >"$state/$name.report"
+		cat "$state/$name.report"
 	elif [ "$rc" -eq 77 ]; then
-		skipped=$((skipped + 1))
-		skipped_names="$skipped_names $name"
+		echo SKIP >"$state/$name.verdict"
 		echo "SKIP $name ($reason)"
 		rm -f "$log"
 	else
-		passed=$((passed + 1))
+		echo PASS >"$state/$name.verdict"
 		echo "PASS $name (${secs}s)"
 		rm -f "$log"
 	fi
+}
+
+# A lane takes the next test nobody has taken (mkdir is atomic), until none
+# is left. On SIGTERM it stops its test and what the test started.
+lane() {
+	pid=""
+	hb=""
+	trap '[ -n "$hb" ] && kill "$hb" 2>/dev/null
+	      if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; reap "$pid" >/dev/null; fi
+	      exit 143' TERM
+	for t in $order; do
+		mkdir "$state/$(basename "$t").taken" 2>/dev/null || continue
+		run_one "$t"
+	done
+}
+
+lanes=""
+stop() {
+	[ -n "$lanes" ] && kill -TERM $lanes 2>/dev/null
+	wait 2>/dev/null
+	rm -rf "$tmproot"
+	exit $((128 + $1))
+}
+trap 'stop 1' HUP
+trap 'stop 2' INT
+trap 'stop 15' TERM
+
+# The order: the longest of the last run first; a test without a time
+# (new, or no last run) before them all; shell tests before Python ones.
+order=$(for t in tests/e2e/test_*.sh tests/e2e/test_*.py; do
+	[ -e "$t" ] || continue
+	s=$(awk -v n="$(basename "$t")" '$2 == n { s = $1 } END { print s }' "$times" 2>/dev/null)
+	echo "${s:-999999} $t"
+done | sort -k1,1nr -s | cut -d' ' -f2)
+
+start_all=$(date +%s)
+i=0
+while [ "$i" -lt "$jobs" ]; do
+	lane &
+	lanes="$lanes $!"
+	i=$((i + 1))
 done
+for l in $lanes; do
+	wait "$l"
+done
+lanes=""
+
+passed=0
+skipped=0
+failed=0
+failed_names=""
+skipped_names=""
+: >"$state/times"
+for t in $order; do
+	name=$(basename "$t")
+	v=$(cat "$state/$name.verdict" 2>/dev/null)
+	case "$v" in
+	PASS) passed=$((passed + 1)) ;;
+	SKIP)
+		skipped=$((skipped + 1))
+		skipped_names="$skipped_names $name"
+		;;
+	*)
+		failed=$((failed + 1))
+		failed_names="$failed_names $name"
+		[ -n "$v" ] || echo "FAIL $name: not run"
+		;;
+	esac
+	[ -s "$state/$name.secs" ] && echo "$(cat "$state/$name.secs") $name" >>"$state/times"
+done
+cp "$state/times" "$times"
 rm -rf "$tmproot"
 total=$((passed + skipped + failed))
 seconds=$(($(date +%s) - start_all))
@@ -176,5 +234,5 @@ failed_names=${failed_names# }
 skipped_names=${skipped_names# }
 seconds=$seconds
 EOF
-echo "e2e: $passed passed, $skipped skipped, $failed failed in ${seconds}s"
+echo "e2e: $passed passed, $skipped skipped, $failed failed in ${seconds}s ($jobs at a time)"
 [ "$failed" -eq 0 ]
