@@ -141,6 +141,7 @@ static const char *const distribution_names[DIST_MAX] = {
 #define DEFAULT_LENGTH		32
 #define DEFAULT_MAX_CLIENTS	1
 #define DEFAULT_RELISTEN_CYCLES	5	/* the TwinCAT error path takes a few */
+#define DEFAULT_RECV_TIMEOUT	(300 * TC_US_PER_SEC)	/* as plcsim serve */
 #define DEFAULT_GAP		(5 * TC_US_PER_MS)
 #define DEFAULT_QUANTILE	0.95
 #define MAX_CYCLE		(10 * TC_US_PER_SEC)
@@ -931,6 +932,7 @@ static const char *const top_keys[] = {
 };
 static const char *const plc_keys[] = {
 	"cycle", "length", "max_clients", "relisten", "watchdog",
+	"recv_timeout",
 };
 static const char *const client_keys[] = { "args", "env", "stats" };
 
@@ -966,6 +968,8 @@ plc_pair(struct ctx *c, const char *name, yaml_node_t *k, yaml_node_t *v,
 		return get_duration(c, v, key, &p->relisten);
 	} else if (strcmp(name, "watchdog") == 0) {
 		return get_duration(c, v, key, &p->watchdog);
+	} else if (strcmp(name, "recv_timeout") == 0) {
+		return get_duration(c, v, key, &p->recv_timeout);
 	} else
 		return unknown_key(c, k, "plc", plc_keys, NELEM(plc_keys));
 	return 0;
@@ -1495,6 +1499,7 @@ scenario_parse(const char *text, size_t len, const char *name, char *err,
 	s->plc.length = DEFAULT_LENGTH;
 	s->plc.max_clients = DEFAULT_MAX_CLIENTS;
 	s->plc.relisten = (tc_us_t)-1;	/* set in finish() */
+	s->plc.recv_timeout = DEFAULT_RECV_TIMEOUT;
 	c.s = s;
 	if ((s->file = strdup(c.file)) == NULL) {
 		fail(&c, 0, "out of memory");

@@ -132,6 +132,8 @@ struct scenario_plc {
 	tc_us_t		relisten;	/* error path: listener closed this long
 					   (default 5 cycles) */
 	tc_us_t		watchdog;	/* 0: off */
+	tc_us_t		recv_timeout;	/* a served client silent this long
+					   is dropped (0: never) */
 };
 
 struct scenario_client {
