@@ -7,14 +7,18 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include "child.h"
 
 struct child {
 	struct sim_watch *watch;
-	pid_t		  pid;
+	pid_t		  pid;		/* also the process group's id */
 	int		  out_fd;	/* read end of stdout + stderr */
-	int		  ended;
+	int		  ended;	/* the leader is reaped */
+	int		  group_gone;	/* no process of the group is left */
 	int		  status;
 	char		  buf[CHILD_OUTPUT_MAX + 1];	/* a ring */
 	size_t		  start, len;
@@ -72,6 +76,13 @@ child_start(struct sim_loop *loop, char *const argv[], char *const env[],
 		return NULL;
 	}
 	c->out_fd = -1;
+#ifdef PR_SET_CHILD_SUBREAPER
+	/*
+	 * What the client leaves behind is re-parented to us, not to init:
+	 * its end is then seen (and reaped) at once, however slow init is.
+	 */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+#endif
 	if (pipe2(fds, O_CLOEXEC) != 0) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		free(c);
@@ -151,11 +162,32 @@ child_pid(const struct child *c)
 	return c->pid;
 }
 
+/*
+ * The group outlives its leader while any member lives (a shell's
+ * background job), and its id cannot be taken by another group until then:
+ * so it is signalled until the kernel says it is empty, never after.
+ */
 void
 child_signal(struct child *c, int sig)
 {
-	if (!c->ended)
-		kill(-c->pid, sig);
+	if (c->group_gone)
+		return;
+	if (kill(-c->pid, sig) != 0 && errno == ESRCH)
+		c->group_gone = 1;
+}
+
+int
+child_group_alive(struct child *c)
+{
+	if (c->group_gone)
+		return 0;
+	if (!child_poll(c))
+		return 1;
+	/* Members re-parented to us (see child_start) would stay zombies. */
+	while (waitpid(-c->pid, NULL, WNOHANG) > 0)
+		;
+	child_signal(c, 0);
+	return !c->group_gone;
 }
 
 const char *
@@ -183,11 +215,13 @@ child_free(struct child *c)
 {
 	if (c == NULL)
 		return;
+	child_signal(c, SIGKILL);
 	if (!c->ended) {
-		kill(-c->pid, SIGKILL);
 		while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
 			;
 	}
+	while (waitpid(-c->pid, NULL, WNOHANG) > 0)
+		;
 	sim_watch_free(c->watch);
 	if (c->out_fd >= 0)
 		close(c->out_fd);

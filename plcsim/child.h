@@ -4,7 +4,12 @@
  * CHILD_OUTPUT_MAX bytes are kept), stopped with SIGTERM and, after a grace
  * period, SIGKILL sent to the whole group.
  *
- * The loop learns of its end through SIGCHLD; child_poll reaps it.
+ * The group is the client: it is signalled even after its leader exited
+ * (a shell that left a job behind), until no process of it is left. On
+ * Linux the caller becomes a subreaper, so that what the client leaves
+ * behind is reaped here and its end seen at once.
+ *
+ * The loop learns of the leader's end through SIGCHLD; child_poll reaps it.
  */
 #ifndef PLCSIM_CHILD_H
 #define PLCSIM_CHILD_H
@@ -26,7 +31,7 @@ struct child;
  */
 struct child *child_start(struct sim_loop *loop, char *const argv[],
     char *const env[], char *err, size_t errlen);
-/* Kills (SIGKILL) a child still running, reaps it, frees everything. */
+/* Kills (SIGKILL) what is left of the group, reaps it, frees everything. */
 void child_free(struct child *c);
 
 /* Reaps the child if it ended: 1 ended (status filled), 0 running. */
@@ -34,8 +39,10 @@ int child_poll(struct child *c);
 int child_ended(const struct child *c);
 /* Exit code, or 128 + signal number when a signal ended it. */
 int child_status(const struct child *c);
-/* Sends `sig` to the child's process group. */
+/* Sends `sig` to the child's process group while any of it is left. */
 void child_signal(struct child *c, int sig);
+/* 1 while any process of the group is left (reaping what it can). */
+int child_group_alive(struct child *c);
 pid_t child_pid(const struct child *c);
 
 /* The captured output, newest CHILD_OUTPUT_MAX bytes, NUL-terminated. */

@@ -14,6 +14,12 @@
 #define PLAY_MAX_ARGS 256
 #define PLAY_ARG_MAX 4096
 #define PLAY_MAX_ENV (8 + SCENARIO_MAX_ARGS)
+#define PLAY_REAP_US (10 * TC_US_PER_MS)
+
+/* SIGCHLD last: the others may arrive before there is a client. */
+static const int play_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1,
+    SIGCHLD };
+#define PLAY_NSIGS (sizeof play_signals / sizeof play_signals[0])
 
 struct play {
 	const struct play_options *o;
@@ -24,12 +30,26 @@ struct play {
 	struct child	   *client;
 	struct sim_timer   *startup;
 	struct sim_timer   *grace;
-	struct sim_signal  *sigs[3];
+	struct sim_timer   *reap;	/* looks for the end of the group */
+	struct sim_signal  *sigs[PLAY_NSIGS];
 	tc_us_t		    start;
 	int		    ending;
 };
 
-/* Stops the run: the client gets SIGTERM, the loop ends once it is gone. */
+/* The client's whole group is gone: the run is over. */
+static void
+play_stopped(struct play *p)
+{
+	sim_timer_stop(p->grace);
+	sim_timer_stop(p->reap);
+	sim_loop_stop(p->loop);
+}
+
+/*
+ * Stops the run: the client's group gets SIGTERM, even when its leader has
+ * already exited (what it left behind is the client too); the loop ends
+ * once the group is gone, or after the grace period and SIGKILL.
+ */
 static void
 play_end(struct play *p, const char *reason)
 {
@@ -38,12 +58,30 @@ play_end(struct play *p, const char *reason)
 	if (p->ending)
 		return;
 	p->ending = 1;
-	if (p->client == NULL || child_poll(p->client)) {
+	if (p->client == NULL) {
 		sim_loop_stop(p->loop);
 		return;
 	}
 	child_signal(p->client, SIGTERM);
+	if (!child_group_alive(p->client)) {
+		sim_loop_stop(p->loop);
+		return;
+	}
 	sim_timer_start(p->grace, p->o->grace);
+	/* Only the leader's end comes as SIGCHLD everywhere; the rest is
+	 * looked for. */
+	sim_timer_start(p->reap, PLAY_REAP_US);
+}
+
+static uint64_t
+play_reap_timer(void *arg)
+{
+	struct play *p = arg;
+
+	if (child_group_alive(p->client))
+		return PLAY_REAP_US;
+	play_stopped(p);
+	return SIM_TIMER_STOP;
 }
 
 static void
@@ -72,14 +110,18 @@ play_grace_timer(void *arg)
 	struct play *p = arg;
 	char d[32];
 
-	if (p->client != NULL && !child_poll(p->client)) {
+	if (p->client != NULL && child_group_alive(p->client)) {
+		size_t n = strlen(p->res->reason);
 		format_duration(p->o->grace, d, sizeof d);
-		snprintf(p->res->reason, sizeof p->res->reason, "client hung: still "
-		    "running %s after SIGTERM; killed", d);
+		/* After why it ended, if anything: both are the client's. */
+		snprintf(p->res->reason + n, sizeof p->res->reason - n,
+		    "%sclient hung: %s %s after SIGTERM; killed", n > 0 ?
+		    "; " : "", child_poll(p->client) ?
+		    "a process it started still running" : "still running", d);
 		child_signal(p->client, SIGKILL);
 		child_poll(p->client);
 	}
-	sim_loop_stop(p->loop);
+	play_stopped(p);
 	return SIM_TIMER_STOP;
 }
 
@@ -89,13 +131,15 @@ play_signal_cb(int signo, void *arg)
 	struct play *p = arg;
 
 	if (signo == SIGCHLD) {
-		if (p->client == NULL || !child_poll(p->client))
+		if (p->client == NULL)
 			return;
 		if (p->ending) {
-			sim_timer_stop(p->grace);
-			sim_loop_stop(p->loop);
+			if (!child_group_alive(p->client))
+				play_stopped(p);
 			return;
 		}
+		if (!child_poll(p->client))
+			return;
 		{
 			char why[128], at[32];
 			tc_us_t t = clock_now_us() - p->start;
@@ -106,12 +150,22 @@ play_signal_cb(int signo, void *arg)
 		}
 		return;
 	}
+	if (signo == SIGUSR1) {
+		/* As `plcsim serve` does; a harness run has nobody to tell. */
+		if (p->o->client_argv == NULL)
+			server_summary(p->srv, stdout);
+		return;
+	}
+	/* A run already ending was not cut short by the signal. */
+	if (!p->ending)
+		p->res->signo = signo;
 	/* A FAT engineer's Ctrl-C ends a served scenario; it is judged on
 	 * what was seen. A harness run cut short is not a pass. */
 	if (p->o->client_argv == NULL)
 		play_end(p, NULL);
 	else
 		play_end(p, signo == SIGINT ? "interrupted (SIGINT)" :
+		    signo == SIGHUP ? "hung up (SIGHUP)" :
 		    "terminated (SIGTERM)");
 }
 
@@ -252,13 +306,16 @@ play_server_config(const struct play_options *o, struct sim_server_config *c)
 	c->max_clients = (unsigned)sc->plc.max_clients;
 	c->relisten_us = sc->plc.relisten;
 	c->watchdog_us = sc->plc.watchdog;
+	c->recv_timeout_us = o->recv_timeout_set ? o->recv_timeout :
+	    sc->plc.recv_timeout;
+	c->max_open = o->max_open;
 	c->backlog = 16;
 }
 
 static void
 play_cleanup(struct play *p)
 {
-	int i;
+	size_t i;
 
 	if (p->client != NULL) {
 		size_t len;
@@ -275,7 +332,8 @@ play_cleanup(struct play *p)
 		server_free(p->srv);
 	sim_timer_free(p->startup);
 	sim_timer_free(p->grace);
-	for (i = 0; i < 3; i++)
+	sim_timer_free(p->reap);
+	for (i = 0; i < PLAY_NSIGS; i++)
 		sim_signal_free(p->sigs[i]);
 	if (p->loop != NULL)
 		sim_loop_free(p->loop);
@@ -287,6 +345,7 @@ play_run(const struct play_options *o, struct play_result *res, char *err,
 {
 	struct sim_server_config cfg;
 	struct play p;
+	size_t i;
 	int rc = -1;
 
 	memset(res, 0, sizeof *res);
@@ -303,6 +362,23 @@ play_run(const struct play_options *o, struct play_result *res, char *err,
 	if (o->events_path != NULL &&
 	    events_open_json(res->events, o->events_path, err, errlen) != 0)
 		goto out;
+	/* Before "listening on": a signal right after it is not fatal. */
+	p.startup = sim_timer_new(p.loop, play_startup_timer, &p);
+	p.grace = sim_timer_new(p.loop, play_grace_timer, &p);
+	p.reap = sim_timer_new(p.loop, play_reap_timer, &p);
+	for (i = 0; i < PLAY_NSIGS; i++) {
+		p.sigs[i] = sim_signal_new(p.loop, play_signals[i],
+		    play_signal_cb, &p);
+		if (p.sigs[i] == NULL) {
+			snprintf(err, errlen, "cannot handle signal %d",
+			    play_signals[i]);
+			goto out;
+		}
+	}
+	if (p.startup == NULL || p.grace == NULL || p.reap == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
 	play_server_config(o, &cfg);
 	p.srv = server_new(p.loop, &cfg, res->events, err, errlen);
 	if (p.srv == NULL)
@@ -317,12 +393,7 @@ play_run(const struct play_options *o, struct play_result *res, char *err,
 	    (unsigned long long)o->seed);
 	p.engine = engine_new(p.loop, p.srv, o->sc, o->seed, res->events,
 	    &res->facts, play_engine_end_cb, &p);
-	p.startup = sim_timer_new(p.loop, play_startup_timer, &p);
-	p.grace = sim_timer_new(p.loop, play_grace_timer, &p);
-	p.sigs[0] = sim_signal_new(p.loop, SIGINT, play_signal_cb, &p);
-	p.sigs[1] = sim_signal_new(p.loop, SIGTERM, play_signal_cb, &p);
-	p.sigs[2] = sim_signal_new(p.loop, SIGCHLD, play_signal_cb, &p);
-	if (p.engine == NULL || p.startup == NULL || p.grace == NULL) {
+	if (p.engine == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}

@@ -6,8 +6,11 @@
  *
  * The end comes when the scenario's duration has passed since time 0, when
  * no client connected within the start-up timeout, when the client exits
- * before the end, or on SIGINT/SIGTERM. The client is then sent SIGTERM, and
- * SIGKILL after the grace period if it has not stopped (a hung client).
+ * before the end, or on SIGINT, SIGTERM or SIGHUP. The client's process
+ * group is then sent SIGTERM, and SIGKILL after the grace period if any of
+ * it is left (a hung client). The signal handlers are in place before
+ * "listening on" is printed; SIGUSR1 prints the PLC's summary when serving
+ * a client started elsewhere.
  */
 #ifndef PLCSIM_PLAY_H
 #define PLCSIM_PLAY_H
@@ -33,6 +36,10 @@ struct play_options {
 	int		verbose;
 	const char     *events_path;	/* JSON lines; NULL: none */
 	int		print_listening; /* print "listening on HOST:PORT" */
+	int		recv_timeout_set; /* recv_timeout overrides the
+					   scenario's plc.recv_timeout */
+	tc_us_t		recv_timeout;
+	unsigned	max_open;	/* 0: automatic */
 };
 
 struct play_result {
@@ -43,6 +50,7 @@ struct play_result {
 	char		 *output;	/* the client's captured output */
 	size_t		  output_len;
 	char		  reason[256];	/* why the run ended early; "" */
+	int		  signo;	/* the signal that cut it short; 0 */
 };
 
 /*
