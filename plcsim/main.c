@@ -298,11 +298,11 @@ cmd_serve(int argc, char **argv)
 		events_free(events);
 		return 1;
 	}
-	printf("listening on %s\n", server_address(ctx.srv));
-	fflush(stdout);
-	events_set_text(events, o.verbose < 0 ? NULL : stdout,
-	    o.verbose < 0 ? 0 : o.verbose);
-
+	/*
+	 * Before "listening on": whoever read that line may signal at once,
+	 * and must get the summary, not a process killed by the default
+	 * action.
+	 */
 	sigs[0] = sim_signal_new(ctx.loop, SIGINT, serve_signal_cb, &ctx);
 	sigs[1] = sim_signal_new(ctx.loop, SIGTERM, serve_signal_cb, &ctx);
 	sigs[2] = sim_signal_new(ctx.loop, SIGUSR1, serve_signal_cb, &ctx);
@@ -311,11 +311,23 @@ cmd_serve(int argc, char **argv)
 		if (stop != NULL)
 			sim_timer_start(stop, o.duration_us);
 	}
+	if (sigs[0] == NULL || sigs[1] == NULL || sigs[2] == NULL ||
+	    (o.duration_us > 0 && stop == NULL)) {
+		fprintf(stderr, "plcsim: cannot set up signals and timers\n");
+		rc = -1;
+		goto out;
+	}
+	printf("listening on %s\n", server_address(ctx.srv));
+	fflush(stdout);
+	events_set_text(events, o.verbose < 0 ? NULL : stdout,
+	    o.verbose < 0 ? 0 : o.verbose);
+
 	rc = sim_loop_run(ctx.loop);
 	if (ctx.signo != 0)
 		log_notice("stopping on signal %d", ctx.signo);
 	/* Connections end (and are logged) before the summary is written. */
 	server_summary(ctx.srv, stdout);
+out:
 	server_free(ctx.srv);
 	sim_timer_free(stop);
 	for (i = 0; i < 3; i++)
