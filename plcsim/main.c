@@ -29,7 +29,7 @@ struct serve_opts {
 	struct sim_server_config srv;
 	tc_us_t			 duration_us;
 	const char		*events_path;
-	int			 relisten_set;
+	unsigned		 given;		/* OPT_BIT of each option seen */
 	int			 verbose;	/* -1 quiet, 0, 1, 2 */
 	const char		*scenario;
 };
@@ -108,6 +108,24 @@ enum {
 	OPT_RECV_TIMEOUT, OPT_MAX_OPEN, OPT_WATCHDOG, OPT_DURATION, OPT_EVENTS,
 	OPT_HELP, OPT_VERSION
 };
+#define OPT_BIT(opt) (1u << ((opt) - OPT_LISTEN))
+
+/*
+ * What a scenario's plc: section (or its duration) decides, and so what
+ * serve refuses with one rather than silently dropping it.
+ */
+static const struct {
+	int	    opt;
+	const char *name;
+	const char *key;
+} serve_scenario_keys[] = {
+	{ OPT_CYCLE, "--cycle", "plc.cycle" },
+	{ OPT_LENGTH, "--length", "plc.length" },
+	{ OPT_MAX_CLIENTS, "--max-clients", "plc.max_clients" },
+	{ OPT_RELISTEN, "--relisten", "plc.relisten" },
+	{ OPT_WATCHDOG, "--watchdog", "plc.watchdog" },
+	{ OPT_DURATION, "--duration", "duration" },
+};
 
 static const struct option serve_long[] = {
 	{ "listen", required_argument, NULL, OPT_LISTEN },
@@ -132,6 +150,7 @@ static int
 serve_parse(int argc, char **argv, struct serve_opts *o)
 {
 	char err[256];
+	size_t i;
 	long v;
 	int ch, rc;
 
@@ -146,6 +165,8 @@ serve_parse(int argc, char **argv, struct serve_opts *o)
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "qvh", serve_long, NULL)) != -1) {
 		rc = 0;
+		if (ch >= OPT_LISTEN && ch <= OPT_EVENTS)
+			o->given |= OPT_BIT(ch);
 		switch (ch) {
 		case OPT_LISTEN:
 			if (parse_host_port(optarg, o->srv.host,
@@ -172,7 +193,6 @@ serve_parse(int argc, char **argv, struct serve_opts *o)
 		case OPT_RELISTEN:
 			rc = opt_duration("--relisten", optarg,
 			    &o->srv.relisten_us);
-			o->relisten_set = 1;
 			break;
 		case OPT_RECV_TIMEOUT:
 			rc = opt_duration("--recv-timeout", optarg,
@@ -217,11 +237,18 @@ serve_parse(int argc, char **argv, struct serve_opts *o)
 		o->scenario = argv[optind++];
 	if (optind < argc)
 		return bad("unexpected argument '%s'", argv[optind]);
-	if (o->srv.max_open != 0 && o->srv.max_open < o->srv.max_clients)
+	for (i = 0; o->scenario != NULL && i < sizeof serve_scenario_keys /
+	    sizeof serve_scenario_keys[0]; i++)
+		if (o->given & OPT_BIT(serve_scenario_keys[i].opt))
+			return bad("%s cannot be used with a scenario: set %s "
+			    "in the scenario", serve_scenario_keys[i].name,
+			    serve_scenario_keys[i].key);
+	if (o->scenario == NULL && o->srv.max_open != 0 &&
+	    o->srv.max_open < o->srv.max_clients)
 		return bad("--max-open %u is below --max-clients %u",
 		    o->srv.max_open, o->srv.max_clients);
 	/* TwinCAT takes a few cycles to close, init and listen again. */
-	if (!o->relisten_set)
+	if (!(o->given & OPT_BIT(OPT_RELISTEN)))
 		o->srv.relisten_us = 5 * o->srv.cycle_us;
 	return -1;
 }
@@ -248,6 +275,27 @@ serve_duration_timer(void *arg)
 	return SIM_TIMER_STOP;
 }
 
+/* `serve SCENARIO`: the serve options a scenario leaves open, passed on. */
+static int
+serve_scenario(const struct serve_opts *o)
+{
+	struct serve_scenario s;
+
+	log_init(o->verbose < 0 ? LOG_ERROR : LOG_NOTICE);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGPIPE, SIG_IGN);
+	memset(&s, 0, sizeof s);
+	s.file = o->scenario;
+	s.host = o->srv.host;
+	s.port = o->srv.port;
+	s.verbose = o->verbose;
+	s.events_path = o->events_path;
+	s.recv_timeout_set = (o->given & OPT_BIT(OPT_RECV_TIMEOUT)) != 0;
+	s.recv_timeout = o->srv.recv_timeout_us;
+	s.max_open = o->srv.max_open;
+	return run_serve_scenario(&s);
+}
+
 static int
 cmd_serve(int argc, char **argv)
 {
@@ -261,13 +309,8 @@ cmd_serve(int argc, char **argv)
 
 	if ((rc = serve_parse(argc, argv, &o)) >= 0)
 		return rc;
-	if (o.scenario != NULL) {
-		log_init(o.verbose < 0 ? LOG_ERROR : LOG_NOTICE);
-		setvbuf(stdout, NULL, _IOLBF, 0);
-		signal(SIGPIPE, SIG_IGN);
-		return run_serve_scenario(o.scenario, o.srv.host, o.srv.port,
-		    o.verbose, o.events_path);
-	}
+	if (o.scenario != NULL)
+		return serve_scenario(&o);
 	log_init(o.verbose < 0 ? LOG_ERROR : o.verbose == 0 ? LOG_NOTICE :
 	    o.verbose == 1 ? LOG_INFO : LOG_DEBUG);
 	log_set_thread_name("plcsim");

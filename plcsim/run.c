@@ -26,7 +26,9 @@
 #include "report.h"
 #include "run.h"
 
+#define RUN_EXIT_FAILED 1
 #define RUN_EXIT_USAGE 2
+#define RUN_EXIT_ERROR 3
 #define RUN_MAX_JOBS 64
 
 struct run_opts {
@@ -421,8 +423,7 @@ run_main(int argc, char **argv)
 }
 
 int
-run_serve_scenario(const char *file, const char *host, uint16_t port,
-    int verbose, const char *events_path)
+run_serve_scenario(const struct serve_scenario *s)
 {
 	struct play_options po;
 	struct play_result res;
@@ -430,28 +431,41 @@ run_serve_scenario(const char *file, const char *host, uint16_t port,
 	char err[512];
 	int rc;
 
-	if ((sc = scenario_load(file, err, sizeof err)) == NULL) {
+	if ((sc = scenario_load(s->file, err, sizeof err)) == NULL) {
 		fprintf(stderr, "%s\n", err);
+		return RUN_EXIT_USAGE;
+	}
+	if (s->max_open != 0 && s->max_open < (unsigned)sc->plc.max_clients) {
+		fprintf(stderr, "plcsim: --max-open %u is below the scenario's "
+		    "plc.max_clients %d\n", s->max_open, sc->plc.max_clients);
+		scenario_free(sc);
 		return RUN_EXIT_USAGE;
 	}
 	memset(&po, 0, sizeof po);
 	po.sc = sc;
 	po.seed = sc->seed;
-	po.listen_host = host;
-	po.listen_port = port;
-	po.text = verbose < 0 ? NULL : stdout;
-	po.verbose = verbose < 0 ? 0 : verbose;
-	po.events_path = events_path;
+	po.listen_host = s->host;
+	po.listen_port = s->port;
+	po.text = s->verbose < 0 ? NULL : stdout;
+	po.verbose = s->verbose < 0 ? 0 : s->verbose;
+	po.events_path = s->events_path;
 	po.print_listening = 1;
 	po.grace = 5 * TC_US_PER_SEC;
+	po.recv_timeout_set = s->recv_timeout_set;
+	po.recv_timeout = s->recv_timeout;
+	po.max_open = s->max_open;
 	if (play_run(&po, &res, err, sizeof err) != 0) {
 		fprintf(stderr, "plcsim: %s\n", err);
-		rc = 1;
+		rc = RUN_EXIT_ERROR;
 	} else {
 		report_text(stdout, sc, &res.verdict, res.seconds, po.seed);
-		rc = res.verdict.nfailed == 0 ? 0 : 1;
+		rc = res.verdict.nfailed == 0 ? 0 : RUN_EXIT_FAILED;
 	}
-	fflush(stdout);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "plcsim: cannot write the standard output: "
+		    "%s\n", strerror(errno));
+		rc = RUN_EXIT_ERROR;
+	}
 	play_result_free(&res);
 	scenario_free(sc);
 	return rc;

@@ -8,17 +8,31 @@
 
 #include <stdint.h>
 
+#include "clock.h"
+
 /* `plcsim run`: 0 all passed, 1 any failed, 2 usage or scenario errors. */
 int run_main(int argc, char **argv);
+
+/* What `plcsim serve` passes on to a scenario it serves. */
+struct serve_scenario {
+	const char     *file;
+	const char     *host;
+	uint16_t	port;
+	int		verbose;	/* -1 quiet, 0, 1, 2 (every frame) */
+	const char     *events_path;	/* NULL: none */
+	int		recv_timeout_set; /* overrides plc.recv_timeout */
+	tc_us_t		recv_timeout;
+	unsigned	max_open;	/* 0: automatic */
+};
 
 /*
  * `plcsim serve SCENARIO`: plays the scenario for a client started
  * elsewhere (a factory acceptance test) on host:port, prints what happens
- * and, at the end (its duration after the first connection, or SIGINT),
- * the verdict. verbose: -1 quiet, 0, 1, 2 (every frame). 0 when it passed,
- * 1 when it failed, 2 when the file is not a valid scenario.
+ * and, at the end (its duration after the first connection, or SIGINT,
+ * SIGTERM or SIGHUP), the verdict. 0 when it passed, 1 when it failed, 2
+ * when the file is not a valid scenario, 3 when it could not be played
+ * (the address cannot be listened on).
  */
-int run_serve_scenario(const char *file, const char *host, uint16_t port,
-    int verbose, const char *events_path);
+int run_serve_scenario(const struct serve_scenario *s);
 
 #endif
