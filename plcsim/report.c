@@ -97,16 +97,42 @@ report_text(FILE *out, const struct scenario *sc, const struct verdict *v,
 	}
 }
 
+/* Why, on one indented line. */
+static void
+text_why(FILE *out, const char *why)
+{
+	fputs("    ", out);
+	text_line(out, why);
+	fputc('\n', out);
+}
+
+void
+report_text_error(FILE *out, const struct scenario *sc, double seconds,
+    const char *why)
+{
+	fprintf(out, "ERROR %s (%.1fs)\n", sc->name, seconds);
+	text_why(out, why);
+}
+
+void
+report_text_skipped(FILE *out, const struct scenario *sc, const char *why)
+{
+	fprintf(out, "SKIP %s\n", sc->name);
+	text_why(out, why);
+}
+
 /* ---- JUnit ---- */
 
 void
-report_junit_begin(FILE *out, int tests, int failures, double seconds)
+report_junit_begin(FILE *out, const struct report_counts *n, double seconds)
 {
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", out);
 	fprintf(out, "<testsuites name=\"plcsim\" tests=\"%d\" failures=\"%d\" "
-	    "time=\"%.3f\">\n", tests, failures, seconds);
+	    "errors=\"%d\" time=\"%.3f\">\n", n->tests, n->failures,
+	    n->errors, seconds);
 	fprintf(out, "  <testsuite name=\"plcsim\" tests=\"%d\" failures=\"%d\" "
-	    "time=\"%.3f\">\n", tests, failures, seconds);
+	    "errors=\"%d\" skipped=\"%d\" time=\"%.3f\">\n", n->tests,
+	    n->failures, n->errors, n->skipped, seconds);
 }
 
 void
@@ -213,6 +239,15 @@ report_junit_error(FILE *out, const struct scenario *sc, double seconds,
 	fputs("\"/>\n    </testcase>\n", out);
 }
 
+void
+report_junit_skipped(FILE *out, const struct scenario *sc, const char *why)
+{
+	junit_testcase_open(out, sc, 0);
+	fputs("      <skipped message=\"", out);
+	report_xml_escape(out, why, strlen(why));
+	fputs("\"/>\n    </testcase>\n", out);
+}
+
 /* ---- JSON ---- */
 
 void
@@ -315,13 +350,28 @@ report_json_case(FILE *out, const struct scenario *sc,
 	fputs("}", out);
 }
 
-void
-report_json_error(FILE *out, const struct scenario *sc, double seconds,
-    const char *why)
+static void
+json_error(FILE *out, const struct scenario *sc, double seconds,
+    const char *why, int skipped)
 {
 	json_head(out, sc, seconds, sc->seed, 0);
+	if (skipped)
+		fputs(", \"skipped\": true", out);
 	fputs(", \"error\": ", out);
 	json_string(out, why);
 	fputs(", \"expectations\": [], \"events\": [], \"events_dropped\": 0}",
 	    out);
+}
+
+void
+report_json_error(FILE *out, const struct scenario *sc, double seconds,
+    const char *why)
+{
+	json_error(out, sc, seconds, why, 0);
+}
+
+void
+report_json_skipped(FILE *out, const struct scenario *sc, const char *why)
+{
+	json_error(out, sc, 0, why, 1);
 }

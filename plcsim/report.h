@@ -26,11 +26,30 @@
 #define REPORT_OUTPUT_MAX (64 * 1024)
 
 /*
+ * What a run of several scenarios came to. A failure is a client that did
+ * not meet the scenario; an error is the harness's (a worker that crashed,
+ * a scenario that could not be played or was interrupted); a skipped
+ * scenario was never started (the run was interrupted first).
+ */
+struct report_counts {
+	int	tests;
+	int	failures;
+	int	errors;
+	int	skipped;
+};
+
+/*
  * Text: "PASS name (12.3s, seed 42)" or "FAIL ...", then one indented line
  * per failed item: "    line 14: reconnect: drop at 3.000s, ...".
  */
 void report_text(FILE *out, const struct scenario *sc,
     const struct verdict *v, double seconds, uint64_t seed);
+/* "ERROR name (1.2s)" and why, indented: no verdict, the harness failed. */
+void report_text_error(FILE *out, const struct scenario *sc, double seconds,
+    const char *why);
+/* "SKIP name" and why, indented: never started. */
+void report_text_skipped(FILE *out, const struct scenario *sc,
+    const char *why);
 
 /*
  * JUnit: one <testcase classname="plcsim" name=... time=...>, with a
@@ -43,8 +62,13 @@ void report_junit_case(FILE *out, const struct scenario *sc,
 /* A testcase with an <error>: the scenario could not be played at all. */
 void report_junit_error(FILE *out, const struct scenario *sc, double seconds,
     const char *why);
-/* Around the concatenated testcases. */
-void report_junit_begin(FILE *out, int tests, int failures, double seconds);
+/* A testcase with <skipped>: the scenario was never started. */
+void report_junit_skipped(FILE *out, const struct scenario *sc,
+    const char *why);
+/* Around the concatenated testcases; errors are counted apart from
+ * failures, as JUnit readers expect. */
+void report_junit_begin(FILE *out, const struct report_counts *n,
+    double seconds);
 void report_junit_end(FILE *out);
 
 /*
@@ -58,6 +82,9 @@ void report_json_case(FILE *out, const struct scenario *sc,
     const struct sim_events *events);
 /* An object for a scenario that could not be played ("error": why). */
 void report_json_error(FILE *out, const struct scenario *sc, double seconds,
+    const char *why);
+/* The same, with "skipped": true, for a scenario never started. */
+void report_json_skipped(FILE *out, const struct scenario *sc,
     const char *why);
 /* "[", then "," before every object but the first written (i > 0), "]". */
 void report_json_begin(FILE *out);

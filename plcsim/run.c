@@ -4,14 +4,29 @@
  *
  * Every scenario is validated first (a bad file stops everything: exit 2).
  * Then each is played in a worker process of its own (play.h), at most N at
- * once: a scenario cannot disturb another, and a crash is one FAIL, not a
+ * once: a scenario cannot disturb another, and a crash is one error, not a
  * lost run. A worker writes its report fragments (text, JUnit, JSON) into a
- * private temporary folder; the parent prints each text fragment as its
- * scenario ends and joins the fragments in scenario order at the end.
- * Exit: 0 all passed, 1 any failed, 2 usage or scenario errors.
+ * private temporary folder under $TMPDIR; the parent prints each text
+ * fragment as its scenario ends and joins the fragments in scenario order
+ * at the end.
+ *
+ * SIGINT, SIGTERM and SIGHUP reach the parent through a self-pipe. It
+ * passes SIGTERM on to every worker (a CI cancel may signal the parent
+ * alone), and each worker stops its client's group as at the end of a
+ * scenario. The parent starts nothing more, waits for the workers (killing
+ * those still there after the grace and a margin), reports what completed,
+ * the interrupted scenarios as errors and those never started as skipped,
+ * removes its folder and exits 128 + N.
+ *
+ * Exit: 0 all passed, 1 any failed, 2 usage or scenario errors, 3 an
+ * internal or I/O error (a scenario the harness could not judge, a report
+ * that could not be written), 128 + N interrupted by signal N.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,10 +41,36 @@
 #include "report.h"
 #include "run.h"
 
-#define RUN_EXIT_FAILED 1
-#define RUN_EXIT_USAGE 2
-#define RUN_EXIT_ERROR 3
-#define RUN_MAX_JOBS 64
+#define RUN_EXIT_FAILED	1
+#define RUN_EXIT_USAGE	2
+#define RUN_EXIT_ERROR	3
+#define RUN_MAX_JOBS	64
+#define RUN_PATH_MAX	4096
+/* What an interrupted worker gets beyond the grace to stop its client. */
+#define RUN_STOP_MARGIN	(5 * TC_US_PER_SEC)
+
+/*
+ * A worker's exit status. Passed and failed have written their fragments;
+ * so has an error, with its reason. Broken wrote nothing; nor did a run cut
+ * short by signal N (128 + N): the parent reports those.
+ */
+#define WORKER_PASSED	0
+#define WORKER_FAILED	1
+#define WORKER_ERROR	2
+#define WORKER_BROKEN	3
+#define WORKER_SIGNALED	128
+
+enum run_outcome {
+	RUN_PENDING = 0,	/* not started yet */
+	RUN_RUNNING,
+	RUN_PASSED,
+	RUN_FAILED,		/* the client did not meet the scenario */
+	RUN_ERROR,		/* the harness's: crashed, not played, interrupted */
+	RUN_SKIPPED		/* never started: the run was interrupted first */
+};
+
+enum run_frag { FRAG_TEXT, FRAG_JUNIT, FRAG_JSON, FRAG_MAX };
+static const char *const run_frag_ext[FRAG_MAX] = { "txt", "xml", "json" };
 
 struct run_opts {
 	int	    jobs;
@@ -47,18 +88,56 @@ struct run_opts {
 struct run_job {
 	pid_t	pid;
 	int	index;
-	double	started;
+	tc_us_t	started;
 };
+
+struct run {
+	const struct run_opts *o;
+	struct scenario	     **sc;
+	enum run_outcome      *outcome;
+	char		       dir[RUN_PATH_MAX - 64];
+	struct run_job	       jobs[RUN_MAX_JOBS];
+	int		       running;
+	int		       next;	/* the next scenario to start */
+	int		       signo;	/* the first stop signal; 0 */
+	tc_us_t		       stop_by;	/* workers left are killed then */
+	int		       killed;
+	int		       ioerr;	/* something could not be written */
+};
+
+/* What one scenario's fragments say: a verdict, or an error or a skip. */
+struct run_frag_ctx {
+	const struct scenario	 *sc;
+	const struct play_result *res;	/* NULL: why says what went wrong */
+	uint64_t		  seed;
+	double			  seconds;
+	const char		 *why;
+	int			  skipped;
+};
+
+/* ---- options ---- */
 
 static void
 run_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: plcsim run [-j N] [--junit FILE] [--json FILE] [--seed N]\n"
-	    "                  [--grace DUR] [-v] SCENARIO... -- CMD ARGS...\n"
-	    "In CMD, {host} {port} {stats} {scenario} are replaced; the client\n"
-	    "also finds PLCSIM_HOST, PLCSIM_PORT, TCPCOM_SERVER, TCPCOM_PORT in\n"
-	    "its environment. Exit: 0 all passed, 1 any failed, 2 bad usage.\n");
+"usage: plcsim run [options] SCENARIO... -- CMD ARGS...\n"
+"Plays each scenario against the client command, started afresh for each,\n"
+"and judges it.\n"
+"  -j, --jobs N       play N scenarios at once, each in its own process\n"
+"                     (1; at most 64)\n"
+"  --junit FILE       write a JUnit XML report to FILE\n"
+"  --json FILE        write a JSON report, with every event, to FILE\n"
+"  --seed N           seed every scenario with N instead of its own seed\n"
+"  --grace DUR        how long a client has to stop after SIGTERM before\n"
+"                     SIGKILL (5s)\n"
+"  -v, --verbose      print each run's events on stderr; -vv every frame\n"
+"  -h, --help         print this help and exit\n"
+"In CMD, {host} {port} {stats} {scenario} are replaced; the client also\n"
+"finds PLCSIM_HOST, PLCSIM_PORT, TCPCOM_SERVER, TCPCOM_PORT in its\n"
+"environment. Temporary files go under $TMPDIR (default /tmp).\n"
+"Exit: 0 all passed, 1 a scenario failed, 2 usage or scenario-file error,\n"
+"3 internal or I/O error, 128+N interrupted by signal N. See plcsim(1).\n");
 }
 
 static int run_bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -77,6 +156,7 @@ run_bad(const char *fmt, ...)
 	return RUN_EXIT_USAGE;
 }
 
+/* Returns -1 to go on, or an exit code. */
 static int
 run_parse(int argc, char **argv, struct run_opts *o)
 {
@@ -103,14 +183,10 @@ run_parse(int argc, char **argv, struct run_opts *o)
 			dash = i;
 			break;
 		}
-	if (dash < 0)
-		return run_bad("%s", "missing '-- CLIENT COMMAND...'");
-	if (dash + 1 >= argc)
-		return run_bad("%s", "no client command after '--'");
-	o->cmd = argv + dash + 1;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(dash, argv, ":j:vh", lo, NULL)) != -1) {
+	while ((c = getopt_long(dash < 0 ? argc : dash, argv, ":j:vh", lo,
+	    NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			if (parse_long(optarg, 1, RUN_MAX_JOBS, &n, err,
@@ -151,6 +227,11 @@ run_parse(int argc, char **argv, struct run_opts *o)
 			return run_bad("unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	if (dash < 0)
+		return run_bad("%s", "missing '-- CLIENT COMMAND...'");
+	if (dash + 1 >= argc)
+		return run_bad("%s", "no client command after '--'");
+	o->cmd = argv + dash + 1;
 	o->files = argv + optind;
 	o->nfiles = dash - optind;
 	if (o->nfiles <= 0)
@@ -158,11 +239,23 @@ run_parse(int argc, char **argv, struct run_opts *o)
 	return -1;
 }
 
-static double
-run_now(void)
+static const char *
+run_signame(int signo)
 {
-	return (double)clock_now_us() / 1e6;
+	switch (signo) {
+	case SIGINT:
+		return "SIGINT";
+	case SIGTERM:
+		return "SIGTERM";
+	case SIGHUP:
+		return "SIGHUP";
+	case SIGKILL:
+		return "SIGKILL";
+	}
+	return "a signal";
 }
+
+/* ---- fragments ---- */
 
 static void
 run_fragment_path(char *out, size_t outlen, const char *dir, int i,
@@ -171,16 +264,120 @@ run_fragment_path(char *out, size_t outlen, const char *dir, int i,
 	snprintf(out, outlen, "%s/%04d.%s", dir, i, ext);
 }
 
-/* The worker: plays scenario `i` and writes its fragments. Never returns. */
+/* Closes a file written to; -1 with a message when any of it was lost. */
+static int
+run_close(FILE *f, const char *path)
+{
+	int lost = ferror(f);
+
+	errno = 0;
+	if (fclose(f) != 0 || lost) {
+		fprintf(stderr, "plcsim run: cannot write %s: %s\n", path,
+		    errno != 0 ? strerror(errno) : "write error");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+run_frag_write(FILE *f, enum run_frag k, const struct run_frag_ctx *c)
+{
+	const struct play_result *res = c->res;
+
+	switch (k) {
+	case FRAG_TEXT:
+		if (res != NULL)
+			report_text(f, c->sc, &res->verdict, res->seconds,
+			    c->seed);
+		else if (c->skipped)
+			report_text_skipped(f, c->sc, c->why);
+		else
+			report_text_error(f, c->sc, c->seconds, c->why);
+		break;
+	case FRAG_JUNIT:
+		if (res != NULL)
+			report_junit_case(f, c->sc, &res->verdict,
+			    res->seconds, c->seed, res->output,
+			    res->output_len);
+		else if (c->skipped)
+			report_junit_skipped(f, c->sc, c->why);
+		else
+			report_junit_error(f, c->sc, c->seconds, c->why);
+		break;
+	case FRAG_JSON:
+		if (res != NULL)
+			report_json_case(f, c->sc, &res->verdict,
+			    res->seconds, c->seed, res->events);
+		else if (c->skipped)
+			report_json_skipped(f, c->sc, c->why);
+		else
+			report_json_error(f, c->sc, c->seconds, c->why);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Writes scenario i's fragments; -1 when any is lost (with a message). */
+static int
+run_frags(const char *dir, int i, const struct run_frag_ctx *c)
+{
+	char path[RUN_PATH_MAX];
+	FILE *f;
+	int k, rc = 0;
+
+	for (k = 0; k < FRAG_MAX; k++) {
+		run_fragment_path(path, sizeof path, dir, i, run_frag_ext[k]);
+		if ((f = fopen(path, "w")) == NULL) {
+			fprintf(stderr, "plcsim run: cannot write %s: %s\n",
+			    path, strerror(errno));
+			rc = -1;
+			continue;
+		}
+		run_frag_write(f, (enum run_frag)k, c);
+		if (run_close(f, path) != 0)
+			rc = -1;
+	}
+	return rc;
+}
+
+/* Appends a fragment to `to`; -1 with a message when it cannot be read. */
+static int
+run_copy_file(FILE *to, const char *path)
+{
+	char buf[8192];
+	size_t n;
+	FILE *f = fopen(path, "r");
+	int rc = 0;
+
+	if (f == NULL) {
+		fprintf(stderr, "plcsim run: cannot read %s: %s\n", path,
+		    strerror(errno));
+		return -1;
+	}
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		if (fwrite(buf, 1, n, to) != n)
+			break;
+	if (ferror(f)) {
+		fprintf(stderr, "plcsim run: cannot read %s\n", path);
+		rc = -1;
+	}
+	fclose(f);
+	return rc;
+}
+
+/* ---- the worker ---- */
+
+/* Plays scenario `i` and writes its fragments. Never returns. */
 static void
 run_worker(const struct run_opts *o, struct scenario *sc, int i,
     const char *dir)
 {
 	struct play_options po;
 	struct play_result res;
-	char path[4096], stats[4096], err[512];
-	FILE *f;
-	int passed;
+	struct run_frag_ctx c;
+	char stats[RUN_PATH_MAX], err[512], why[600];
+	int code, signo;
 
 	memset(&po, 0, sizeof po);
 	po.sc = sc;
@@ -192,234 +389,474 @@ run_worker(const struct run_opts *o, struct scenario *sc, int i,
 	po.grace = o->grace;
 	po.text = o->verbose ? stderr : NULL;
 	po.verbose = o->verbose > 1 ? 2 : 0;
+	memset(&c, 0, sizeof c);
+	c.sc = sc;
+	c.seed = po.seed;
 	if (play_run(&po, &res, err, sizeof err) != 0) {
+		snprintf(why, sizeof why, "the scenario could not be played: "
+		    "%s", err);
 		fprintf(stderr, "plcsim run: %s: %s\n", sc->file, err);
+		c.why = why;
+		c.seconds = res.seconds;
+		code = WORKER_ERROR;
+	} else if ((signo = res.signo) != 0) {
+		/* Cut short: the parent reports it, knowing why. */
 		play_result_free(&res);
-		_exit(3);
+		_exit(WORKER_SIGNALED + signo);
+	} else {
+		c.res = &res;
+		code = res.verdict.nfailed == 0 ? WORKER_PASSED : WORKER_FAILED;
 	}
-	passed = res.verdict.nfailed == 0;
-
-	run_fragment_path(path, sizeof path, dir, i, "txt");
-	if ((f = fopen(path, "w")) != NULL) {
-		report_text(f, sc, &res.verdict, res.seconds, po.seed);
-		fclose(f);
-	}
-	run_fragment_path(path, sizeof path, dir, i, "xml");
-	if ((f = fopen(path, "w")) != NULL) {
-		report_junit_case(f, sc, &res.verdict, res.seconds, po.seed,
-		    res.output, res.output_len);
-		fclose(f);
-	}
-	run_fragment_path(path, sizeof path, dir, i, "json");
-	if ((f = fopen(path, "w")) != NULL) {
-		report_json_case(f, sc, &res.verdict, res.seconds, po.seed,
-		    res.events);
-		fclose(f);
-	}
+	if (run_frags(dir, i, &c) != 0)
+		code = WORKER_BROKEN;
 	play_result_free(&res);
-	fflush(NULL);
-	_exit(passed ? 0 : 1);
+	_exit(code);
+}
+
+/* ---- signals ---- */
+
+static int run_wake[2] = { -1, -1 };
+static volatile sig_atomic_t run_caught;
+static const int run_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGCHLD };
+#define RUN_NSIGNALS (sizeof run_signals / sizeof run_signals[0])
+
+/* Async-signal-safe: a flag and a byte down the pipe, nothing more. */
+static void
+run_signal_handler(int signo)
+{
+	int saved = errno;
+	char b = 0;
+	ssize_t n;
+
+	if (signo != SIGCHLD && run_caught == 0)
+		run_caught = signo;
+	n = write(run_wake[1], &b, 1);	/* full: a wake-up is pending */
+	(void)n;
+	errno = saved;
+}
+
+static int
+run_signals_set(void (*handler)(int))
+{
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = handler;
+	sigemptyset(&sa.sa_mask);
+	/* Restarted: a signal during a report's write is not a lost write. */
+	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+	for (i = 0; i < RUN_NSIGNALS; i++)
+		if (sigaction(run_signals[i], &sa, NULL) != 0)
+			return -1;
+	return 0;
+}
+
+static int
+run_signals_install(void)
+{
+	int i;
+
+	if (pipe(run_wake) != 0)
+		return -1;
+	for (i = 0; i < 2; i++)
+		if (fcntl(run_wake[i], F_SETFL, O_NONBLOCK) != 0 ||
+		    fcntl(run_wake[i], F_SETFD, FD_CLOEXEC) != 0)
+			return -1;
+	return run_signals_set(run_signal_handler);
 }
 
 static void
-run_copy_file(FILE *to, const char *path)
+run_signals_remove(void)
 {
-	char buf[8192];
-	size_t n;
-	FILE *f = fopen(path, "r");
+	int i;
 
-	if (f == NULL)
+	run_signals_set(SIG_DFL);
+	for (i = 0; i < 2; i++)
+		if (run_wake[i] >= 0) {
+			close(run_wake[i]);
+			run_wake[i] = -1;
+		}
+}
+
+static void
+run_signals_block(sigset_t *old)
+{
+	sigset_t set;
+	size_t i;
+
+	sigemptyset(&set);
+	for (i = 0; i < RUN_NSIGNALS; i++)
+		sigaddset(&set, run_signals[i]);
+	sigprocmask(SIG_BLOCK, &set, old);
+}
+
+/* Sleeps until a signal or a worker's end, or the timeout (ms, -1: none). */
+static void
+run_wait(int timeout_ms)
+{
+	struct pollfd pfd;
+	char buf[64];
+
+	pfd.fd = run_wake[0];
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, timeout_ms) > 0)
+		while (read(run_wake[0], buf, sizeof buf) > 0)
+			;
+}
+
+/* ---- the parent ---- */
+
+/* Reports scenario i as an error (or skipped) and prints its text. */
+static void
+run_error(struct run *r, int i, double seconds, const char *why,
+    int skipped)
+{
+	struct run_frag_ctx c;
+	char path[RUN_PATH_MAX];
+
+	memset(&c, 0, sizeof c);
+	c.sc = r->sc[i];
+	c.seed = r->sc[i]->seed;
+	c.seconds = seconds;
+	c.why = why;
+	c.skipped = skipped;
+	r->outcome[i] = skipped ? RUN_SKIPPED : RUN_ERROR;
+	if (run_frags(r->dir, i, &c) != 0) {
+		r->ioerr = 1;
 		return;
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-		fwrite(buf, 1, n, to);
-	fclose(f);
+	}
+	run_fragment_path(path, sizeof path, r->dir, i, "txt");
+	if (run_copy_file(stdout, path) != 0)
+		r->ioerr = 1;
+	fflush(stdout);
 }
 
-/* A worker that crashed or failed to play still gets a report. */
+/* A worker ended with `status`: its scenario's outcome. */
 static void
-run_write_crash(const char *dir, const struct scenario *sc, int i,
-    int status, double secs)
+run_finished(struct run *r, int i, int status, double secs)
 {
-	char path[4096], why[128];
-	FILE *f;
+	char path[RUN_PATH_MAX], why[160];
+	int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 
-	if (WIFSIGNALED(status))
+	if (code == WORKER_PASSED || code == WORKER_FAILED ||
+	    code == WORKER_ERROR) {
+		r->outcome[i] = code == WORKER_PASSED ? RUN_PASSED :
+		    code == WORKER_FAILED ? RUN_FAILED : RUN_ERROR;
+		run_fragment_path(path, sizeof path, r->dir, i, "txt");
+		if (run_copy_file(stdout, path) != 0)
+			r->ioerr = 1;
+		fflush(stdout);
+		return;
+	}
+	if (r->signo != 0 && (code == -1 || code > WORKER_SIGNALED))
+		snprintf(why, sizeof why, "interrupted by %s after %.1fs",
+		    run_signame(r->signo), secs);
+	else if (code > WORKER_SIGNALED)
+		snprintf(why, sizeof why, "interrupted: its worker got %s",
+		    run_signame(code - WORKER_SIGNALED));
+	else if (WIFSIGNALED(status))
 		snprintf(why, sizeof why, "the scenario worker died of signal "
 		    "%d", WTERMSIG(status));
 	else
-		snprintf(why, sizeof why, "the scenario could not be played "
-		    "(status %d)", WEXITSTATUS(status));
-	run_fragment_path(path, sizeof path, dir, i, "txt");
-	if ((f = fopen(path, "w")) != NULL) {
-		fprintf(f, "FAIL %s (%.1fs)\n    %s\n", sc->name, secs, why);
-		fclose(f);
+		snprintf(why, sizeof why, "the scenario worker could not "
+		    "write its report (status %d)", code);
+	run_error(r, i, secs, why, 0);
+}
+
+static void
+run_start(struct run *r)
+{
+	sigset_t old;
+	pid_t pid;
+	int i = r->next++, saved;
+	char why[160];
+
+	fflush(stdout);
+	fflush(stderr);
+	/* No handler of ours may run in the worker before it drops them. */
+	run_signals_block(&old);
+	pid = fork();
+	if (pid == 0) {
+		run_signals_remove();
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		run_worker(r->o, r->sc[i], i, r->dir);
 	}
-	run_fragment_path(path, sizeof path, dir, i, "xml");
-	if ((f = fopen(path, "w")) != NULL) {
-		report_junit_error(f, sc, secs, why);
-		fclose(f);
+	saved = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (pid < 0) {
+		snprintf(why, sizeof why, "could not start its worker: fork: "
+		    "%s", strerror(saved));
+		run_error(r, i, 0, why, 0);
+		return;
 	}
-	run_fragment_path(path, sizeof path, dir, i, "json");
-	if ((f = fopen(path, "w")) != NULL) {
-		report_json_error(f, sc, secs, why);
-		fclose(f);
+	r->jobs[r->running].pid = pid;
+	r->jobs[r->running].index = i;
+	r->jobs[r->running].started = clock_now_us();
+	r->running++;
+	r->outcome[i] = RUN_RUNNING;
+}
+
+static void
+run_reap(struct run *r)
+{
+	struct run_job *job;
+	int status, j;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (j = 0; j < r->running; j++)
+			if (r->jobs[j].pid == pid)
+				break;
+		if (j == r->running)
+			continue;
+		job = &r->jobs[j];
+		run_finished(r, job->index, status,
+		    (double)(clock_now_us() - job->started) / 1e6);
+		r->jobs[j] = r->jobs[--r->running];
+	}
+}
+
+/* The first stop signal: every worker is told to stop its scenario. */
+static void
+run_interrupt(struct run *r)
+{
+	int j;
+
+	if (r->signo != 0 || run_caught == 0)
+		return;
+	r->signo = run_caught;
+	fprintf(stderr, "plcsim run: %s: stopping %d running scenario%s\n",
+	    run_signame(r->signo), r->running, r->running == 1 ? "" : "s");
+	for (j = 0; j < r->running; j++)
+		kill(r->jobs[j].pid, SIGTERM);
+	r->stop_by = clock_now_us() + r->o->grace + RUN_STOP_MARGIN;
+}
+
+/* A worker that outlives its grace and the margin is killed. */
+static int
+run_timeout(struct run *r)
+{
+	tc_us_t now;
+	int j;
+
+	if (r->signo == 0 || r->killed)
+		return -1;
+	now = clock_now_us();
+	if (now < r->stop_by)
+		return (int)((r->stop_by - now + 999) / 1000);
+	for (j = 0; j < r->running; j++)
+		kill(r->jobs[j].pid, SIGKILL);
+	r->killed = 1;
+	return -1;
+}
+
+/* Plays every scenario, or stops on a signal. */
+static void
+run_all(struct run *r)
+{
+	for (;;) {
+		run_interrupt(r);
+		run_reap(r);
+		while (r->signo == 0 && r->running < r->o->jobs &&
+		    r->next < r->o->nfiles)
+			run_start(r);
+		if (r->running == 0 &&
+		    (r->signo != 0 || r->next >= r->o->nfiles))
+			break;
+		run_wait(run_timeout(r));
+	}
+}
+
+/* The JUnit or JSON report: the fragments in scenario order. */
+static int
+run_write_report(const struct run *r, const char *file, enum run_frag k,
+    const struct report_counts *n, double secs)
+{
+	char path[RUN_PATH_MAX];
+	FILE *f;
+	int i, rc = 0;
+
+	if ((f = fopen(file, "w")) == NULL) {
+		fprintf(stderr, "plcsim run: cannot write %s: %s\n", file,
+		    strerror(errno));
+		return -1;
+	}
+	if (k == FRAG_JUNIT)
+		report_junit_begin(f, n, secs);
+	else
+		report_json_begin(f);
+	for (i = 0; i < r->o->nfiles; i++) {
+		if (k == FRAG_JSON)
+			report_json_separator(f, i);
+		run_fragment_path(path, sizeof path, r->dir, i,
+		    run_frag_ext[k]);
+		if (run_copy_file(f, path) != 0)
+			rc = -1;
+	}
+	if (k == FRAG_JUNIT)
+		report_junit_end(f);
+	else
+		report_json_end(f);
+	if (run_close(f, file) != 0)
+		rc = -1;
+	return rc;
+}
+
+/* The reports and the last line; n is filled with the counts. */
+static void
+run_report(struct run *r, double secs, struct report_counts *n)
+{
+	int i, passed = 0;
+
+	memset(n, 0, sizeof *n);
+	n->tests = r->o->nfiles;
+	for (i = 0; i < r->o->nfiles; i++) {
+		switch (r->outcome[i]) {
+		case RUN_PASSED:
+			passed++;
+			break;
+		case RUN_FAILED:
+			n->failures++;
+			break;
+		case RUN_SKIPPED:
+			n->skipped++;
+			break;
+		default:
+			n->errors++;
+			break;
+		}
+	}
+	if (r->o->junit != NULL &&
+	    run_write_report(r, r->o->junit, FRAG_JUNIT, n, secs) != 0)
+		r->ioerr = 1;
+	if (r->o->json != NULL &&
+	    run_write_report(r, r->o->json, FRAG_JSON, n, secs) != 0)
+		r->ioerr = 1;
+	printf("%d passed, %d failed", passed, n->failures);
+	if (n->errors > 0)
+		printf(", %d error%s", n->errors, n->errors == 1 ? "" : "s");
+	if (n->skipped > 0)
+		printf(", %d not run", n->skipped);
+	printf("\n");
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "plcsim run: cannot write the standard "
+		    "output: %s\n", strerror(errno));
+		r->ioerr = 1;
 	}
 }
 
 static int
-run_write_reports(const struct run_opts *o, const char *dir, int passed,
-    int failed, double secs)
+run_mkdtemp(char *dir, size_t len)
 {
-	char path[4096];
-	FILE *f;
-	int i, rc = 0;
+	const char *tmp = getenv("TMPDIR");
 
-	if (o->junit != NULL) {
-		if ((f = fopen(o->junit, "w")) == NULL) {
-			fprintf(stderr, "plcsim run: cannot write %s: %s\n",
-			    o->junit, strerror(errno));
-			rc = -1;
-		} else {
-			report_junit_begin(f, passed + failed, failed, secs);
-			for (i = 0; i < o->nfiles; i++) {
-				run_fragment_path(path, sizeof path, dir, i,
-				    "xml");
-				run_copy_file(f, path);
-			}
-			report_junit_end(f);
-			fclose(f);
-		}
+	if (tmp == NULL || *tmp == '\0')
+		tmp = "/tmp";
+	if ((size_t)snprintf(dir, len, "%s/plcsim-run.XXXXXX", tmp) >= len) {
+		errno = ENAMETOOLONG;
+		return -1;
 	}
-	if (o->json != NULL) {
-		if ((f = fopen(o->json, "w")) == NULL) {
-			fprintf(stderr, "plcsim run: cannot write %s: %s\n",
-			    o->json, strerror(errno));
-			rc = -1;
-		} else {
-			int written = 0;
-			report_json_begin(f);
-			for (i = 0; i < o->nfiles; i++) {
-				run_fragment_path(path, sizeof path, dir, i,
-				    "json");
-				if (access(path, R_OK) != 0)
-					continue;
-				report_json_separator(f, written++);
-				run_copy_file(f, path);
-			}
-			report_json_end(f);
-			fclose(f);
+	return mkdtemp(dir) != NULL ? 0 : -1;
+}
+
+/* Empties and removes the folder: whatever a client left in it too. */
+static void
+run_remove_dir(const char *dir)
+{
+	struct dirent *de;
+	DIR *d;
+
+	if ((d = opendir(dir)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (strcmp(de->d_name, ".") == 0 ||
+			    strcmp(de->d_name, "..") == 0)
+				continue;
+			if (unlinkat(dirfd(d), de->d_name, 0) != 0)
+				unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR);
 		}
+		closedir(d);
 	}
-	return rc;
+	if (rmdir(dir) != 0)
+		fprintf(stderr, "plcsim run: cannot remove %s: %s\n", dir,
+		    strerror(errno));
 }
 
 static void
-run_remove_dir(const char *dir, int n)
+run_free(struct run *r)
 {
-	static const char *const exts[] = { "txt", "xml", "json",
-	    "stats.json" };
-	char path[4096];
-	size_t e;
 	int i;
 
-	for (i = 0; i < n; i++)
-		for (e = 0; e < sizeof exts / sizeof exts[0]; e++) {
-			run_fragment_path(path, sizeof path, dir, i, exts[e]);
-			unlink(path);
-		}
-	rmdir(dir);
+	for (i = 0; i < r->o->nfiles; i++)
+		scenario_free(r->sc[i]);
+	free(r->sc);
+	free(r->outcome);
 }
 
 int
 run_main(int argc, char **argv)
 {
 	struct run_opts o;
-	struct scenario **sc;
-	struct run_job jobs[RUN_MAX_JOBS];
-	char err[512], dir[] = "/tmp/plcsim-run.XXXXXX", path[4096];
-	int rc, i, next = 0, running = 0, passed = 0, failed = 0, bad = 0;
-	double t_start = run_now();
+	struct run r;
+	struct report_counts n;
+	char err[512];
+	int rc, i, bad = 0;
+	tc_us_t t_start = clock_now_us();
 
 	if ((rc = run_parse(argc, argv, &o)) >= 0)
 		return rc;
 	log_init(LOG_NOTICE);
-	sc = calloc((size_t)o.nfiles, sizeof *sc);
-	if (sc == NULL)
-		return 1;
+	memset(&r, 0, sizeof r);
+	r.o = &o;
+	r.sc = calloc((size_t)o.nfiles, sizeof *r.sc);
+	r.outcome = calloc((size_t)o.nfiles, sizeof *r.outcome);
+	if (r.sc == NULL || r.outcome == NULL) {
+		fprintf(stderr, "plcsim run: out of memory\n");
+		free(r.sc);
+		free(r.outcome);
+		return RUN_EXIT_ERROR;
+	}
 	for (i = 0; i < o.nfiles; i++) {
-		sc[i] = scenario_load(o.files[i], err, sizeof err);
-		if (sc[i] == NULL) {
+		r.sc[i] = scenario_load(o.files[i], err, sizeof err);
+		if (r.sc[i] == NULL) {
 			fprintf(stderr, "%s\n", err);
 			bad++;
 		}
 	}
-	if (bad > 0 || mkdtemp(dir) == NULL) {
-		if (bad == 0)
-			fprintf(stderr, "plcsim run: mkdtemp: %s\n",
-			    strerror(errno));
-		for (i = 0; i < o.nfiles; i++)
-			scenario_free(sc[i]);
-		free(sc);
+	if (bad > 0) {
+		run_free(&r);
 		return RUN_EXIT_USAGE;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	fflush(NULL);
-
-	while (next < o.nfiles || running > 0) {
-		while (running < o.jobs && next < o.nfiles) {
-			pid_t pid = fork();
-			if (pid < 0) {
-				fprintf(stderr, "plcsim run: fork: %s\n",
-				    strerror(errno));
-				break;
-			}
-			if (pid == 0)
-				run_worker(&o, sc[next], next, dir);
-			jobs[running].pid = pid;
-			jobs[running].index = next;
-			jobs[running].started = run_now();
-			running++;
-			next++;
-		}
-		if (running == 0)
-			break;
-		{
-			int status, j;
-			pid_t pid = wait(&status);
-			if (pid < 0) {
-				if (errno == EINTR)
-					continue;
-				break;
-			}
-			for (j = 0; j < running; j++)
-				if (jobs[j].pid == pid)
-					break;
-			if (j == running)
-				continue;
-			i = jobs[j].index;
-			if (!WIFEXITED(status) || WEXITSTATUS(status) > 1)
-				run_write_crash(dir, sc[i], i, status,
-				    run_now() - jobs[j].started);
-			if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-				passed++;
-			else
-				failed++;
-			run_fragment_path(path, sizeof path, dir, i, "txt");
-			run_copy_file(stdout, path);
-			fflush(stdout);
-			jobs[j] = jobs[--running];
-		}
+	/* Before the folder exists: a signal can never leave it behind. */
+	if (run_signals_install() != 0 ||
+	    run_mkdtemp(r.dir, sizeof r.dir) != 0) {
+		fprintf(stderr, "plcsim run: cannot make a temporary folder: "
+		    "%s\n", strerror(errno));
+		run_signals_remove();
+		run_free(&r);
+		return RUN_EXIT_ERROR;
 	}
-	rc = run_write_reports(&o, dir, passed, failed, run_now() - t_start);
-	printf("%d passed, %d failed\n", passed, failed);
-	fflush(stdout);
-	run_remove_dir(dir, o.nfiles);
+	run_all(&r);
 	for (i = 0; i < o.nfiles; i++)
-		scenario_free(sc[i]);
-	free(sc);
-	if (failed > 0 || passed + failed < o.nfiles)
-		return 1;
-	return rc == 0 ? 0 : 1;
+		if (r.outcome[i] == RUN_PENDING) {
+			snprintf(err, sizeof err, "not run: the run was "
+			    "interrupted by %s", run_signame(r.signo));
+			run_error(&r, i, 0, err, 1);
+		}
+	run_report(&r, (double)(clock_now_us() - t_start) / 1e6, &n);
+	run_remove_dir(r.dir);
+	run_signals_remove();
+	run_free(&r);
+	if (r.signo != 0) {
+		fprintf(stderr, "plcsim run: interrupted by %s\n",
+		    run_signame(r.signo));
+		return 128 + r.signo;
+	}
+	/* A scenario the harness could not judge makes no verdict whole. */
+	if (r.ioerr || n.errors > 0)
+		return RUN_EXIT_ERROR;
+	return n.failures > 0 ? RUN_EXIT_FAILED : 0;
 }
 
 int

@@ -10,7 +10,10 @@
 
 #include "clock.h"
 
-/* `plcsim run`: 0 all passed, 1 any failed, 2 usage or scenario errors. */
+/*
+ * `plcsim run`: 0 all passed, 1 any failed, 2 usage or scenario errors,
+ * 3 an internal or I/O error, 128 + N interrupted by signal N.
+ */
 int run_main(int argc, char **argv);
 
 /* What `plcsim serve` passes on to a scenario it serves. */

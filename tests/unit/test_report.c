@@ -92,7 +92,8 @@ assert_xml_hygiene(const char *s)
 {
 	static const char *tags[] = { "?xml ", "testsuites ", "/testsuites>",
 	    "testsuite ", "/testsuite>", "testcase ", "/testcase>", "failure ",
-	    "/failure>", "system-out>", "/system-out>", "error ", NULL };
+	    "/failure>", "system-out>", "/system-out>", "error ", "skipped ",
+	    NULL };
 	static const char *ents[] = { "amp;", "lt;", "gt;", "quot;", "apos;",
 	    "#9;", "#10;", "#13;", NULL };
 	const char *p;
@@ -368,11 +369,12 @@ static void
 test_junit_failure(void **state)
 {
 	struct fixture *fx = *state;
+	struct report_counts n = { 1, 1, 0, 0 };
 	struct capture c;
 	char *out;
 
 	capture_open(&c);
-	report_junit_begin(c.fp, 1, 1, 12.5);
+	report_junit_begin(c.fp, &n, 12.5);
 	report_junit_case(c.fp, fx->sc, &fx->v, 12.3456, 42, nasty,
 	    sizeof nasty - 1);
 	report_junit_end(c.fp);
@@ -380,8 +382,9 @@ test_junit_failure(void **state)
 	assert_xml_hygiene(out);
 	assert_contains(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	    "<testsuites name=\"plcsim\" tests=\"1\" failures=\"1\" "
-	    "time=\"12.500\">\n  <testsuite name=\"plcsim\" tests=\"1\" "
-	    "failures=\"1\" time=\"12.500\">\n");
+	    "errors=\"0\" time=\"12.500\">\n  <testsuite name=\"plcsim\" "
+	    "tests=\"1\" failures=\"1\" errors=\"0\" skipped=\"0\" "
+	    "time=\"12.500\">\n");
 	assert_contains(out, "<testcase classname=\"plcsim\" "
 	    "name=\"drop-rst\" time=\"12.346\">");
 	assert_contains(out, "<failure type=\"expectation\" message=\"1 "
@@ -461,6 +464,48 @@ test_junit_error(void **state)
 	free(out);
 }
 
+/* Harness errors and scenarios never started are counted apart. */
+static void
+test_junit_errors_and_skipped(void **state)
+{
+	struct fixture *fx = *state;
+	struct report_counts n = { 4, 1, 2, 1 };
+	struct capture c;
+	char *out;
+
+	capture_open(&c);
+	report_junit_begin(c.fp, &n, 3);
+	report_junit_skipped(c.fp, fx->sc, "not run: interrupted <&>");
+	report_junit_end(c.fp);
+	out = capture_close(&c);
+	assert_xml_hygiene(out);
+	assert_contains(out, "<testsuites name=\"plcsim\" tests=\"4\" "
+	    "failures=\"1\" errors=\"2\" time=\"3.000\">");
+	assert_contains(out, "<testsuite name=\"plcsim\" tests=\"4\" "
+	    "failures=\"1\" errors=\"2\" skipped=\"1\" time=\"3.000\">");
+	assert_contains(out, "<testcase classname=\"plcsim\" "
+	    "name=\"drop-rst\" time=\"0.000\">\n      <skipped "
+	    "message=\"not run: interrupted &lt;&amp;&gt;\"/>\n"
+	    "    </testcase>\n");
+	free(out);
+}
+
+static void
+test_text_error_and_skipped(void **state)
+{
+	struct fixture *fx = *state;
+	struct capture c;
+	char *out;
+
+	capture_open(&c);
+	report_text_error(c.fp, fx->sc, 2.34, "interrupted\nby SIGINT");
+	report_text_skipped(c.fp, fx->sc, "not run");
+	out = capture_close(&c);
+	assert_string_equal(out, "ERROR drop-rst (2.3s)\n"
+	    "    interrupted by SIGINT\nSKIP drop-rst\n    not run\n");
+	free(out);
+}
+
 /* ---- JSON ---- */
 
 static void
@@ -486,6 +531,8 @@ test_json_document(void **state)
 	report_json_case(c.fp, fx->sc, &fx->v, 1, 7, NULL);
 	report_json_separator(c.fp, 2);
 	report_json_error(c.fp, fx->sc, 0.25, "could not \"play\"\n");
+	report_json_separator(c.fp, 3);
+	report_json_skipped(c.fp, fx->sc, "not run");
 	report_json_end(c.fp);
 	out = capture_close(&c);
 	events_free(ev);
@@ -506,6 +553,8 @@ test_json_document(void **state)
 	assert_contains(out, "\"detail\": \"a<b>&c\\\"d'e\\u0001");
 	assert_contains(out, "\"events\": [], \"events_dropped\": 0}");
 	assert_contains(out, "\"error\": \"could not \\\"play\\\"\\n\"");
+	assert_contains(out, "\"passed\": false, \"duration_s\": 0.000, "
+	    "\"skipped\": true, \"error\": \"not run\"");
 	free(out);
 }
 
@@ -551,6 +600,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_junit_pass_without_output,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_junit_output_keeps_the_end,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_junit_errors_and_skipped,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_text_error_and_skipped,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_junit_error, setup,
 		    teardown),
