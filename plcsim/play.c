@@ -289,7 +289,11 @@ play_start_client(struct play *p, char *err, size_t errlen)
 	}
 	p->client = child_start(p->loop, l->argv, l->env, err, errlen);
 	free(l);	/* the child has its own copy now */
-	return p->client != NULL ? 0 : -1;
+	if (p->client == NULL)
+		return -1;
+	if (o->client_started != NULL)
+		o->client_started(child_pid(p->client), o->client_arg);
+	return 0;
 }
 
 static void

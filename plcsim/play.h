@@ -17,6 +17,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "child.h"
 #include "events.h"
@@ -40,6 +41,9 @@ struct play_options {
 					   scenario's plc.recv_timeout */
 	tc_us_t		recv_timeout;
 	unsigned	max_open;	/* 0: automatic */
+	/* Told the client's pid, also its process group's id, once started. */
+	void	      (*client_started)(pid_t pid, void *arg);
+	void	       *client_arg;
 };
 
 struct play_result {

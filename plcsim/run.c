@@ -13,10 +13,12 @@
  * SIGINT, SIGTERM and SIGHUP reach the parent through a self-pipe. It
  * passes SIGTERM on to every worker (a CI cancel may signal the parent
  * alone), and each worker stops its client's group as at the end of a
- * scenario. The parent starts nothing more, waits for the workers (killing
- * those still there after the grace and a margin), reports what completed,
- * the interrupted scenarios as errors and those never started as skipped,
- * removes its folder and exits 128 + N.
+ * scenario. The parent starts nothing more and waits for the workers; one
+ * still there after the grace and a margin is killed, its client's group
+ * first (each worker leaves its client's pid in the folder, so that a
+ * stuck worker cannot leave its client behind). Then it reports what
+ * completed, the interrupted scenarios as errors and those never started
+ * as skipped, removes its folder and exits 128 + N.
  *
  * Exit: 0 all passed, 1 any failed, 2 usage or scenario errors, 3 an
  * internal or I/O error (a scenario the harness could not judge, a report
@@ -26,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -47,7 +50,7 @@
 #define RUN_MAX_JOBS	64
 #define RUN_PATH_MAX	4096
 /* What an interrupted worker gets beyond the grace to stop its client. */
-#define RUN_STOP_MARGIN	(5 * TC_US_PER_SEC)
+#define RUN_STOP_MARGIN	(2 * TC_US_PER_SEC)
 
 /*
  * A worker's exit status. Passed and failed have written their fragments;
@@ -368,6 +371,29 @@ run_copy_file(FILE *to, const char *path)
 
 /* ---- the worker ---- */
 
+struct run_worker_ctx {
+	const char *dir;
+	int	    index;
+};
+
+/* Leaves the client's pid where the parent finds it (run_timeout). */
+static void
+run_client_started(pid_t pid, void *arg)
+{
+	const struct run_worker_ctx *w = arg;
+	char path[RUN_PATH_MAX];
+	FILE *f;
+
+	run_fragment_path(path, sizeof path, w->dir, w->index, "pid");
+	if ((f = fopen(path, "w")) == NULL) {
+		fprintf(stderr, "plcsim run: cannot write %s: %s\n", path,
+		    strerror(errno));
+		return;
+	}
+	fprintf(f, "%ld\n", (long)pid);
+	run_close(f, path);
+}
+
 /* Plays scenario `i` and writes its fragments. Never returns. */
 static void
 run_worker(const struct run_opts *o, struct scenario *sc, int i,
@@ -376,9 +402,12 @@ run_worker(const struct run_opts *o, struct scenario *sc, int i,
 	struct play_options po;
 	struct play_result res;
 	struct run_frag_ctx c;
+	struct run_worker_ctx w;
 	char stats[RUN_PATH_MAX], err[512], why[600];
 	int code, signo;
 
+	w.dir = dir;
+	w.index = i;
 	memset(&po, 0, sizeof po);
 	po.sc = sc;
 	po.seed = o->seed_set ? o->seed : sc->seed;
@@ -389,6 +418,8 @@ run_worker(const struct run_opts *o, struct scenario *sc, int i,
 	po.grace = o->grace;
 	po.text = o->verbose ? stderr : NULL;
 	po.verbose = o->verbose > 1 ? 2 : 0;
+	po.client_started = run_client_started;
+	po.client_arg = &w;
 	memset(&c, 0, sizeof c);
 	c.sc = sc;
 	c.seed = po.seed;
@@ -549,7 +580,11 @@ run_finished(struct run *r, int i, int status, double secs)
 		fflush(stdout);
 		return;
 	}
-	if (r->signo != 0 && (code == -1 || code > WORKER_SIGNALED))
+	if (r->killed && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+		snprintf(why, sizeof why, "interrupted by %s after %.1fs; its "
+		    "worker did not stop in time and was killed",
+		    run_signame(r->signo), secs);
+	else if (r->signo != 0 && (code == -1 || code > WORKER_SIGNALED))
 		snprintf(why, sizeof why, "interrupted by %s after %.1fs",
 		    run_signame(r->signo), secs);
 	else if (code > WORKER_SIGNALED)
@@ -633,7 +668,30 @@ run_interrupt(struct run *r)
 	r->stop_by = clock_now_us() + r->o->grace + RUN_STOP_MARGIN;
 }
 
-/* A worker that outlives its grace and the margin is killed. */
+/*
+ * Kills the client group of scenario i, whose worker is stuck. The id
+ * names no other group while any of this one lives or its leader is not
+ * reaped; otherwise it is gone, unless taken again in these few seconds.
+ */
+static void
+run_kill_client(const struct run *r, int i)
+{
+	char path[RUN_PATH_MAX];
+	FILE *f;
+	long pid;
+
+	run_fragment_path(path, sizeof path, r->dir, i, "pid");
+	if ((f = fopen(path, "r")) == NULL)
+		return;		/* no client started */
+	if (fscanf(f, "%ld", &pid) == 1 && pid > 1)
+		kill(-(pid_t)pid, SIGKILL);
+	fclose(f);
+}
+
+/*
+ * A worker that outlives its grace and the margin is killed, after its
+ * client. Returns how long to wait for that, in ms (-1: no limit).
+ */
 static int
 run_timeout(struct run *r)
 {
@@ -644,9 +702,12 @@ run_timeout(struct run *r)
 		return -1;
 	now = clock_now_us();
 	if (now < r->stop_by)
-		return (int)((r->stop_by - now + 999) / 1000);
-	for (j = 0; j < r->running; j++)
+		return (r->stop_by - now) / 1000 < INT_MAX ?
+		    (int)((r->stop_by - now + 999) / 1000) : INT_MAX;
+	for (j = 0; j < r->running; j++) {
+		run_kill_client(r, r->jobs[j].index);
 		kill(r->jobs[j].pid, SIGKILL);
+	}
 	r->killed = 1;
 	return -1;
 }

@@ -236,6 +236,29 @@ def test_ctrl_c_with_a_client_that_ignores_sigterm():
         tmp.cleanup()
 
 
+def test_a_stuck_worker_and_its_client_are_killed():
+    """A worker that cannot stop its client (stopped here) is killed after
+    the grace and a margin, and the client with it, by the parent."""
+    tmp = Tmp()
+    proc = None
+    try:
+        sc = tmp.scenario("stuck", "60s")
+        proc = start_run(tmp, ["--grace", "1s", sc],
+                         pid_client(tmp, "client", "exec " + TCPCOM_SH))
+        client = wait_for(lambda: tmp.read_pids("client."), 20, "the client")[0]
+        worker = wait_for(lambda: children(proc.pid), 10, "the worker")[0]
+        os.kill(worker, signal.SIGSTOP)
+        proc.send_signal(signal.SIGTERM)
+        rc, out, err = finish(proc, 30)
+        assert rc == 128 + signal.SIGTERM, "exit %d:\n%s%s" % (rc, out, err)
+        assert not alive(client), "the stuck worker's client %d survived" % client
+        assert "ERROR stuck" in out and "was killed" in out, out
+        assert tmp.run_folders() == [], "temporary folder left: %r" % tmp.run_folders()
+    finally:
+        kill_run(proc)
+        tmp.cleanup()
+
+
 def test_a_group_outliving_its_leader_is_stopped():
     """sh -c 'client & sleep 1': the shell exits first; the client it
     left behind is still the client, and must not survive the scenario."""
