@@ -6,8 +6,24 @@
 
 #include "events.h"
 #include "json.h"
+#include "parse.h"
 
 #define EVENTS_DEFAULT_CAPACITY 65536
+
+/*
+ * The current second of one kind of event, for the rate limit. A second
+ * begins at the first event after the previous one ended; it is hot when the
+ * second just before it had more than EVENTS_BURST events: the flood goes on,
+ * and it prints none of its own.
+ */
+struct events_burst {
+	int	 open;
+	int	 hot;
+	tc_us_t	 from;		/* its first event, since the start */
+	tc_us_t	 hot_until;	/* a second that begins before this is hot */
+	unsigned printed;	/* lines printed in it */
+	uint64_t folded;	/* events counted instead of printed */
+};
 
 struct sim_events {
 	tc_us_t		  start;
@@ -20,6 +36,7 @@ struct sim_events {
 	size_t		  first;	/* index of the oldest kept */
 	size_t		  count;
 	uint64_t	  dropped;
+	struct events_burst burst[SIM_EV_TYPE_MAX];
 };
 
 static const struct {
@@ -28,22 +45,26 @@ static const struct {
 	const char *value_key;	/* NULL: no value */
 	int	    has_bit;
 	int	    per_frame;
+	int	    foldable;	/* one or so per connection: a flood folds */
 } event_kinds[SIM_EV_TYPE_MAX] = {
-	[SIM_EV_LISTEN] = { "listen", "address", NULL, 0, 0 },
-	[SIM_EV_RESTART] = { "restart", "reason", "window_us", 0, 0 },
-	[SIM_EV_CONNECT] = { "connect", "peer", NULL, 0, 0 },
-	[SIM_EV_WAITING] = { "waiting", "peer", NULL, 0, 0 },
-	[SIM_EV_DISCONNECT] = { "disconnect", "reason", "connected_us", 0, 0 },
-	[SIM_EV_REJECTED] = { "rejected", "peer", NULL, 0, 0 },
-	[SIM_EV_EDGE] = { "edge", NULL, "interval_us", 1, 0 },
-	[SIM_EV_WATCHDOG] = { "watchdog", NULL, "silent_us", 0, 0 },
-	[SIM_EV_RESUMED] = { "resumed", NULL, "silent_us", 0, 0 },
-	[SIM_EV_SHORT_READ] = { "short_read", NULL, "bytes", 0, 0 },
-	[SIM_EV_FRAME] = { "frame", "hex", NULL, 1, 1 },
-	[SIM_EV_ECHO] = { "echo", "hex", NULL, 0, 1 },
-	[SIM_EV_ERROR] = { "error", "message", NULL, 0, 0 },
-	[SIM_EV_INFO] = { "info", "message", NULL, 0, 0 },
+	[SIM_EV_LISTEN] = { "listen", "address", NULL, 0, 0, 1 },
+	[SIM_EV_RESTART] = { "restart", "reason", "window_us", 0, 0, 1 },
+	[SIM_EV_CONNECT] = { "connect", "peer", NULL, 0, 0, 1 },
+	[SIM_EV_WAITING] = { "waiting", "peer", NULL, 0, 0, 1 },
+	[SIM_EV_DISCONNECT] = { "disconnect", "reason", "connected_us", 0, 0,
+	    1 },
+	[SIM_EV_REJECTED] = { "rejected", "peer", NULL, 0, 0, 1 },
+	[SIM_EV_EDGE] = { "edge", NULL, "interval_us", 1, 0, 0 },
+	[SIM_EV_WATCHDOG] = { "watchdog", NULL, "silent_us", 0, 0, 0 },
+	[SIM_EV_RESUMED] = { "resumed", NULL, "silent_us", 0, 0, 0 },
+	[SIM_EV_SHORT_READ] = { "short_read", NULL, "bytes", 0, 0, 1 },
+	[SIM_EV_FRAME] = { "frame", "hex", NULL, 1, 1, 0 },
+	[SIM_EV_ECHO] = { "echo", "hex", NULL, 0, 1, 0 },
+	[SIM_EV_ERROR] = { "error", "message", NULL, 0, 0, 0 },
+	[SIM_EV_INFO] = { "info", "message", NULL, 0, 0, 0 },
 };
+
+static void events_fold_flush(struct sim_events *ev, tc_us_t t, int text);
 
 struct sim_events *
 events_new(tc_us_t start, size_t capacity)
@@ -62,6 +83,8 @@ events_free(struct sim_events *ev)
 {
 	if (ev == NULL)
 		return;
+	/* The text output may be closed by now; the JSON file is ours. */
+	events_fold_flush(ev, events_since_start(ev, clock_now_us()), 0);
 	if (ev->json != NULL)
 		fclose(ev->json);
 	free(ev->ring);
@@ -184,6 +207,110 @@ events_print(struct sim_events *ev, const struct sim_event *e)
 	}
 }
 
+/*
+ * Writes one line counting `count` events of `type` folded over `span`: to
+ * the JSON output, and to the text output too when `text`.
+ */
+static void
+events_print_folded(struct sim_events *ev, tc_us_t t, enum sim_event_type type,
+    uint64_t count, tc_us_t span, int text)
+{
+	char d[32];
+
+	if (text && ev->text != NULL) {
+		format_duration(span, d, sizeof d);
+		fprintf(ev->text, "%4llu.%06llu flood kind=%s count=%llu in %s\n",
+		    (unsigned long long)(t / TC_US_PER_SEC),
+		    (unsigned long long)(t % TC_US_PER_SEC),
+		    event_kinds[type].name, (unsigned long long)count, d);
+	}
+	if (ev->json != NULL)
+		fprintf(ev->json, "{\"t\":%llu.%06llu,\"event\":\"flood\","
+		    "\"kind\":\"%s\",\"count\":%llu,\"span_us\":%llu}\n",
+		    (unsigned long long)(t / TC_US_PER_SEC),
+		    (unsigned long long)(t % TC_US_PER_SEC),
+		    event_kinds[type].name, (unsigned long long)count,
+		    (unsigned long long)span);
+}
+
+/* Ends the second of `type` at `t`: its count, then whether a flood goes on. */
+static void
+events_fold_end(struct sim_events *ev, enum sim_event_type type, tc_us_t t,
+    int text)
+{
+	struct events_burst *b = &ev->burst[type];
+
+	if (b->folded > 0)
+		events_print_folded(ev, t, type, b->folded,
+		    t > b->from ? t - b->from : 0, text);
+	b->hot_until = b->printed + b->folded > EVENTS_BURST ?
+	    t + EVENTS_BURST_US : 0;
+	b->open = 0;
+}
+
+/* Ends every second that is over at `t`, oldest first, stamped at its end. */
+static void
+events_fold_close(struct sim_events *ev, tc_us_t t, int text)
+{
+	struct events_burst *b;
+	int i, oldest;
+
+	for (;;) {
+		oldest = -1;
+		for (i = 0; i < SIM_EV_TYPE_MAX; i++) {
+			b = &ev->burst[i];
+			if (b->open && t >= b->from + EVENTS_BURST_US &&
+			    (oldest < 0 || b->from < ev->burst[oldest].from))
+				oldest = i;
+		}
+		if (oldest < 0)
+			return;
+		events_fold_end(ev, (enum sim_event_type)oldest,
+		    ev->burst[oldest].from + EVENTS_BURST_US, text);
+	}
+}
+
+/* Writes what every kind folded so far, at `t`. */
+static void
+events_fold_flush(struct sim_events *ev, tc_us_t t, int text)
+{
+	int i;
+
+	events_fold_close(ev, t, text);
+	for (i = 0; i < SIM_EV_TYPE_MAX; i++)
+		if (ev->burst[i].open)
+			events_fold_end(ev, (enum sim_event_type)i, t, text);
+}
+
+/* 1 when `e` is printed, 0 when it is only counted (a flood of its kind). */
+static int
+events_fold_admit(struct sim_events *ev, const struct sim_event *e)
+{
+	struct events_burst *b = &ev->burst[e->type];
+
+	if (!event_kinds[e->type].foldable)
+		return 1;
+	if (!b->open) {
+		b->open = 1;
+		b->hot = e->t < b->hot_until;
+		b->from = e->t;
+		b->printed = 0;
+		b->folded = 0;
+	}
+	if (!b->hot && b->printed < EVENTS_BURST) {
+		b->printed++;
+		return 1;
+	}
+	b->folded++;
+	return 0;
+}
+
+void
+events_flush(struct sim_events *ev, tc_us_t now)
+{
+	events_fold_flush(ev, events_since_start(ev, now), 1);
+}
+
 void
 events_add(struct sim_events *ev, tc_us_t now, enum sim_event_type type,
     unsigned conn, int bit, uint64_t value, const char *fmt, ...)
@@ -208,7 +335,9 @@ events_add(struct sim_events *ev, tc_us_t now, enum sim_event_type type,
 	}
 	if (!event_kinds[type].per_frame)
 		events_keep(ev, &e);
-	events_print(ev, &e);
+	events_fold_close(ev, e.t, 1);
+	if (events_fold_admit(ev, &e))
+		events_print(ev, &e);
 }
 
 void

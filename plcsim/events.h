@@ -6,6 +6,15 @@
  * judge a run afterwards. Memory is bounded: the newest `capacity` events
  * are kept, older ones are counted as dropped. Per-frame events are only
  * printed and written at -vv and never kept.
+ *
+ * A flood of connections must not fill the disk. Of the kinds that come
+ * once or so per connection (listen, restart, connect, waiting, disconnect,
+ * rejected, short_read), the first EVENTS_BURST of a second are printed and
+ * written; the rest of that second are counted, and one "flood" line with
+ * the kind and the count is written when the second is over (at the next
+ * event) or at events_flush. While the flood goes on (each second more than
+ * EVENTS_BURST), only that line is written, once a second; a second with
+ * fewer ends it. Every event is still kept in memory, each one.
  */
 #ifndef PLCSIM_EVENTS_H
 #define PLCSIM_EVENTS_H
@@ -35,6 +44,9 @@ enum sim_event_type {
 };
 
 #define SIM_EVENT_DETAIL 64
+/* Lines of one foldable kind written per EVENTS_BURST_US; the rest counted. */
+#define EVENTS_BURST 10
+#define EVENTS_BURST_US TC_US_PER_SEC
 
 struct sim_event {
 	tc_us_t			t;	/* since the start */
@@ -62,6 +74,12 @@ int events_want_frames(const struct sim_events *ev);
 void events_add(struct sim_events *ev, tc_us_t now, enum sim_event_type type,
     unsigned conn, int bit, uint64_t value, const char *fmt, ...)
     __attribute__((format(printf, 7, 8)));
+/*
+ * Writes the counts of events folded so far, and starts counting afresh.
+ * Call it before the last lines (the summary) and while the text output is
+ * still open; events_free writes what is left to the JSON file only.
+ */
+void events_flush(struct sim_events *ev, tc_us_t now);
 /* Writes a raw JSON object (one line, no newline) to the JSON output. */
 void events_json_raw(struct sim_events *ev, const char *json);
 
