@@ -433,6 +433,7 @@ void
 play_result_free(struct play_result *res)
 {
 	verdict_free(&res->verdict);
+	facts_free(&res->facts);
 	events_free(res->events);
 	free(res->output);
 	memset(res, 0, sizeof *res);
