@@ -6,12 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #ifdef __linux__
 #include <sys/prctl.h>
 #endif
 
 #include "child.h"
+
+/* How long child_free waits for a killed group to be gone. */
+#define CHILD_KILL_WAIT_MS 1000
 
 struct child {
 	struct sim_watch *watch;
@@ -213,15 +217,24 @@ child_output(struct child *c, size_t *len)
 void
 child_free(struct child *c)
 {
+	struct timespec ms = { 0, 1000000 };
+	int i;
+
 	if (c == NULL)
 		return;
 	child_signal(c, SIGKILL);
 	if (!c->ended) {
 		while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
 			;
+		c->ended = 1;
 	}
-	while (waitpid(-c->pid, NULL, WNOHANG) > 0)
-		;
+	/*
+	 * SIGKILL is sure but not instant: the rest of the group is waited
+	 * for, briefly, so that it is gone when the scenario is over (a
+	 * process stuck in the kernel is not waited for longer).
+	 */
+	for (i = 0; i < CHILD_KILL_WAIT_MS && child_group_alive(c); i++)
+		nanosleep(&ms, NULL);
 	sim_watch_free(c->watch);
 	if (c->out_fd >= 0)
 		close(c->out_fd);

@@ -31,7 +31,10 @@ struct child;
  */
 struct child *child_start(struct sim_loop *loop, char *const argv[],
     char *const env[], char *err, size_t errlen);
-/* Kills (SIGKILL) what is left of the group, reaps it, frees everything. */
+/*
+ * Kills (SIGKILL) what is left of the group, reaps it (waiting up to a
+ * second for it to be gone), frees everything.
+ */
 void child_free(struct child *c);
 
 /* Reaps the child if it ended: 1 ended (status filled), 0 running. */
