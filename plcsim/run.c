@@ -381,17 +381,21 @@ static void
 run_client_started(pid_t pid, void *arg)
 {
 	const struct run_worker_ctx *w = arg;
-	char path[RUN_PATH_MAX];
+	char path[RUN_PATH_MAX], tmp[RUN_PATH_MAX];
 	FILE *f;
 
 	run_fragment_path(path, sizeof path, w->dir, w->index, "pid");
-	if ((f = fopen(path, "w")) == NULL) {
-		fprintf(stderr, "plcsim run: cannot write %s: %s\n", path,
+	run_fragment_path(tmp, sizeof tmp, w->dir, w->index, "pid.tmp");
+	if ((f = fopen(tmp, "w")) == NULL) {
+		fprintf(stderr, "plcsim run: cannot write %s: %s\n", tmp,
 		    strerror(errno));
 		return;
 	}
 	fprintf(f, "%ld\n", (long)pid);
-	run_close(f, path);
+	/* Renamed whole: the parent never reads half of it. */
+	if (run_close(f, tmp) == 0 && rename(tmp, path) != 0)
+		fprintf(stderr, "plcsim run: cannot rename %s: %s\n", tmp,
+		    strerror(errno));
 }
 
 /* Plays scenario `i` and writes its fragments. Never returns. */

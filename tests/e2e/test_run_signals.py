@@ -247,6 +247,10 @@ def test_a_stuck_worker_and_its_client_are_killed():
                          pid_client(tmp, "client", "exec " + TCPCOM_SH))
         client = wait_for(lambda: tmp.read_pids("client."), 20, "the client")[0]
         worker = wait_for(lambda: children(proc.pid), 10, "the worker")[0]
+        # Stuck only once it has told the parent who its client is.
+        wait_for(lambda: [n for f in tmp.run_folders()
+                          for n in os.listdir(os.path.join(tmp.tmpdir, f))
+                          if n.endswith(".pid")], 10, "the worker's note of its client")
         os.kill(worker, signal.SIGSTOP)
         proc.send_signal(signal.SIGTERM)
         rc, out, err = finish(proc, 30)
