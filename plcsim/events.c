@@ -306,6 +306,12 @@ events_fold_admit(struct sim_events *ev, const struct sim_event *e)
 }
 
 void
+events_tick(struct sim_events *ev, tc_us_t now)
+{
+	events_fold_close(ev, events_since_start(ev, now), 1);
+}
+
+void
 events_flush(struct sim_events *ev, tc_us_t now)
 {
 	events_fold_flush(ev, events_since_start(ev, now), 1);

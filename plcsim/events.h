@@ -80,6 +80,10 @@ void events_add(struct sim_events *ev, tc_us_t now, enum sim_event_type type,
  * still open; events_free writes what is left to the JSON file only.
  */
 void events_flush(struct sim_events *ev, tc_us_t now);
+/* Writes the count of every flood second that is over by `now`: called
+ * often (the task cycle does), a flood's last count is never late by more
+ * than that. */
+void events_tick(struct sim_events *ev, tc_us_t now);
 /* Writes a raw JSON object (one line, no newline) to the JSON output. */
 void events_json_raw(struct sim_events *ev, const char *json);
 

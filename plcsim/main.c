@@ -369,6 +369,7 @@ cmd_serve(int argc, char **argv)
 	if (ctx.signo != 0)
 		log_notice("stopping on signal %d", ctx.signo);
 	/* Connections end (and are logged) before the summary is written. */
+	server_stop(ctx.srv);
 	server_summary(ctx.srv, stdout);
 out:
 	server_free(ctx.srv);

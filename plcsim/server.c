@@ -465,6 +465,7 @@ server_tick_timer(void *arg)
 			conn_end(c, "receive timeout", SESSION_CLOSE_FIN);
 		}
 	}
+	events_tick(srv->ev, now);
 	if (lifemon_watchdog(&srv->lm, &srv->wd, now, srv->cfg.watchdog_us,
 	    &silent)) {
 		events_add(srv->ev, now, SIM_EV_WATCHDOG, 0, 0, silent, NULL);
@@ -561,17 +562,27 @@ server_new(struct sim_loop *loop, const struct sim_server_config *cfg,
 }
 
 void
-server_free(struct sim_server *srv)
+server_stop(struct sim_server *srv)
 {
 	struct sim_conn *c;
 
-	if (srv == NULL)
+	if (srv->stopping)
 		return;
 	srv->stopping = 1;
 	for (c = srv->head; c != NULL; c = c->next)
 		conn_end(c, "shutdown", SESSION_CLOSE_FIN);
+	if (srv->listener != NULL)
+		listener_pause(srv->listener, 1);
 	/* The counts of a flood of those lines, before the outputs close. */
 	events_flush(srv->ev, clock_now_us());
+}
+
+void
+server_free(struct sim_server *srv)
+{
+	if (srv == NULL)
+		return;
+	server_stop(srv);
 	server_reap_timer(srv);
 	listener_close(srv->listener);
 	sim_timer_free(srv->tick);

@@ -92,7 +92,13 @@ struct sim_hooks {
 struct sim_server *server_new(struct sim_loop *loop,
     const struct sim_server_config *cfg, struct sim_events *events,
     char *err, size_t errlen);
-/* Closes every connection (reason "shutdown") and the listener; frees. */
+/*
+ * Stops serving: every connection ends (reason "shutdown", logged and
+ * counted) and nothing more is accepted. Idempotent; call it before the
+ * summary, so that the summary counts them and comes last.
+ */
+void server_stop(struct sim_server *srv);
+/* Stops (if not yet) and frees everything, the listener too. */
 void server_free(struct sim_server *srv);
 
 void server_set_hooks(struct sim_server *srv, const struct sim_hooks *hooks,
