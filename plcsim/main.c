@@ -63,6 +63,11 @@ usage(FILE *f)
 "  -q, --quiet          print only the first line, errors and the summary\n"
 "  -v, --verbose        more detail; -vv prints every frame and echo\n"
 "\n"
+"With a SCENARIO, its plc: settings and duration apply: --cycle, --length,\n"
+"--max-clients, --relisten, --watchdog and --duration are refused.\n"
+"\n"
+"run: 'plcsim run --help' lists its options.\n"
+"\n"
 "Durations are written 500us, 100ms, 2s. The first line on stdout is\n"
 "'listening on HOST:PORT'; the summary comes last. See plcsim(1).\n");
 }
