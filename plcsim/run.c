@@ -567,6 +567,27 @@ run_error(struct run *r, int i, double seconds, const char *why,
 	fflush(stdout);
 }
 
+/*
+ * Kills the client group of scenario i, whose worker cannot (stuck, or
+ * dead of a signal). The id names no other group while any of this one
+ * lives or its leader is not reaped; otherwise it is gone, unless taken
+ * again in these few seconds.
+ */
+static void
+run_kill_client(const struct run *r, int i)
+{
+	char path[RUN_PATH_MAX];
+	FILE *f;
+	long pid;
+
+	run_fragment_path(path, sizeof path, r->dir, i, "pid");
+	if ((f = fopen(path, "r")) == NULL)
+		return;		/* no client started */
+	if (fscanf(f, "%ld", &pid) == 1 && pid > 1)
+		kill(-(pid_t)pid, SIGKILL);
+	fclose(f);
+}
+
 /* A worker ended with `status`: its scenario's outcome. */
 static void
 run_finished(struct run *r, int i, int status, double secs)
@@ -584,6 +605,8 @@ run_finished(struct run *r, int i, int status, double secs)
 		fflush(stdout);
 		return;
 	}
+	if (WIFSIGNALED(status))
+		run_kill_client(r, i);
 	if (r->killed && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
 		snprintf(why, sizeof why, "interrupted by %s after %.1fs; its "
 		    "worker did not stop in time and was killed",
@@ -670,26 +693,6 @@ run_interrupt(struct run *r)
 	for (j = 0; j < r->running; j++)
 		kill(r->jobs[j].pid, SIGTERM);
 	r->stop_by = clock_now_us() + r->o->grace + RUN_STOP_MARGIN;
-}
-
-/*
- * Kills the client group of scenario i, whose worker is stuck. The id
- * names no other group while any of this one lives or its leader is not
- * reaped; otherwise it is gone, unless taken again in these few seconds.
- */
-static void
-run_kill_client(const struct run *r, int i)
-{
-	char path[RUN_PATH_MAX];
-	FILE *f;
-	long pid;
-
-	run_fragment_path(path, sizeof path, r->dir, i, "pid");
-	if ((f = fopen(path, "r")) == NULL)
-		return;		/* no client started */
-	if (fscanf(f, "%ld", &pid) == 1 && pid > 1)
-		kill(-(pid_t)pid, SIGKILL);
-	fclose(f);
 }
 
 /*

@@ -255,7 +255,7 @@ def test_a_stuck_worker_and_its_client_are_killed():
         proc.send_signal(signal.SIGTERM)
         rc, out, err = finish(proc, 30)
         assert rc == 128 + signal.SIGTERM, "exit %d:\n%s%s" % (rc, out, err)
-        assert not alive(client), "the stuck worker's client %d survived" % client
+        wait_for(lambda: not alive(client), 2, "the stuck worker's client %d to end" % client)
         assert "ERROR stuck" in out and "was killed" in out, out
         assert tmp.run_folders() == [], "temporary folder left: %r" % tmp.run_folders()
     finally:
@@ -325,10 +325,16 @@ def test_harness_errors_are_errors_not_failures():
                          pid_client(tmp, "client", "exec " + TCPCOM_SH))
         wait_for(lambda: tmp.read_pids("client."), 20, "the client")
 
+        client = tmp.read_pids("client.")[0]
         workers = wait_for(lambda: children(proc.pid), 10, "the worker")
+        wait_for(lambda: [n for f in tmp.run_folders()
+                          for n in os.listdir(os.path.join(tmp.tmpdir, f))
+                          if n.endswith(".pid")], 10, "the worker's note of its client")
         os.kill(workers[0], signal.SIGKILL)
         rc, out, err = finish(proc, 30)
         assert rc == 3, "exit %d:\n%s%s" % (rc, out, err)
+        # Killed by the parent as it reaped the worker: gone at once.
+        wait_for(lambda: not alive(client), 2, "the crashed worker's client %d to end" % client)
         assert "ERROR crashed" in out and "signal 9" in out, out
         d, suite, cases = junit(tmp.path("junit.xml"))
         assert suite.getAttribute("errors") == "1" and suite.getAttribute("failures") == "0", \
