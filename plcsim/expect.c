@@ -856,6 +856,11 @@ judge_run(const struct scenario *sc, const struct facts *f,
 		item_set(it, 0, "%s", f->client_reason);
 		return 1;
 	}
+	if (!f->connected && !f->client_ran) {
+		/* Serving a client started elsewhere: no start-up timer ran. */
+		item_set(it, 0, "no client connected before the run ended");
+		return 1;
+	}
 	if (!f->connected) {
 		item_set(it, 0, "client never connected within %s",
 		    dur(sc->startup_timeout, t, sizeof t));

@@ -307,7 +307,7 @@ cmd_serve(int argc, char **argv)
 	struct serve_opts o;
 	struct serve_ctx ctx;
 	struct sim_events *events;
-	struct sim_signal *sigs[3];
+	struct sim_signal *sigs[4];
 	struct sim_timer *stop = NULL;
 	char err[320];
 	int rc, i;
@@ -354,12 +354,15 @@ cmd_serve(int argc, char **argv)
 	sigs[0] = sim_signal_new(ctx.loop, SIGINT, serve_signal_cb, &ctx);
 	sigs[1] = sim_signal_new(ctx.loop, SIGTERM, serve_signal_cb, &ctx);
 	sigs[2] = sim_signal_new(ctx.loop, SIGUSR1, serve_signal_cb, &ctx);
+	/* A closing terminal ends it as cleanly as Ctrl-C. */
+	sigs[3] = sim_signal_new(ctx.loop, SIGHUP, serve_signal_cb, &ctx);
 	if (o.duration_us > 0) {
 		stop = sim_timer_new(ctx.loop, serve_duration_timer, &ctx);
 		if (stop != NULL)
 			sim_timer_start(stop, o.duration_us);
 	}
 	if (sigs[0] == NULL || sigs[1] == NULL || sigs[2] == NULL ||
+	    sigs[3] == NULL ||
 	    (o.duration_us > 0 && stop == NULL)) {
 		fprintf(stderr, "plcsim: cannot set up signals and timers\n");
 		rc = -1;
@@ -379,7 +382,7 @@ cmd_serve(int argc, char **argv)
 out:
 	server_free(ctx.srv);
 	sim_timer_free(stop);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 4; i++)
 		sim_signal_free(sigs[i]);
 	sim_loop_free(ctx.loop);
 	events_free(events);

@@ -745,6 +745,13 @@ test_client_never_connected(void **state)
 	assert_int_equal(judge(j), 3);
 	assert_string_equal(j->v.items[0].message,
 	    "client never connected within 5s (it hung)");
+	/* Serving a client started elsewhere, stopped before anyone came:
+	 * no start-up timer ran, so none is named. */
+	j->f->client_reason = NULL;
+	j->f->client_ran = 0;
+	assert_int_equal(judge(j), 3);
+	assert_string_equal(j->v.items[0].message,
+	    "no client connected before the run ended");
 	judged_free(j);
 }
 
