@@ -18,7 +18,9 @@ for p in "$plcsim" "$tcpcom" "$bad"; do
 done
 
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 failures=0
 
 fail() {

@@ -7,7 +7,9 @@ BUILD="${BUILD:-build}"
 plcsim="$BUILD/plcsim"
 [ -x "$plcsim" ] || { echo "missing $plcsim (run make first)"; exit 1; }
 out=$(mktemp)
-trap 'rm -f "$out"' EXIT INT TERM
+trap 'rm -f "$out"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 n=0
 bad=0
 for f in tests/scenarios-bad/*.yaml; do
