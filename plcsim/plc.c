@@ -9,6 +9,9 @@ struct plc {
 	enum plc_state	  state;
 	tc_us_t		  grid;		/* a task-cycle boundary */
 	tc_us_t		  ran;		/* the last boundary whose task ran */
+	uint64_t	  ticks;	/* tasks run */
+	uint64_t	  skipped;	/* boundaries passed without their task */
+	struct hist	  late;		/* task start minus its boundary, us */
 	tc_us_t		  relisten_at;
 	unsigned	  active;
 	unsigned	  next_id;
@@ -105,18 +108,40 @@ plc_set_cycle(struct plc *plc, tc_us_t cycle_us, tc_us_t now)
 	plc->ran = now;
 }
 
+tc_us_t
+plc_cycle_boundary(const struct plc *plc, tc_us_t now)
+{
+	tc_us_t c = plc->cfg.cycle_us;
+
+	if (c == 0 || now < plc->grid + c)
+		return 0;
+	return plc->grid + (now - plc->grid) / c * c;
+}
+
 int
 plc_cycle_due(struct plc *plc, tc_us_t now)
 {
-	tc_us_t c = plc->cfg.cycle_us, boundary;
+	tc_us_t boundary = plc_cycle_boundary(plc, now);
 
-	if (c == 0 || now < plc->grid)
+	if (boundary == 0 || boundary <= plc->ran)
 		return 0;
-	boundary = plc->grid + (now - plc->grid) / c * c;
-	if (boundary <= plc->ran)
-		return 0;
+	plc->skipped += (boundary - plc->ran) / plc->cfg.cycle_us - 1;
+	plc->ticks++;
+	hist_add(&plc->late, now - boundary);
 	plc->ran = boundary;
 	return 1;
+}
+
+void
+plc_cycle_stats(const struct plc *plc, struct plc_cycle_stats *out)
+{
+	memset(out, 0, sizeof *out);
+	out->cycle_us = plc->cfg.cycle_us;
+	out->ticks = plc->ticks;
+	out->skipped = plc->skipped;
+	out->late_p50_us = hist_quantile(&plc->late, 0.5);
+	out->late_p99_us = hist_quantile(&plc->late, 0.99);
+	out->late_max_us = plc->late.max;
 }
 
 void

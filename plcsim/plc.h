@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "clock.h"
+#include "hist.h"
 #include "wire.h"
 
 /* Input a station buffers before its connection stops being read. */
@@ -94,12 +95,37 @@ tc_us_t plc_next_cycle(const struct plc *plc, tc_us_t now);
 /* Changes the task cycle from `now` on (a new grid starts at now). */
 void plc_set_cycle(struct plc *plc, tc_us_t cycle_us, tc_us_t now);
 /*
+ * The last boundary at or before `now`: the one a task running at `now`
+ * serves. 0 when the cycle is 0 or `now` is before the first boundary.
+ */
+tc_us_t plc_cycle_boundary(const struct plc *plc, tc_us_t now);
+/*
  * 1 when `now` has reached a boundary whose task has not run yet, which it
  * then counts as run: the task runs at most once per boundary and never
  * before it, however early or often its timer fires. Missed boundaries are
  * skipped. The first boundary is one cycle after the start (or the change).
+ * A task that runs is recorded in the cycle statistics: `now` minus the
+ * boundary is how late it ran, and the boundaries passed over since the
+ * last run are counted as skipped.
  */
 int plc_cycle_due(struct plc *plc, tc_us_t now);
+
+/*
+ * How faithful the task cycle was: a real PLC's task starts on its
+ * boundary to within microseconds; the emulator's starts when its loop
+ * gets to it. Counted since plc_new, across cycle changes.
+ */
+struct plc_cycle_stats {
+	tc_us_t	 cycle_us;	/* the task cycle now; 0: answers at once */
+	uint64_t ticks;		/* boundaries whose task ran */
+	uint64_t skipped;	/* boundaries passed without their task: the
+				   loop was busy for more than a cycle */
+	tc_us_t	 late_p50_us;	/* how late a task ran after its boundary; */
+	tc_us_t	 late_p99_us;	/* all 0 when no task ran (ticks == 0) */
+	tc_us_t	 late_max_us;
+};
+
+void plc_cycle_stats(const struct plc *plc, struct plc_cycle_stats *out);
 
 /*
  * The error path: the listener closes until now + window (a later call

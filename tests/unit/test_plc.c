@@ -98,6 +98,69 @@ test_plc_cycle_due_once_per_boundary(void **state)
 	plc_free(plc);
 }
 
+/* The boundary a task serves, and what the ticks tell of the loop. */
+static void
+test_plc_cycle_lateness(void **state)
+{
+	struct plc_config cfg = config_default();
+	struct plc *plc = plc_new(&cfg, 1000);
+	struct plc_cycle_stats cs;
+
+	(void)state;
+	assert_non_null(plc);
+	assert_int_equal(plc_cycle_boundary(plc, 1000), 0);
+	assert_int_equal(plc_cycle_boundary(plc, 10999), 0);
+	assert_int_equal(plc_cycle_boundary(plc, 11000), 11000);
+	assert_int_equal(plc_cycle_boundary(plc, 20999), 11000);
+	assert_int_equal(plc_cycle_boundary(plc, 21000), 21000);
+	plc_cycle_stats(plc, &cs);
+	assert_int_equal(cs.cycle_us, 10 * MS);
+	assert_int_equal(cs.ticks, 0);
+	assert_int_equal(cs.late_max_us, 0);
+
+	/* On time, 100 us late, then 4 ms late after four boundaries the
+	 * loop was too busy for, then 50 us late. */
+	assert_true(plc_cycle_due(plc, 11000));
+	assert_true(plc_cycle_due(plc, 21100));
+	assert_false(plc_cycle_due(plc, 21200));
+	assert_true(plc_cycle_due(plc, 75000));
+	assert_true(plc_cycle_due(plc, 81050));
+	plc_cycle_stats(plc, &cs);
+	assert_int_equal(cs.ticks, 4);
+	assert_int_equal(cs.skipped, 4);
+	assert_int_equal(cs.late_p50_us, 50);
+	assert_int_equal(cs.late_p99_us, 4000);
+	assert_int_equal(cs.late_max_us, 4000);
+
+	/* A new grid skips nothing; the counts go on across it. */
+	plc_set_cycle(plc, 50 * MS, 85000);
+	assert_int_equal(plc_cycle_boundary(plc, 134999), 0);
+	assert_true(plc_cycle_due(plc, 135000));
+	plc_cycle_stats(plc, &cs);
+	assert_int_equal(cs.cycle_us, 50 * MS);
+	assert_int_equal(cs.ticks, 5);
+	assert_int_equal(cs.skipped, 4);
+
+	/* Cycle 0: no boundary, no tick; what ran before stays counted. */
+	plc_set_cycle(plc, 0, 140000);
+	assert_int_equal(plc_cycle_boundary(plc, 500000), 0);
+	assert_false(plc_cycle_due(plc, 500000));
+	plc_cycle_stats(plc, &cs);
+	assert_int_equal(cs.cycle_us, 0);
+	assert_int_equal(cs.ticks, 5);
+	plc_free(plc);
+
+	cfg.cycle_us = 0;
+	plc = plc_new(&cfg, 0);
+	assert_false(plc_cycle_due(plc, 10 * MS));
+	plc_cycle_stats(plc, &cs);
+	assert_int_equal(cs.cycle_us, 0);
+	assert_int_equal(cs.ticks, 0);
+	assert_int_equal(cs.skipped, 0);
+	assert_int_equal(cs.late_p99_us, 0);
+	plc_free(plc);
+}
+
 static void
 test_plc_echo_quantized_by_cycle(void **state)
 {
@@ -332,6 +395,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plc_cycle_grid),
 		cmocka_unit_test(test_plc_cycle_due_once_per_boundary),
+		cmocka_unit_test(test_plc_cycle_lateness),
 		cmocka_unit_test(test_plc_echo_quantized_by_cycle),
 		cmocka_unit_test(test_plc_one_frame_per_receive),
 		cmocka_unit_test(test_plc_short_read_echoes_stale_bytes),
