@@ -410,6 +410,7 @@ play_run(const struct play_options *o, struct play_result *res, char *err,
 		snprintf(err, errlen, "event loop failed");
 		goto out;
 	}
+	server_cycle_stats(p.srv, &res->cycle);
 	engine_finish(p.engine, clock_now_us());
 	res->facts.client_ran = p.client != NULL;
 	if (p.client != NULL) {

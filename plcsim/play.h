@@ -23,6 +23,7 @@
 #include "events.h"
 #include "expect.h"
 #include "facts.h"
+#include "plc.h"
 #include "scenario.h"
 
 struct play_options {
@@ -55,6 +56,7 @@ struct play_result {
 	size_t		  output_len;
 	char		  reason[256];	/* why the run ended early; "" */
 	int		  signo;	/* the signal that cut it short; 0 */
+	struct plc_cycle_stats cycle;	/* how late the PLC's task ran */
 };
 
 /*

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "parse.h"
 #include "report.h"
 
 #define REPLACEMENT UTF8_REPLACEMENT
@@ -65,6 +66,34 @@ report_xml_escape(FILE *out, const char *s, size_t len)
 	xml_write(out, s, len, 1);
 }
 
+/* ---- the task cycle ---- */
+
+/*
+ * "task cycle 10ms: 300 ticks, 0 skipped, late p50 35us, p99 98us, max
+ * 248us"; with cycle 0, plainly that there is no task cycle.
+ */
+static void
+cycle_phrase(char *buf, size_t len, const struct plc_cycle_stats *cs)
+{
+	char d[4][32];
+
+	if (cs->ticks == 0 && cs->cycle_us == 0) {
+		snprintf(buf, len, "no task cycle: frames answered at once");
+		return;
+	}
+	format_duration(cs->cycle_us, d[0], sizeof d[0]);
+	if (cs->ticks == 0) {
+		snprintf(buf, len, "task cycle %s: no task ran", d[0]);
+		return;
+	}
+	format_duration(cs->late_p50_us, d[1], sizeof d[1]);
+	format_duration(cs->late_p99_us, d[2], sizeof d[2]);
+	format_duration(cs->late_max_us, d[3], sizeof d[3]);
+	snprintf(buf, len, "task cycle %s: %llu ticks, %llu skipped, late p50 "
+	    "%s, p99 %s, max %s", d[0], (unsigned long long)cs->ticks,
+	    (unsigned long long)cs->skipped, d[1], d[2], d[3]);
+}
+
 /* ---- text ---- */
 
 /* A message on one line of a terminal: control characters become spaces. */
@@ -77,14 +106,20 @@ text_line(FILE *out, const char *s)
 
 void
 report_text(FILE *out, const struct scenario *sc, const struct verdict *v,
-    double seconds, uint64_t seed)
+    double seconds, uint64_t seed, const struct plc_cycle_stats *cycle)
 {
 	const struct verdict_item *it;
+	char phrase[256];
 	size_t i;
 
-	fprintf(out, "%s %s (%.1fs, seed %llu)\n",
+	fprintf(out, "%s %s (%.1fs, seed %llu",
 	    v->nfailed == 0 ? "PASS" : "FAIL", sc->name, seconds,
 	    (unsigned long long)seed);
+	if (cycle != NULL) {
+		cycle_phrase(phrase, sizeof phrase, cycle);
+		fprintf(out, "; %s", phrase);
+	}
+	fputs(")\n", out);
 	for (i = 0; i < v->nitems; i++) {
 		it = &v->items[i];
 		if (it->passed)
@@ -189,14 +224,39 @@ junit_failure(FILE *out, const struct verdict *v)
 	fputs("</failure>\n", out);
 }
 
+static void
+junit_property(FILE *out, const char *name, uint64_t value)
+{
+	fprintf(out, "        <property name=\"%s\" value=\"%llu\"/>\n", name,
+	    (unsigned long long)value);
+}
+
+/* The task cycle's numbers, for CI systems that chart properties. */
+static void
+junit_properties(FILE *out, const struct plc_cycle_stats *cs)
+{
+	fputs("      <properties>\n", out);
+	junit_property(out, "cycle_us", cs->cycle_us);
+	junit_property(out, "cycle_ticks", cs->ticks);
+	junit_property(out, "cycle_skipped", cs->skipped);
+	if (cs->ticks > 0) {
+		junit_property(out, "cycle_late_p50_us", cs->late_p50_us);
+		junit_property(out, "cycle_late_p99_us", cs->late_p99_us);
+		junit_property(out, "cycle_late_max_us", cs->late_max_us);
+	}
+	fputs("      </properties>\n", out);
+}
+
 /*
- * The last REPORT_OUTPUT_MAX bytes of the output, starting on a character
- * boundary, with a note of what was cut.
+ * The scenario, the seed, the task cycle, then the last REPORT_OUTPUT_MAX
+ * bytes of the output, starting on a character boundary, with a note of
+ * what was cut.
  */
 static void
 junit_output(FILE *out, const struct scenario *sc, uint64_t seed,
-    const char *output, size_t len)
+    const struct plc_cycle_stats *cycle, const char *output, size_t len)
 {
+	char phrase[256];
 	size_t start = 0, skip;
 
 	fputs("      <system-out>", out);
@@ -204,6 +264,10 @@ junit_output(FILE *out, const struct scenario *sc, uint64_t seed,
 	xml_write(out, sc->file != NULL ? sc->file : sc->name,
 	    strlen(sc->file != NULL ? sc->file : sc->name), 0);
 	fprintf(out, ", seed %llu\n", (unsigned long long)seed);
+	if (cycle != NULL) {
+		cycle_phrase(phrase, sizeof phrase, cycle);
+		fprintf(out, "%s\n", phrase);
+	}
 	if (output != NULL && len > REPORT_OUTPUT_MAX) {
 		start = len - REPORT_OUTPUT_MAX;
 		for (skip = 0; skip < 3 && start < len &&
@@ -220,12 +284,15 @@ junit_output(FILE *out, const struct scenario *sc, uint64_t seed,
 void
 report_junit_case(FILE *out, const struct scenario *sc,
     const struct verdict *v, double seconds, uint64_t seed,
-    const char *output, size_t output_len)
+    const struct plc_cycle_stats *cycle, const char *output,
+    size_t output_len)
 {
 	junit_testcase_open(out, sc, seconds);
+	if (cycle != NULL)
+		junit_properties(out, cycle);
 	if (v->nfailed > 0)
 		junit_failure(out, v);
-	junit_output(out, sc, seed, output, output_len);
+	junit_output(out, sc, seed, cycle, output, output_len);
 	fputs("    </testcase>\n", out);
 }
 
@@ -332,14 +399,38 @@ json_events(FILE *out, const struct sim_events *ev)
 	    (unsigned long long)(ev != NULL ? events_dropped(ev) : 0));
 }
 
+/* ", "cycle": {...}", or null when not known. */
+static void
+json_cycle(FILE *out, const struct plc_cycle_stats *cs)
+{
+	fputs(", \"cycle\": ", out);
+	if (cs == NULL) {
+		fputs("null", out);
+		return;
+	}
+	fprintf(out, "{\"cycle_us\": %llu, \"ticks\": %llu, \"skipped\": %llu",
+	    (unsigned long long)cs->cycle_us, (unsigned long long)cs->ticks,
+	    (unsigned long long)cs->skipped);
+	if (cs->ticks == 0)
+		fputs(", \"late_p50_us\": null, \"late_p99_us\": null, "
+		    "\"late_max_us\": null}", out);
+	else
+		fprintf(out, ", \"late_p50_us\": %llu, \"late_p99_us\": %llu, "
+		    "\"late_max_us\": %llu}",
+		    (unsigned long long)cs->late_p50_us,
+		    (unsigned long long)cs->late_p99_us,
+		    (unsigned long long)cs->late_max_us);
+}
+
 void
 report_json_case(FILE *out, const struct scenario *sc,
     const struct verdict *v, double seconds, uint64_t seed,
-    const struct sim_events *events)
+    const struct plc_cycle_stats *cycle, const struct sim_events *events)
 {
 	size_t i;
 
 	json_head(out, sc, seconds, seed, v->nfailed == 0);
+	json_cycle(out, cycle);
 	fputs(",\n  \"expectations\": [", out);
 	for (i = 0; i < v->nitems; i++) {
 		fputs(i > 0 ? ",\n    " : "\n    ", out);
@@ -359,6 +450,7 @@ json_error(FILE *out, const struct scenario *sc, double seconds,
 		fputs(", \"skipped\": true", out);
 	fputs(", \"error\": ", out);
 	json_string(out, why);
+	json_cycle(out, NULL);
 	fputs(", \"expectations\": [], \"events\": [], \"events_dropped\": 0}",
 	    out);
 }

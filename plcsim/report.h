@@ -20,6 +20,7 @@
 
 #include "events.h"
 #include "expect.h"
+#include "plc.h"
 #include "scenario.h"
 
 /* The client output kept in a JUnit report: its last bytes. */
@@ -39,11 +40,19 @@ struct report_counts {
 };
 
 /*
- * Text: "PASS name (12.3s, seed 42)" or "FAIL ...", then one indented line
- * per failed item: "    line 14: reconnect: drop at 3.000s, ...".
+ * The emulator's own fidelity goes with every verdict: `cycle` is how late
+ * the PLC's task ran during the scenario (play_result.cycle); NULL when
+ * it is not known, and then nothing is said of it.
+ */
+
+/*
+ * Text: "PASS name (12.3s, seed 42; task cycle 10ms: 300 ticks, 0 skipped,
+ * late p50 35us, p99 98us, max 248us)" or "FAIL ...", then one indented
+ * line per failed item: "    line 14: reconnect: drop at 3.000s, ...".
  */
 void report_text(FILE *out, const struct scenario *sc,
-    const struct verdict *v, double seconds, uint64_t seed);
+    const struct verdict *v, double seconds, uint64_t seed,
+    const struct plc_cycle_stats *cycle);
 /* "ERROR name (1.2s)" and why, indented: no verdict, the harness failed. */
 void report_text_error(FILE *out, const struct scenario *sc, double seconds,
     const char *why);
@@ -52,13 +61,17 @@ void report_text_skipped(FILE *out, const struct scenario *sc,
     const char *why);
 
 /*
- * JUnit: one <testcase classname="plcsim" name=... time=...>, with a
- * <failure> listing the failed items when any, and <system-out> holding the
- * last REPORT_OUTPUT_MAX bytes of the client's output (NULL: none).
+ * JUnit: one <testcase classname="plcsim" name=... time=...>, with
+ * <properties> cycle_us, cycle_ticks, cycle_skipped and (when a task ran)
+ * cycle_late_p50_us, cycle_late_p99_us, cycle_late_max_us; a <failure>
+ * listing the failed items when any; and <system-out> with the scenario,
+ * the seed, the task cycle's line as in the text, and the last
+ * REPORT_OUTPUT_MAX bytes of the client's output (NULL: none).
  */
 void report_junit_case(FILE *out, const struct scenario *sc,
     const struct verdict *v, double seconds, uint64_t seed,
-    const char *output, size_t output_len);
+    const struct plc_cycle_stats *cycle, const char *output,
+    size_t output_len);
 /* A testcase with an <error>: the scenario could not be played at all. */
 void report_junit_error(FILE *out, const struct scenario *sc, double seconds,
     const char *why);
@@ -73,14 +86,17 @@ void report_junit_end(FILE *out);
 
 /*
  * JSON: one object {"name", "file", "seed", "passed", "duration_s",
- * "expectations": [{"expect", "line", "passed", "judged", "message"}],
- * "events": [...], "events_dropped"}. The run's own item has "expect":
- * "run" and "line": null. `events` may be NULL (no events).
+ * "cycle": {"cycle_us", "ticks", "skipped", "late_p50_us", "late_p99_us",
+ * "late_max_us"}, "expectations": [{"expect", "line", "passed", "judged",
+ * "message"}], "events": [...], "events_dropped"}. The run's own item has
+ * "expect": "run" and "line": null. "cycle" is null when not known, its
+ * late_* null when no task ran (cycle 0). `events` may be NULL (none).
  */
 void report_json_case(FILE *out, const struct scenario *sc,
     const struct verdict *v, double seconds, uint64_t seed,
-    const struct sim_events *events);
-/* An object for a scenario that could not be played ("error": why). */
+    const struct plc_cycle_stats *cycle, const struct sim_events *events);
+/* An object for a scenario that could not be played ("error": why;
+ * "cycle": null). */
 void report_json_error(FILE *out, const struct scenario *sc, double seconds,
     const char *why);
 /* The same, with "skipped": true, for a scenario never started. */

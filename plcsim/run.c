@@ -291,7 +291,7 @@ run_frag_write(FILE *f, enum run_frag k, const struct run_frag_ctx *c)
 	case FRAG_TEXT:
 		if (res != NULL)
 			report_text(f, c->sc, &res->verdict, res->seconds,
-			    c->seed);
+			    c->seed, &res->cycle);
 		else if (c->skipped)
 			report_text_skipped(f, c->sc, c->why);
 		else
@@ -300,7 +300,7 @@ run_frag_write(FILE *f, enum run_frag k, const struct run_frag_ctx *c)
 	case FRAG_JUNIT:
 		if (res != NULL)
 			report_junit_case(f, c->sc, &res->verdict,
-			    res->seconds, c->seed, res->output,
+			    res->seconds, c->seed, &res->cycle, res->output,
 			    res->output_len);
 		else if (c->skipped)
 			report_junit_skipped(f, c->sc, c->why);
@@ -310,7 +310,7 @@ run_frag_write(FILE *f, enum run_frag k, const struct run_frag_ctx *c)
 	case FRAG_JSON:
 		if (res != NULL)
 			report_json_case(f, c->sc, &res->verdict,
-			    res->seconds, c->seed, res->events);
+			    res->seconds, c->seed, &res->cycle, res->events);
 		else if (c->skipped)
 			report_json_skipped(f, c->sc, c->why);
 		else
@@ -963,7 +963,8 @@ run_serve_scenario(const struct serve_scenario *s)
 		fprintf(stderr, "plcsim: %s\n", err);
 		rc = RUN_EXIT_ERROR;
 	} else {
-		report_text(stdout, sc, &res.verdict, res.seconds, po.seed);
+		report_text(stdout, sc, &res.verdict, res.seconds, po.seed,
+		    &res.cycle);
 		rc = res.verdict.nfailed == 0 ? 0 : RUN_EXIT_FAILED;
 	}
 	if (fflush(stdout) != 0 || ferror(stdout)) {

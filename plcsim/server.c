@@ -642,9 +642,63 @@ server_set_cycle(struct sim_server *srv, tc_us_t cycle_us)
 }
 
 void
+server_cycle_stats(const struct sim_server *srv, struct plc_cycle_stats *out)
+{
+	plc_cycle_stats(srv->plc, out);
+}
+
+/* "cycle:": how late the task cycle ran; plainly nothing with cycle 0. */
+static void
+server_cycle_text(const struct plc_cycle_stats *cs, FILE *out)
+{
+	char d[4][32];
+
+	format_duration(cs->cycle_us, d[0], sizeof d[0]);
+	fprintf(out, "cycle: cycle=%s ticks=%llu skipped=%llu", d[0],
+	    (unsigned long long)cs->ticks, (unsigned long long)cs->skipped);
+	if (cs->ticks == 0) {
+		fputs(cs->cycle_us == 0 ? " (no task cycle: every frame is "
+		    "answered at once, so nothing runs late)\n" :
+		    " (no task cycle has run yet)\n", out);
+		return;
+	}
+	format_duration(cs->late_p50_us, d[1], sizeof d[1]);
+	format_duration(cs->late_p99_us, d[2], sizeof d[2]);
+	format_duration(cs->late_max_us, d[3], sizeof d[3]);
+	fprintf(out, " late_p50=%s late_p99=%s late_max=%s\n", d[1], d[2],
+	    d[3]);
+}
+
+/* The same as a JSON member; the lateness is null when no task ran. */
+static size_t
+server_cycle_json(const struct plc_cycle_stats *cs, char *out, size_t len)
+{
+	int n;
+
+	if (cs->ticks == 0)
+		n = snprintf(out, len, ",\"cycle\":{\"cycle_us\":%llu,"
+		    "\"ticks\":0,\"skipped\":%llu,\"late_p50_us\":null,"
+		    "\"late_p99_us\":null,\"late_max_us\":null}",
+		    (unsigned long long)cs->cycle_us,
+		    (unsigned long long)cs->skipped);
+	else
+		n = snprintf(out, len, ",\"cycle\":{\"cycle_us\":%llu,"
+		    "\"ticks\":%llu,\"skipped\":%llu,\"late_p50_us\":%llu,"
+		    "\"late_p99_us\":%llu,\"late_max_us\":%llu}",
+		    (unsigned long long)cs->cycle_us,
+		    (unsigned long long)cs->ticks,
+		    (unsigned long long)cs->skipped,
+		    (unsigned long long)cs->late_p50_us,
+		    (unsigned long long)cs->late_p99_us,
+		    (unsigned long long)cs->late_max_us);
+	return n < 0 ? 0 : (size_t)n;
+}
+
+void
 server_summary(struct sim_server *srv, FILE *out)
 {
 	const struct hist *h = &srv->lm.intervals;
+	struct plc_cycle_stats cs;
 	tc_us_t dur = clock_now_us() - srv->start;
 	char d[5][32], json[2048];
 	size_t n = 0;
@@ -671,6 +725,8 @@ server_summary(struct sim_server *srv, FILE *out)
 	    (unsigned long long)srv->lm.falling,
 	    (unsigned long long)h->count, d[1], d[2], d[3], d[4],
 	    (unsigned long long)srv->lm.watchdogs);
+	plc_cycle_stats(srv->plc, &cs);
+	server_cycle_text(&cs, out);
 	fflush(out);
 
 	n += (size_t)snprintf(json + n, sizeof json - n,
@@ -685,6 +741,8 @@ server_summary(struct sim_server *srv, FILE *out)
 		    (unsigned long long)srv->c.name);
 	SIM_COUNTERS(SIM_COUNTER_JSON)
 #undef SIM_COUNTER_JSON
+	if (n < sizeof json)
+		n += server_cycle_json(&cs, json + n, sizeof json - n);
 	if (n < sizeof json)
 		snprintf(json + n, sizeof json - n,
 		    ",\"lifebit\":{\"frames\":%llu,\"edges\":%llu,"

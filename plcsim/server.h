@@ -20,6 +20,7 @@
 #include "lifemon.h"
 #include "listener.h"
 #include "loop.h"
+#include "plc.h"
 #include "session.h"
 
 struct sim_server_config {
@@ -114,8 +115,15 @@ void server_restart(struct sim_server *srv, tc_us_t window, int drop_clients,
 /* A new task cycle from now on. */
 void server_set_cycle(struct sim_server *srv, tc_us_t cycle_us);
 
-/* Prints the summary as text and writes it as a JSON line to the events. */
+/*
+ * Prints the summary as text and writes it as a JSON line to the events:
+ * "summary:" (the counters), "lifebit:" and "cycle:" (the task cycle's
+ * fidelity, server_cycle_stats).
+ */
 void server_summary(struct sim_server *srv, FILE *out);
+/* How late the task cycle ran, so far (plc.h); for reports. */
+void server_cycle_stats(const struct sim_server *srv,
+    struct plc_cycle_stats *out);
 
 /* A served connection, for hooks. */
 unsigned sim_conn_id(const struct sim_conn *conn);

@@ -93,7 +93,7 @@ assert_xml_hygiene(const char *s)
 	static const char *tags[] = { "?xml ", "testsuites ", "/testsuites>",
 	    "testsuite ", "/testsuite>", "testcase ", "/testcase>", "failure ",
 	    "/failure>", "system-out>", "/system-out>", "error ", "skipped ",
-	    NULL };
+	    "properties>", "/properties>", "property ", NULL };
 	static const char *ents[] = { "amp;", "lt;", "gt;", "quot;", "apos;",
 	    "#9;", "#10;", "#13;", NULL };
 	const char *p;
@@ -327,7 +327,7 @@ test_text_fail(void **state)
 	char *out;
 
 	capture_open(&c);
-	report_text(c.fp, fx->sc, &fx->v, 12.34, 42);
+	report_text(c.fp, fx->sc, &fx->v, 12.34, 42, NULL);
 	out = capture_close(&c);
 	assert_string_equal(out, "FAIL drop-rst (12.3s, seed 42)\n"
 	    "    line 7: reconnect: drop at 3.000s, not connected again "
@@ -347,7 +347,7 @@ test_text_pass_and_run_item(void **state)
 	capture_open(&c);
 	fx->items[0].passed = 1;
 	fx->v.nfailed = 0;
-	report_text(c.fp, fx->sc, &fx->v, 3, 7);
+	report_text(c.fp, fx->sc, &fx->v, 3, 7, NULL);
 	/* The run's own item has no line; its message stays on one line. */
 	memset(it, 0, sizeof it);
 	snprintf(it[0].message, sizeof it[0].message,
@@ -355,7 +355,7 @@ test_text_pass_and_run_item(void **state)
 	v.items = it;
 	v.nitems = 1;
 	v.nfailed = 1;
-	report_text(c.fp, fx->sc, &v, 2.3, 7);
+	report_text(c.fp, fx->sc, &v, 2.3, 7, NULL);
 	out = capture_close(&c);
 	assert_string_equal(out, "PASS drop-rst (3.0s, seed 7)\n"
 	    "FAIL drop-rst (2.3s, seed 7)\n"
@@ -375,7 +375,7 @@ test_junit_failure(void **state)
 
 	capture_open(&c);
 	report_junit_begin(c.fp, &n, 12.5);
-	report_junit_case(c.fp, fx->sc, &fx->v, 12.3456, 42, nasty,
+	report_junit_case(c.fp, fx->sc, &fx->v, 12.3456, 42, NULL, nasty,
 	    sizeof nasty - 1);
 	report_junit_end(c.fp);
 	out = capture_close(&c);
@@ -409,7 +409,7 @@ test_junit_pass_without_output(void **state)
 	capture_open(&c);
 	fx->items[0].passed = 1;
 	fx->v.nfailed = 0;
-	report_junit_case(c.fp, fx->sc, &fx->v, 1, 1, NULL, 0);
+	report_junit_case(c.fp, fx->sc, &fx->v, 1, 1, NULL, NULL, 0);
 	out = capture_close(&c);
 	assert_xml_hygiene(out);
 	assert_null(strstr(out, "<failure"));
@@ -435,7 +435,7 @@ test_junit_output_keeps_the_end(void **state)
 	output[cut] = '\xa9';
 	memcpy(output + len - 4, "END\n", 4);
 	capture_open(&c);
-	report_junit_case(c.fp, fx->sc, &fx->v, 1, 1, output, len);
+	report_junit_case(c.fp, fx->sc, &fx->v, 1, 1, NULL, output, len);
 	out = capture_close(&c);
 	assert_xml_hygiene(out);
 	assert_contains(out, "[the client's first 1001 bytes of output are "
@@ -526,9 +526,9 @@ test_json_document(void **state)
 	capture_open(&c);
 	report_json_begin(c.fp);
 	report_json_separator(c.fp, 0);
-	report_json_case(c.fp, fx->sc, &fx->v, 12.3456, 42, ev);
+	report_json_case(c.fp, fx->sc, &fx->v, 12.3456, 42, NULL, ev);
 	report_json_separator(c.fp, 1);
-	report_json_case(c.fp, fx->sc, &fx->v, 1, 7, NULL);
+	report_json_case(c.fp, fx->sc, &fx->v, 1, 7, NULL, NULL);
 	report_json_separator(c.fp, 2);
 	report_json_error(c.fp, fx->sc, 0.25, "could not \"play\"\n");
 	report_json_separator(c.fp, 3);
@@ -575,12 +575,102 @@ test_json_run_item(void **state)
 	v.nitems = 1;
 	v.nfailed = 1;
 	capture_open(&c);
-	report_json_case(c.fp, fx->sc, &v, 5, 1, NULL);
+	report_json_case(c.fp, fx->sc, &v, 5, 1, NULL, NULL);
 	out = capture_close(&c);
 	assert_json_valid(out);
 	assert_contains(out, "{\"expect\": \"run\", \"line\": null, "
 	    "\"passed\": false, \"judged\": true, \"message\": \"client "
 	    "never connected within 5s\"}");
+	free(out);
+}
+
+/* ---- the task cycle, in every report ---- */
+
+static const struct plc_cycle_stats cycle_10ms = {
+	.cycle_us = 10000, .ticks = 300, .skipped = 2,
+	.late_p50_us = 35, .late_p99_us = 98, .late_max_us = 1248,
+};
+static const struct plc_cycle_stats cycle_none = { 0 };
+
+static void
+test_cycle_text(void **state)
+{
+	struct fixture *fx = *state;
+	struct capture c;
+	char *out;
+
+	capture_open(&c);
+	fx->items[0].passed = 1;
+	fx->v.nfailed = 0;
+	report_text(c.fp, fx->sc, &fx->v, 3, 7, &cycle_10ms);
+	report_text(c.fp, fx->sc, &fx->v, 3, 7, &cycle_none);
+	out = capture_close(&c);
+	assert_string_equal(out, "PASS drop-rst (3.0s, seed 7; task cycle "
+	    "10ms: 300 ticks, 2 skipped, late p50 35us, p99 98us, max "
+	    "1248us)\n"
+	    "PASS drop-rst (3.0s, seed 7; no task cycle: frames answered at "
+	    "once)\n");
+	free(out);
+}
+
+static void
+test_cycle_junit(void **state)
+{
+	struct fixture *fx = *state;
+	struct capture c;
+	char *out;
+
+	capture_open(&c);
+	report_junit_case(c.fp, fx->sc, &fx->v, 1, 1, &cycle_10ms, "x\n", 2);
+	report_junit_case(c.fp, fx->sc, &fx->v, 1, 1, &cycle_none, NULL, 0);
+	out = capture_close(&c);
+	assert_xml_hygiene(out);
+	/* Properties first, then the failure, then the output. */
+	assert_contains(out, "time=\"1.000\">\n      <properties>\n"
+	    "        <property name=\"cycle_us\" value=\"10000\"/>\n"
+	    "        <property name=\"cycle_ticks\" value=\"300\"/>\n"
+	    "        <property name=\"cycle_skipped\" value=\"2\"/>\n"
+	    "        <property name=\"cycle_late_p50_us\" value=\"35\"/>\n"
+	    "        <property name=\"cycle_late_p99_us\" value=\"98\"/>\n"
+	    "        <property name=\"cycle_late_max_us\" value=\"1248\"/>\n"
+	    "      </properties>\n      <failure ");
+	assert_contains(out, "<system-out>scenario scenarios/drop-rst.yaml, "
+	    "seed 1\ntask cycle 10ms: 300 ticks, 2 skipped, late p50 35us, "
+	    "p99 98us, max 1248us\nx\n</system-out>");
+	/* No task ran: no lateness to state. */
+	assert_contains(out, "<property name=\"cycle_skipped\" value=\"0\"/>\n"
+	    "      </properties>");
+	assert_contains(out, "seed 1\nno task cycle: frames answered at "
+	    "once\n</system-out>");
+	free(out);
+}
+
+static void
+test_cycle_json(void **state)
+{
+	struct fixture *fx = *state;
+	struct capture c;
+	char *out;
+
+	capture_open(&c);
+	report_json_begin(c.fp);
+	report_json_separator(c.fp, 0);
+	report_json_case(c.fp, fx->sc, &fx->v, 1, 7, &cycle_10ms, NULL);
+	report_json_separator(c.fp, 1);
+	report_json_case(c.fp, fx->sc, &fx->v, 1, 7, &cycle_none, NULL);
+	report_json_separator(c.fp, 2);
+	report_json_error(c.fp, fx->sc, 0.25, "could not play");
+	report_json_end(c.fp);
+	out = capture_close(&c);
+	assert_json_valid(out);
+	assert_contains(out, "\"duration_s\": 1.000, \"cycle\": "
+	    "{\"cycle_us\": 10000, \"ticks\": 300, \"skipped\": 2, "
+	    "\"late_p50_us\": 35, \"late_p99_us\": 98, \"late_max_us\": "
+	    "1248},");
+	assert_contains(out, "\"cycle\": {\"cycle_us\": 0, \"ticks\": 0, "
+	    "\"skipped\": 0, \"late_p50_us\": null, \"late_p99_us\": null, "
+	    "\"late_max_us\": null},");
+	assert_contains(out, "\"error\": \"could not play\", \"cycle\": null,");
 	free(out);
 }
 
@@ -592,6 +682,12 @@ main(void)
 		cmocka_unit_test(test_xml_escape_nul),
 		cmocka_unit_test(test_json_escape_nasty),
 		cmocka_unit_test_setup_teardown(test_text_fail, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_cycle_text, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_cycle_junit, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_cycle_json, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_text_pass_and_run_item,
 		    setup, teardown),
