@@ -29,8 +29,8 @@ tcpcom_config_init(struct tcpcom_config *cfg)
 {
 	memset(cfg, 0, sizeof *cfg);
 	snprintf(cfg->server, sizeof cfg->server, "192.168.17.100");
-	cfg->port = 5050;
-	cfg->length_bits = 32;
+	cfg->port = WIRE_DEFAULT_PORT;
+	cfg->length_bits = WIRE_DEFAULT_BITS;
 	cfg->send_cycle_us = 100 * TC_US_PER_MS;
 	cfg->toggle_cycle_us = 500 * TC_US_PER_MS;
 	cfg->mode = 0;

@@ -16,6 +16,10 @@
 #define WIRE_MAX_BITS  1024
 #define WIRE_MAX_BYTES (WIRE_MAX_BITS / 8)
 
+/* The original's link, which the client and the emulator both default to. */
+#define WIRE_DEFAULT_PORT 5050	/* the PLC's TCP port */
+#define WIRE_DEFAULT_BITS 32	/* frame length */
+
 /* 1 when `bits` is a legal frame length. */
 int wire_length_valid(long bits);
 

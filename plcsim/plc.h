@@ -30,6 +30,18 @@
 /* Input a station buffers before its connection stops being read. */
 #define PLC_INPUT_MAX 2048
 
+/*
+ * The PLC's defaults, as the plant's TwinCAT runs it: written here once,
+ * for `plcsim serve` and for the plc: section of a scenario. The plain
+ * numbers are for help texts; the _US forms for code.
+ */
+#define PLC_DEFAULT_CYCLE_MS	    10	/* task cycle */
+#define PLC_DEFAULT_RELISTEN_CYCLES 5	/* error path: listener closed this
+					   many cycles */
+#define PLC_DEFAULT_RECV_TIMEOUT_S  300	/* TwinCAT's receive timeout */
+#define PLC_DEFAULT_CYCLE_US	    (PLC_DEFAULT_CYCLE_MS * TC_US_PER_MS)
+#define PLC_DEFAULT_RECV_TIMEOUT_US (PLC_DEFAULT_RECV_TIMEOUT_S * TC_US_PER_SEC)
+
 struct plc_config {
 	tc_us_t	 cycle_us;	/* task cycle; 0: answer at once */
 	size_t	 frame_len;	/* bytes per frame: LENGTH / 8 */

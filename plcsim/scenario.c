@@ -22,6 +22,7 @@
 #include <yaml.h>
 
 #include "parse.h"
+#include "plc.h"
 #include "scenario.h"
 
 #define MAX_DEPTH	16	/* the format itself needs 4 */
@@ -134,14 +135,14 @@ static const char *const distribution_names[DIST_MAX] = {
 	[DIST_UNIFORM] = "uniform", [DIST_NORMAL] = "normal",
 };
 
-/* Default settings, the same as plcsim's own. */
+/* Default settings; the PLC's are plcsim serve's own (plc.h, wire.h). */
 #define DEFAULT_SEED		1
 #define DEFAULT_STARTUP		(10 * TC_US_PER_SEC)
-#define DEFAULT_CYCLE		(10 * TC_US_PER_MS)
-#define DEFAULT_LENGTH		32
+#define DEFAULT_CYCLE		PLC_DEFAULT_CYCLE_US
+#define DEFAULT_LENGTH		WIRE_DEFAULT_BITS
 #define DEFAULT_MAX_CLIENTS	1
-#define DEFAULT_RELISTEN_CYCLES	5	/* the TwinCAT error path takes a few */
-#define DEFAULT_RECV_TIMEOUT	(300 * TC_US_PER_SEC)	/* as plcsim serve */
+#define DEFAULT_RELISTEN_CYCLES	PLC_DEFAULT_RELISTEN_CYCLES
+#define DEFAULT_RECV_TIMEOUT	PLC_DEFAULT_RECV_TIMEOUT_US
 #define DEFAULT_GAP		(5 * TC_US_PER_MS)
 #define DEFAULT_QUANTILE	0.95
 #define MAX_CYCLE		(10 * TC_US_PER_SEC)
