@@ -85,3 +85,53 @@ hist_mean(const struct hist *h)
 {
 	return h->count ? (double)h->sum / (double)h->count : 0.0;
 }
+
+/* Found by bisection over ranks, so that only hist_quantile is relied on. */
+uint64_t
+hist_count_le(const struct hist *h, uint64_t x)
+{
+	uint64_t lo = 0, hi = h->count, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo + 1) / 2;
+		/* (mid - 0.5) / count asks for rank mid exactly. */
+		if (hist_quantile(h, ((double)mid - 0.5) / (double)h->count) <= x)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo;
+}
+
+uint64_t
+hist_count_in(const struct hist *h, uint64_t lo, uint64_t hi)
+{
+	uint64_t below;
+
+	if (lo > hi)
+		return 0;
+	below = lo > 0 ? hist_count_le(h, lo - 1) : 0;
+	return hist_count_le(h, hi) - below;
+}
+
+uint64_t
+hist_deviation_p99(const struct hist *h, uint64_t centre)
+{
+	uint64_t need = (uint64_t)ceil(0.99 * (double)h->count);
+	uint64_t lo = 0, hi, mid, from;
+
+	if (h->count == 0)
+		return 0;
+	hi = h->max > centre ? h->max - centre : 0;
+	if (centre > h->min && centre - h->min > hi)
+		hi = centre - h->min;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		from = centre > mid ? centre - mid : 0;
+		if (hist_count_in(h, from, centre + mid) >= need)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}

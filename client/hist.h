@@ -36,4 +36,18 @@ uint64_t hist_quantile(const struct hist *h, double q);
 /* The mean, 0 when empty. */
 double hist_mean(const struct hist *h);
 
+/*
+ * Queries over the recorded values, to the histogram's precision: each
+ * value counts as the value hist_quantile reports for its bucket.
+ */
+/* How many values are <= x. */
+uint64_t hist_count_le(const struct hist *h, uint64_t x);
+/* How many values are in [lo, hi]; 0 when lo > hi. */
+uint64_t hist_count_in(const struct hist *h, uint64_t lo, uint64_t hi);
+/*
+ * The 99th percentile of |value - centre|: the smallest d such that at
+ * least 99 % of the values lie in [centre - d, centre + d]. 0 when empty.
+ */
+uint64_t hist_deviation_p99(const struct hist *h, uint64_t centre);
+
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "parse.h"
+#include "wire.h"
 
 #define PARSE_MAX_DURATION_US (1000ULL * 3600 * TC_US_PER_SEC)
 
@@ -158,7 +159,24 @@ parse_host_port(const char *text, char *host, size_t hostlen, uint16_t *port,
 	return 0;
 }
 
-void
+int
+parse_frame_length(const char *text, unsigned *bits, char *err,
+    size_t errlen)
+{
+	char inner[160];
+	long v;
+
+	if (parse_long(text, 0, 1000000, &v, inner, sizeof inner) != 0 ||
+	    !wire_length_valid(v)) {
+		snprintf(err, errlen, "length '%s' is invalid: a multiple of 8 "
+		    "from %d to %d bits", text, WIRE_MIN_BITS, WIRE_MAX_BITS);
+		return -1;
+	}
+	*bits = (unsigned)v;
+	return 0;
+}
+
+const char *
 format_duration(tc_us_t us, char *out, size_t outlen)
 {
 	if (us == 0)
@@ -173,4 +191,40 @@ format_duration(tc_us_t us, char *out, size_t outlen)
 		    (unsigned long long)(us / TC_US_PER_MS));
 	else
 		snprintf(out, outlen, "%lluus", (unsigned long long)us);
+	return out;
+}
+
+const char *
+format_measured(tc_us_t us, char *out, size_t outlen)
+{
+	char *end;
+
+	if (outlen == 0)
+		return out;
+	if (us < TC_US_PER_MS) {
+		snprintf(out, outlen, "%lluus", (unsigned long long)us);
+		return out;
+	}
+	if (us < TC_US_PER_SEC)
+		snprintf(out, outlen, "%.1f", (double)us / TC_US_PER_MS);
+	else
+		snprintf(out, outlen, "%.3f", (double)us / TC_US_PER_SEC);
+	/* Trailing zeros after the point go, then the point; the unit comes. */
+	end = out + strlen(out);
+	while (end > out && end[-1] == '0')
+		end--;
+	if (end > out && end[-1] == '.')
+		end--;
+	snprintf(end, outlen - (size_t)(end - out), "%s",
+	    us < TC_US_PER_SEC ? "ms" : "s");
+	return out;
+}
+
+const char *
+format_at(tc_us_t us, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "%llu.%03llus",
+	    (unsigned long long)(us / TC_US_PER_SEC),
+	    (unsigned long long)(us % TC_US_PER_SEC / TC_US_PER_MS));
+	return out;
 }

@@ -1,7 +1,8 @@
 /*
  * parse: strict parsers for the values people type (durations, numbers,
- * ports, host:port). Each returns 0 and the value, or -1 and a message in
- * `err` that names the bad value; nothing is printed here.
+ * ports, host:port, frame lengths), and the formatters that write
+ * durations back for people. Each parser returns 0 and the value, or -1
+ * and a message in `err` that names the bad value; nothing is printed here.
  */
 #ifndef TCPCOM_PARSE_H
 #define TCPCOM_PARSE_H
@@ -33,7 +34,19 @@ int parse_port(const char *text, uint16_t *out, char *err, size_t errlen);
 int parse_host_port(const char *text, char *host, size_t hostlen,
     uint16_t *port, char *err, size_t errlen);
 
-/* Writes a duration the way people read it ("100ms", "1.5s", "250us"). */
-void format_duration(tc_us_t us, char *out, size_t outlen);
+/* A frame length in bits: a multiple of 8 from 8 to 1024 (wire.h). */
+int parse_frame_length(const char *text, unsigned *bits, char *err,
+    size_t errlen);
+
+/*
+ * The durations people read, one family: each writes into `out` (cut to
+ * `outlen`) and returns it, so that a call can be a printf argument.
+ */
+/* A duration as people write it, exact: "100ms", "1.5s", "250us", "0". */
+const char *format_duration(tc_us_t us, char *out, size_t outlen);
+/* A measured duration, rounded for reading: "730us", "612.4ms", "1.25s". */
+const char *format_measured(tc_us_t us, char *out, size_t outlen);
+/* An instant since a time 0, to the millisecond: "3.000s". */
+const char *format_at(tc_us_t us, char *out, size_t outlen);
 
 #endif

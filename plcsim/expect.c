@@ -29,110 +29,10 @@ item_set(struct verdict_item *it, int passed, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* A duration the way people write it: "500ms", "1.5s". */
-static const char *
-dur(tc_us_t us, char *buf, size_t len)
-{
-	format_duration(us, buf, len);
-	return buf;
-}
-
-/*
- * A measured duration, rounded for reading: "730us", "612.4ms", "1.25s".
- * (format_duration is exact, which suits the values people wrote.)
- */
-static const char *
-measured(tc_us_t us, char *buf, size_t len)
-{
-	char *end;
-
-	if (us < TC_US_PER_MS)
-		snprintf(buf, len, "%lluus", (unsigned long long)us);
-	else if (us < TC_US_PER_SEC)
-		snprintf(buf, len, "%.1f", (double)us / TC_US_PER_MS);
-	else
-		snprintf(buf, len, "%.3f", (double)us / TC_US_PER_SEC);
-	if (us < TC_US_PER_MS)
-		return buf;
-	/* Drop trailing zeros after the point, then the unit. */
-	end = buf + strlen(buf);
-	while (end > buf && end[-1] == '0')
-		end--;
-	if (end > buf && end[-1] == '.')
-		end--;
-	snprintf(end, len - (size_t)(end - buf), "%s",
-	    us < TC_US_PER_SEC ? "ms" : "s");
-	return buf;
-}
-
-/* A time since time 0, to the millisecond: "3.000s". */
-static const char *
-at(tc_us_t us, char *buf, size_t len)
-{
-	snprintf(buf, len, "%llu.%03llus",
-	    (unsigned long long)(us / TC_US_PER_SEC),
-	    (unsigned long long)(us % TC_US_PER_SEC / TC_US_PER_MS));
-	return buf;
-}
-
 static const char *
 plural(uint64_t n)
 {
 	return n == 1 ? "" : "s";
-}
-
-/*
- * How many recorded values are <= x, to the histogram's precision (each
- * value counts as its bucket's middle, the value hist_quantile reports).
- * Found by bisection over ranks, so that only hist.h's contract is used.
- */
-static uint64_t
-hist_count_le(const struct hist *h, uint64_t x)
-{
-	uint64_t lo = 0, hi = h->count, mid;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo + 1) / 2;
-		/* (mid - 0.5) / count asks for rank mid exactly. */
-		if (hist_quantile(h, ((double)mid - 0.5) / (double)h->count) <= x)
-			lo = mid;
-		else
-			hi = mid - 1;
-	}
-	return lo;
-}
-
-/* How many recorded values are in [lo, hi]. */
-static uint64_t
-hist_count_in(const struct hist *h, uint64_t lo, uint64_t hi)
-{
-	uint64_t below = lo > 0 ? hist_count_le(h, lo - 1) : 0;
-
-	return hist_count_le(h, hi) - below;
-}
-
-/*
- * The 99th percentile of |value - centre|: the smallest d such that at
- * least 99 % of the values lie in [centre - d, centre + d].
- */
-static uint64_t
-hist_deviation_p99(const struct hist *h, uint64_t centre)
-{
-	uint64_t need = (uint64_t)ceil(0.99 * (double)h->count);
-	uint64_t lo = 0, hi, mid, from;
-
-	hi = h->max > centre ? h->max - centre : 0;
-	if (centre > h->min && centre - h->min > hi)
-		hi = centre - h->min;
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		from = centre > mid ? centre - mid : 0;
-		if (hist_count_in(h, from, centre + mid) >= need)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return lo;
 }
 
 /* "at least 30", "at most 5", "= 7", "30..110": the bounds of `e`. */
@@ -202,8 +102,8 @@ judge_life_bit_period(const struct scenario_expect *e, const struct facts *f,
 	double low_q = 1.0 - e->quantile;
 	char p[32], t[32], qlo[32], qhi[32], mx[32];
 
-	dur(e->period, p, sizeof p);
-	dur(e->tolerance, t, sizeof t);
+	format_duration(e->period, p, sizeof p);
+	format_duration(e->tolerance, t, sizeof t);
 	if (h->count == 0) {
 		item_set(it, 0, "life bit: expected intervals %s ± %s for "
 		    "%g%% of them, saw no interval (%zu edge%s)", p, t,
@@ -214,15 +114,15 @@ judge_life_bit_period(const struct scenario_expect *e, const struct facts *f,
 	if (silence > e->period + e->tolerance) {
 		item_set(it, 0, "life bit: expected intervals %s ± %s, but it "
 		    "stopped: no edge from %s to the end of the run (%s)", p, t,
-		    at(since, qlo, sizeof qlo), measured(silence, mx,
-		    sizeof mx));
+		    format_at(since, qlo, sizeof qlo),
+		    format_measured(silence, mx, sizeof mx));
 		return;
 	}
 	inside = hist_count_in(h, lo, e->period + e->tolerance);
 	need = (uint64_t)ceil(e->quantile * (double)h->count - 1e-9);
-	measured(hist_quantile(h, low_q), qlo, sizeof qlo);
-	measured(hist_quantile(h, e->quantile), qhi, sizeof qhi);
-	measured(h->max, mx, sizeof mx);
+	format_measured(hist_quantile(h, low_q), qlo, sizeof qlo);
+	format_measured(hist_quantile(h, e->quantile), qhi, sizeof qhi);
+	format_measured(h->max, mx, sizeof mx);
 	item_set(it, inside >= need, "life bit: expected intervals %s ± %s "
 	    "for %g%% of them, saw %llu of %llu within (p%g = %s, p%g = %s, "
 	    "max %s)", p, t, e->quantile * 100, (unsigned long long)inside,
@@ -241,7 +141,7 @@ judge_life_bit_silent(const struct facts *f, struct verdict_item *it)
 		return;
 	}
 	item_set(it, 0, "life bit: expected no edge, saw %zu edge%s, the "
-	    "first at %s", n, plural(n), at(f->edges.t[0], a, sizeof a));
+	    "first at %s", n, plural(n), format_at(f->edges.t[0], a, sizeof a));
 }
 
 /* The first edge strictly after `t`, or -1. */
@@ -321,7 +221,7 @@ judge_watchdog_quiet(const struct scenario *sc, const struct scenario_expect *e,
 			first_win = win;
 		}
 	}
-	dur(sc->plc.watchdog, wd, sizeof wd);
+	format_duration(sc->plc.watchdog, wd, sizeof wd);
 	if (counted == 0) {
 		item_set(it, 1, "watchdog (%s): expected quiet%s, saw %zu "
 		    "firing%s inside fault windows", wd,
@@ -333,14 +233,15 @@ judge_watchdog_quiet(const struct scenario *sc, const struct scenario_expect *e,
 	if (first_blame == WD_OUTLASTED && first_win != SIZE_MAX) {
 		k = next_edge(f, first);
 		snprintf(why, sizeof why, "; its silence outlasted the fault "
-		    "that ended at %s: next edge %s", at(f->windows.w[first_win].to,
-		    to, sizeof to), k >= 0 ? at(f->edges.t[k], nx, sizeof nx) :
+		    "that ended at %s: next edge %s",
+		    format_at(f->windows.w[first_win].to, to, sizeof to),
+		    k >= 0 ? format_at(f->edges.t[k], nx, sizeof nx) :
 		    "none up to the end");
 	}
 	item_set(it, 0, "watchdog (%s): expected quiet%s, fired %zu time%s, "
 	    "the first at %s%s", wd,
 	    e->outside_faults ? " outside fault windows" : "", counted,
-	    plural(counted), at(first, a, sizeof a), why);
+	    plural(counted), format_at(first, a, sizeof a), why);
 }
 
 /* The first connection strictly after `t`, or -1. */
@@ -364,11 +265,11 @@ judge_reconnect(const struct scenario_expect *e, const struct facts *f,
 	long k, first_late = -1;
 	char w[32], a[32], b[32], g[32];
 
-	dur(e->within, w, sizeof w);
+	format_duration(e->within, w, sizeof w);
 	if (f->drops.n == 0) {
 		item_set(it, 0, "reconnect: expected a connection within %s "
 		    "after every drop, but no drop was injected (run ended at "
-		    "%s)", w, at(f->end, a, sizeof a));
+		    "%s)", w, format_at(f->end, a, sizeof a));
 		return;
 	}
 	for (i = 0; i < f->drops.n; i++) {
@@ -390,13 +291,13 @@ judge_reconnect(const struct scenario_expect *e, const struct facts *f,
 	if (late == 0) {
 		item_set(it, 1, "reconnect: %zu drop%s, each followed by a "
 		    "connection within %s (slowest %s)%s", f->drops.n,
-		    plural(f->drops.n), w, measured(slowest, g, sizeof g),
-		    open ? "; some too close to the end to judge" : "");
+		    plural(f->drops.n), w,
+		    format_measured(slowest, g, sizeof g), open ? "; some too close to the end to judge" : "");
 		return;
 	}
 	d = f->drops.t[first_late];
 	k = next_connect(f, d);
-	at(d, a, sizeof a);
+	format_at(d, a, sizeof a);
 	if (k < 0) {
 		item_set(it, 0, "reconnect: drop at %s, not connected again "
 		    "within %s (next connection: none; %zu of %zu drops "
@@ -406,7 +307,8 @@ judge_reconnect(const struct scenario_expect *e, const struct facts *f,
 	c = f->connects.t[k];
 	item_set(it, 0, "reconnect: drop at %s, not connected again within "
 	    "%s (next connection: %s, after %s; %zu of %zu drops late)", a, w,
-	    at(c, b, sizeof b), measured(c - d, g, sizeof g), late, f->drops.n);
+	    format_at(c, b, sizeof b), format_measured(c - d, g, sizeof g),
+	    late, f->drops.n);
 }
 
 static void
@@ -442,7 +344,8 @@ judge_send_cycle(const struct scenario_expect *e, const struct facts *f,
 		if (fabs(mean - (double)e->period) > (double)e->tolerance)
 			ok = 0;
 		snprintf(want, sizeof want, "mean %s ± %s",
-		    dur(e->period, p, sizeof p), dur(e->tolerance, t, sizeof t));
+		    format_duration(e->period, p, sizeof p),
+		    format_duration(e->tolerance, t, sizeof t));
 	}
 	if (e->jitter_p99 > 0) {
 		jit = hist_deviation_p99(h, (uint64_t)llround(mean));
@@ -450,15 +353,16 @@ judge_send_cycle(const struct scenario_expect *e, const struct facts *f,
 			ok = 0;
 		snprintf(want + strlen(want), sizeof want - strlen(want),
 		    "%sp99 jitter at most %s", want[0] ? ", " : "",
-		    dur(e->jitter_p99, j, sizeof j));
+		    format_duration(e->jitter_p99, j, sizeof j));
 	}
 	item_set(it, ok, "send cycle: expected %s, saw mean %s, p99 jitter "
 	    "%s (%llu intervals, min %s, max %s)", want,
-	    measured((tc_us_t)llround(mean), m, sizeof m),
-	    measured(e->jitter_p99 > 0 ? jit :
+	    format_measured((tc_us_t)llround(mean), m, sizeof m),
+	    format_measured(e->jitter_p99 > 0 ? jit :
 	    hist_deviation_p99(h, (uint64_t)llround(mean)), js, sizeof js),
-	    (unsigned long long)h->count, measured(h->min, mn, sizeof mn),
-	    measured(h->max, mx, sizeof mx));
+	    (unsigned long long)h->count,
+	    format_measured(h->min, mn, sizeof mn),
+	    format_measured(h->max, mx, sizeof mx));
 }
 
 static void
@@ -467,14 +371,15 @@ judge_startup(const struct scenario_expect *e, const struct facts *f,
 {
 	char w[32], a[32];
 
-	dur(e->within, w, sizeof w);
+	format_duration(e->within, w, sizeof w);
 	if (!f->connected) {
 		item_set(it, 0, "startup: expected a first connection within "
 		    "%s, saw none", w);
 		return;
 	}
 	item_set(it, f->t0 <= e->within, "startup: expected a first "
-	    "connection within %s, saw it at %s", w, at(f->t0, a, sizeof a));
+	    "connection within %s, saw it at %s", w,
+	    format_at(f->t0, a, sizeof a));
 }
 
 /* ---- expectations judged from the client ---- */
@@ -863,7 +768,7 @@ judge_run(const struct scenario *sc, const struct facts *f,
 	}
 	if (!f->connected) {
 		item_set(it, 0, "client never connected within %s",
-		    dur(sc->startup_timeout, t, sizeof t));
+		    format_duration(sc->startup_timeout, t, sizeof t));
 		return 1;
 	}
 	return 0;

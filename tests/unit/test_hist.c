@@ -199,6 +199,110 @@ test_hist_reset(void **state)
 	assert_int_equal(hist_quantile(&h, 0.5), 77);
 }
 
+/* Counting below small values, which are kept exactly, is exact. */
+static void
+test_hist_count_exact(void **state)
+{
+	uint64_t v;
+
+	(void)state;
+	hist_reset(&h);
+	assert_int_equal(hist_count_le(&h, 1000), 0);
+	assert_int_equal(hist_count_in(&h, 0, 1000), 0);
+	for (v = 1; v <= 100; v++)
+		hist_add(&h, v);
+	assert_int_equal(hist_count_le(&h, 0), 0);
+	assert_int_equal(hist_count_le(&h, 1), 1);
+	assert_int_equal(hist_count_le(&h, 50), 50);
+	assert_int_equal(hist_count_le(&h, 100), 100);
+	assert_int_equal(hist_count_le(&h, UINT64_MAX), 100);
+	assert_int_equal(hist_count_in(&h, 10, 20), 11);
+	assert_int_equal(hist_count_in(&h, 0, 0), 0);
+	assert_int_equal(hist_count_in(&h, 100, 200), 1);
+	assert_int_equal(hist_count_in(&h, 20, 10), 0);	/* empty range */
+}
+
+/* Large values: counts agree with the sorted values to bucket precision. */
+static void
+test_hist_count_large(void **state)
+{
+	struct rng rng;
+	size_t i, n = 20000, exact;
+	uint64_t x, got, lo, hi;
+
+	(void)state;
+	rng_seed(&rng, 99);
+	hist_reset(&h);
+	for (i = 0; i < n; i++) {
+		values[i] = 1000 + rng_next(&rng) % 1000000;
+		hist_add(&h, values[i]);
+	}
+	assert_int_equal(hist_count_le(&h, h.min - 1), 0);
+	assert_int_equal(hist_count_le(&h, h.max), n);
+	assert_int_equal(hist_count_in(&h, h.min, h.max), n);
+	for (x = 2000; x < 1000000; x = x * 3 / 2) {
+		/* Values within 0.8 % of x may fall either side of it. */
+		lo = (uint64_t)((double)x * 0.992);
+		hi = (uint64_t)((double)x * 1.008);
+		got = hist_count_le(&h, x);
+		exact = 0;
+		for (i = 0; i < n; i++)
+			if (values[i] <= lo)
+				exact++;
+		if (got < exact)
+			fail_msg("count <= %llu: %llu, below the %zu <= %llu",
+			    (unsigned long long)x, (unsigned long long)got,
+			    exact, (unsigned long long)lo);
+		exact = 0;
+		for (i = 0; i < n; i++)
+			if (values[i] <= hi)
+				exact++;
+		if (got > exact)
+			fail_msg("count <= %llu: %llu, above the %zu <= %llu",
+			    (unsigned long long)x, (unsigned long long)got,
+			    exact, (unsigned long long)hi);
+		/* Monotonic, and the ranges add up. */
+		assert_true(hist_count_le(&h, x + x / 2) >= got);
+		assert_int_equal(hist_count_in(&h, 0, x) +
+		    hist_count_in(&h, x + 1, UINT64_MAX), n);
+	}
+}
+
+static void
+test_hist_deviation_p99(void **state)
+{
+	uint64_t i, d;
+
+	(void)state;
+	hist_reset(&h);
+	assert_int_equal(hist_deviation_p99(&h, 100), 0);
+	/* All on the centre: no deviation. */
+	for (i = 0; i < 100; i++)
+		hist_add(&h, 100);
+	assert_int_equal(hist_deviation_p99(&h, 100), 0);
+	/* One value in a hundred may lie anywhere. */
+	hist_add(&h, 120);
+	assert_int_equal(hist_deviation_p99(&h, 100), 0);
+	/* Two may not: 99 % needs one of them. */
+	hist_reset(&h);
+	for (i = 0; i < 98; i++)
+		hist_add(&h, 100);
+	hist_add(&h, 110);
+	hist_add(&h, 90);
+	assert_int_equal(hist_deviation_p99(&h, 100), 10);
+	/* Either side of the centre; below it, not past 0. */
+	assert_int_equal(hist_deviation_p99(&h, 0), 100);
+	/* Large values: 10000 +- 10 * k for k = -50..49, so that 99 of the
+	 * 100 lie within 490, to bucket precision (0.8 %: 80). */
+	hist_reset(&h);
+	for (i = 0; i < 100; i++)
+		hist_add(&h, 10000 + i * 10 - 500);
+	d = hist_deviation_p99(&h, 10000);
+	if (d + 80 < 490 || d > 490 + 80)
+		fail_msg("deviation p99 %llu, want 490 +- 80",
+		    (unsigned long long)d);
+}
+
 int
 main(void)
 {
@@ -211,6 +315,9 @@ main(void)
 		cmocka_unit_test(test_hist_single_value),
 		cmocka_unit_test(test_hist_huge_values),
 		cmocka_unit_test(test_hist_reset),
+		cmocka_unit_test(test_hist_count_exact),
+		cmocka_unit_test(test_hist_count_large),
+		cmocka_unit_test(test_hist_deviation_p99),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

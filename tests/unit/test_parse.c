@@ -119,6 +119,90 @@ test_parse_format_duration(void **state)
 	}
 }
 
+/* The formatters return their buffer, for use as printf arguments. */
+static void
+test_parse_format_returns_buffer(void **state)
+{
+	char out[32];
+
+	(void)state;
+	assert_ptr_equal(format_duration(5, out, sizeof out), out);
+	assert_ptr_equal(format_measured(5, out, sizeof out), out);
+	assert_ptr_equal(format_at(5, out, sizeof out), out);
+}
+
+/* Measured values, rounded: a tenth of a ms, a ms of a second. */
+static void
+test_parse_format_measured(void **state)
+{
+	char out[32];
+
+	(void)state;
+	assert_string_equal(format_measured(0, out, sizeof out), "0us");
+	assert_string_equal(format_measured(730, out, sizeof out), "730us");
+	assert_string_equal(format_measured(999, out, sizeof out), "999us");
+	assert_string_equal(format_measured(1000, out, sizeof out), "1ms");
+	assert_string_equal(format_measured(612440, out, sizeof out),
+	    "612.4ms");
+	assert_string_equal(format_measured(612460, out, sizeof out),
+	    "612.5ms");
+	assert_string_equal(format_measured(100 * TC_US_PER_MS, out,
+	    sizeof out), "100ms");
+	assert_string_equal(format_measured(TC_US_PER_SEC, out, sizeof out),
+	    "1s");
+	assert_string_equal(format_measured(1250 * TC_US_PER_MS, out,
+	    sizeof out), "1.25s");
+	assert_string_equal(format_measured(1250400, out, sizeof out),
+	    "1.25s");
+	assert_string_equal(format_measured(61234567, out, sizeof out),
+	    "61.235s");
+	/* Cut to the buffer, still a string. */
+	assert_string_equal(format_measured(1250 * TC_US_PER_MS, out, 4),
+	    "1.2");
+}
+
+/* Instants since time 0, always to the millisecond. */
+static void
+test_parse_format_at(void **state)
+{
+	char out[32];
+
+	(void)state;
+	assert_string_equal(format_at(0, out, sizeof out), "0.000s");
+	assert_string_equal(format_at(999, out, sizeof out), "0.000s");
+	assert_string_equal(format_at(3 * TC_US_PER_SEC, out, sizeof out),
+	    "3.000s");
+	assert_string_equal(format_at(2345678, out, sizeof out), "2.345s");
+	assert_string_equal(format_at(3600 * TC_US_PER_SEC + 1000, out,
+	    sizeof out), "3600.001s");
+}
+
+static void
+test_parse_frame_length(void **state)
+{
+	static const char *bad[] = { "0", "7", "12", "1032", "2000", "-8",
+	    "32bits", "", " 32", "abc" };
+	char err[256];
+	unsigned bits = 0;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(parse_frame_length("8", &bits, err, sizeof err), 0);
+	assert_int_equal(bits, 8);
+	assert_int_equal(parse_frame_length("1024", &bits, err, sizeof err),
+	    0);
+	assert_int_equal(bits, 1024);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		bits = 99;
+		assert_int_equal(parse_frame_length(bad[i], &bits, err,
+		    sizeof err), -1);
+		assert_int_equal(bits, 99);
+		assert_non_null(strstr(err, "multiple of 8"));
+		if (bad[i][0] != '\0')
+			assert_non_null(strstr(err, bad[i]));
+	}
+}
+
 static void
 test_parse_port(void **state)
 {
@@ -243,6 +327,10 @@ main(void)
 		cmocka_unit_test(test_parse_duration_zero),
 		cmocka_unit_test(test_parse_duration_bad),
 		cmocka_unit_test(test_parse_format_duration),
+		cmocka_unit_test(test_parse_format_returns_buffer),
+		cmocka_unit_test(test_parse_format_measured),
+		cmocka_unit_test(test_parse_format_at),
+		cmocka_unit_test(test_parse_frame_length),
 		cmocka_unit_test(test_parse_port),
 		cmocka_unit_test(test_parse_port_bad),
 		cmocka_unit_test(test_parse_long),
