@@ -9,7 +9,6 @@
 #include "expect.h"
 #include "parse.h"
 
-#define STATS_MAX_FILE	(1024 * 1024)	/* a stats file is a few hundred bytes */
 #define JSON_MAX_DEPTH	32
 
 /* ---- small helpers ---- */
@@ -575,37 +574,6 @@ expect_stats_number(const char *json, size_t len, const char *name,
 	return 0;
 }
 
-/* Reads the whole stats file into a NUL-terminated buffer. */
-static char *
-stats_read(const char *path, size_t *len, char *err, size_t errlen)
-{
-	FILE *fp;
-	char *buf;
-	size_t n;
-
-	if ((fp = fopen(path, "r")) == NULL) {
-		snprintf(err, errlen, "no stats file from the client (%s: %s)",
-		    path, strerror(errno));
-		return NULL;
-	}
-	if ((buf = malloc(STATS_MAX_FILE + 1)) == NULL) {
-		fclose(fp);
-		snprintf(err, errlen, "out of memory reading %s", path);
-		return NULL;
-	}
-	n = fread(buf, 1, STATS_MAX_FILE + 1, fp);
-	fclose(fp);
-	if (n > STATS_MAX_FILE) {
-		free(buf);
-		snprintf(err, errlen, "the client's stats file %s is larger "
-		    "than %d bytes", path, STATS_MAX_FILE);
-		return NULL;
-	}
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
 static void
 format_number(double v, char *buf, size_t len)
 {
@@ -621,10 +589,7 @@ judge_counter(const struct scenario_expect *e, const struct facts *f,
 {
 	struct scenario_expect injected;
 	char bounds[64], seen[32], why[256];
-	char *json;
-	size_t len;
 	double value;
-	int ok;
 
 	if (!f->client_ran) {
 		it->judged = 0;
@@ -632,18 +597,15 @@ judge_counter(const struct scenario_expect *e, const struct facts *f,
 		    "started by plcsim", e->name);
 		return;
 	}
-	if (f->stats_path == NULL) {
-		item_set(it, 0, "counter %s: no stats file was asked of the "
-		    "client", e->name);
+	/* The player read the file when the client stopped, or says why not. */
+	if (f->stats_json == NULL) {
+		item_set(it, 0, "counter %s: %s", e->name,
+		    f->stats_error[0] != '\0' ? f->stats_error :
+		    "no stats file was asked of the client");
 		return;
 	}
-	if ((json = stats_read(f->stats_path, &len, why, sizeof why)) == NULL) {
-		item_set(it, 0, "counter %s: %s", e->name, why);
-		return;
-	}
-	ok = expect_stats_number(json, len, e->name, &value, why, sizeof why);
-	free(json);
-	if (ok < 0) {
+	if (expect_stats_number(f->stats_json, f->stats_len, e->name, &value,
+	    why, sizeof why) < 0) {
 		item_set(it, 0, "counter %s: %s", e->name, why);
 		return;
 	}

@@ -2,8 +2,8 @@
  * expect: the judge. It compares what a run saw (struct facts) with what the
  * scenario expected and gives one verdict item per expectation, each with a
  * message that says what was expected and what was seen, with times. Pure:
- * no loop, no socket; the only I/O is reading the client's stats JSON for
- * `counter` expectations.
+ * no loop, no socket, no file (the player hands over the client's stats
+ * JSON as text in the facts).
  *
  * The semantics of each expectation are those of scenarios/README.md
  * ("Judging" states the choices the format leaves open).

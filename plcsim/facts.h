@@ -1,7 +1,8 @@
 /*
  * facts: what one scenario run saw, gathered live by the engine while it
- * plays and by the runner when the client ends, and judged afterwards by
- * expect.c. Plain data: no loop, no socket.
+ * plays and by the player when the client ends (its exit, its stats file),
+ * and judged afterwards by expect.c. Plain data: no loop, no socket, no
+ * file.
  *
  * Nothing here is bounded: every list grows for as long as the run lasts
  * (a day of edges every 500 ms is about 1.4 MB), because a verdict judged on
@@ -62,7 +63,15 @@ struct facts {
 	int		   client_status;	/* exit code, or 128 + signal */
 	const char	  *client_reason;	/* why the run judged it early,
 						   NULL when it did not */
-	const char	  *stats_path;		/* the client's stats JSON; NULL */
+	/*
+	 * The client's stats JSON, read by the player once the client
+	 * stopped (NUL-terminated; the player frees it with its result), so
+	 * that the judge opens no file. NULL when there is none to read, and
+	 * then stats_error says why ("" when none was asked of the client).
+	 */
+	char		  *stats_json;
+	size_t		   stats_len;
+	char		   stats_error[320];
 };
 
 void facts_init(struct facts *f);

@@ -15,6 +15,7 @@
 #define PLAY_ARG_MAX 4096
 #define PLAY_MAX_ENV (8 + SCENARIO_MAX_ARGS)
 #define PLAY_REAP_US (10 * TC_US_PER_MS)
+#define PLAY_STATS_MAX (1024 * 1024)	/* a stats file is a few hundred bytes */
 
 /* SIGCHLD last: the others may arrive before there is a client. */
 static const int play_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1,
@@ -316,6 +317,60 @@ play_server_config(const struct play_options *o, struct sim_server_config *c)
 	c->backlog = 16;
 }
 
+/*
+ * Reads the client's stats file, once it has stopped, into the facts: the
+ * judge reads the text, never the file. A file that cannot be read leaves
+ * the reason in stats_error.
+ */
+static void
+play_read_stats(const char *path, struct facts *f)
+{
+	char *buf, *more;
+	size_t n = 0, alloc = 0, got;
+	FILE *fp;
+
+	if (path == NULL)
+		return;
+	if ((fp = fopen(path, "r")) == NULL) {
+		snprintf(f->stats_error, sizeof f->stats_error, "no stats file "
+		    "from the client (%s: %s)", path, strerror(errno));
+		return;
+	}
+	buf = NULL;
+	do {
+		if (n == alloc) {
+			alloc = alloc ? alloc * 2 : 4096;
+			if ((more = realloc(buf, alloc + 1)) == NULL) {
+				snprintf(f->stats_error, sizeof f->stats_error,
+				    "out of memory reading %s", path);
+				goto fail;
+			}
+			buf = more;
+		}
+		got = fread(buf + n, 1, alloc - n, fp);
+		n += got;
+		if (n > PLAY_STATS_MAX) {
+			snprintf(f->stats_error, sizeof f->stats_error, "the "
+			    "client's stats file %s is larger than %d bytes",
+			    path, PLAY_STATS_MAX);
+			goto fail;
+		}
+	} while (got > 0);
+	if (ferror(fp)) {
+		snprintf(f->stats_error, sizeof f->stats_error, "cannot read "
+		    "the client's stats file %s", path);
+		goto fail;
+	}
+	fclose(fp);
+	buf[n] = '\0';
+	f->stats_json = buf;
+	f->stats_len = n;
+	return;
+fail:
+	free(buf);
+	fclose(fp);
+}
+
 static void
 play_cleanup(struct play *p)
 {
@@ -418,7 +473,8 @@ play_run(const struct play_options *o, struct play_result *res, char *err,
 		res->facts.client_status = child_status(p.client);
 	}
 	res->facts.client_reason = res->reason[0] != '\0' ? res->reason : NULL;
-	res->facts.stats_path = o->stats_path;
+	if (p.client != NULL)
+		play_read_stats(o->stats_path, &res->facts);
 	if (expect_judge(o->sc, &res->facts, &res->verdict) < 0) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
@@ -434,6 +490,7 @@ void
 play_result_free(struct play_result *res)
 {
 	verdict_free(&res->verdict);
+	free(res->facts.stats_json);	/* the player's, not the facts' */
 	facts_free(&res->facts);
 	events_free(res->events);
 	free(res->output);

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -20,7 +19,7 @@ struct judged {
 	struct scenario *sc;
 	struct facts	*f;
 	struct verdict	 v;
-	char		 stats[64];	/* a stats file to remove, or "" */
+	char		*stats;		/* the client's stats text, or NULL */
 };
 
 static struct judged *
@@ -60,8 +59,7 @@ judged_with_last_edge(const char *yaml)
 static void
 judged_free(struct judged *j)
 {
-	if (j->stats[0] != '\0')
-		unlink(j->stats);
+	free(j->stats);
 	verdict_free(&j->v);
 	scenario_free(j->sc);
 	facts_free(j->f);
@@ -76,23 +74,19 @@ judge(struct judged *j)
 	return expect_judge(j->sc, j->f, &j->v);
 }
 
-/* Writes `json` as the client's stats file of the run. */
+/* Hands `json` to the judge as the client's stats, as the player does. */
 static void
 write_stats(struct judged *j, const char *json)
 {
-	const char *dir = getenv("TMPDIR");
-	FILE *fp;
-	int fd;
+	size_t n = strlen(json);
 
-	snprintf(j->stats, sizeof j->stats, "%s/test_expect.XXXXXX",
-	    dir != NULL && strlen(dir) < 40 ? dir : "/tmp");
-	fd = mkstemp(j->stats);
-	assert_true(fd >= 0);
-	fp = fdopen(fd, "w");
-	assert_non_null(fp);
-	fputs(json, fp);
-	fclose(fp);
-	j->f->stats_path = j->stats;
+	free(j->stats);
+	j->stats = malloc(n + 1);	/* cmocka's malloc, not strdup's */
+	assert_non_null(j->stats);
+	memcpy(j->stats, json, n + 1);
+	j->f->stats_json = j->stats;
+	j->f->stats_len = n;
+	j->f->stats_error[0] = '\0';
 }
 
 static void
@@ -609,10 +603,20 @@ test_counter_missing(void **state)
 	struct judged *j = judged_new(counters);
 
 	(void)state;
-	j->f->stats_path = "no-such-dir/stats.json";
+	/* No stats asked of the client. */
 	assert_int_equal(judge(j), 2);
-	assert_contains(j->v.items[0].message, "counter mismatches: no stats "
-	    "file from the client (no-such-dir/stats.json: ");
+	assert_string_equal(j->v.items[0].message,
+	    "counter mismatches: no stats file was asked of the client");
+	/* The player could not read them: its reason, for each counter. */
+	snprintf(j->f->stats_error, sizeof j->f->stats_error, "no stats file "
+	    "from the client (no-such-dir/stats.json: No such file)");
+	assert_int_equal(judge(j), 2);
+	assert_string_equal(j->v.items[0].message, "counter mismatches: no "
+	    "stats file from the client (no-such-dir/stats.json: No such "
+	    "file)");
+	assert_string_equal(j->v.items[1].message, "counter rtt_us.p99: no "
+	    "stats file from the client (no-such-dir/stats.json: No such "
+	    "file)");
 	write_stats(j, "{\"rtt_us\": 3}");
 	assert_int_equal(judge(j), 2);
 	assert_string_equal(j->v.items[0].message,
