@@ -9,13 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "log.h"
 #include "options.h"
 #include "parse.h"
 #include "stats.h"
 #include "tcpcom.h"
-
-#define EXIT_USAGE 2
 
 static struct tcpcom *running;
 
@@ -83,18 +82,16 @@ main(int argc, char **argv)
 		return 0;
 	case OPTIONS_BAD:
 		/* One line that names the bad value; --help says the rest. */
-		fprintf(stderr, "tcpcom: %s (see tcpcom --help)\n", err);
-		return EXIT_USAGE;
+		return cli_usage_error("tcpcom", "%s", err);
 	case OPTIONS_RUN:
 		break;
 	}
 	log_set_level(o.log_level);
 
+	/* Mostly a server name that does not resolve: a usage error too. */
 	tc = tcpcom_new(&o.cfg, err, sizeof err);
-	if (tc == NULL) {
-		fprintf(stderr, "tcpcom: %s\n", err);
-		return EXIT_USAGE;
-	}
+	if (tc == NULL)
+		return cli_usage_error("tcpcom", "%s", err);
 	running = tc;
 	install_signals();
 	if (tcpcom_start(tc, err, sizeof err) != 0) {

@@ -1,66 +1,119 @@
 /* options: defaults, config file, environment, flags; see options.h. */
 #include <ctype.h>
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "options.h"
 #include "parse.h"
 #include "payload.h"
 #include "wire.h"
 
-enum option_type {
-	OPT_HOST, OPT_PORT, OPT_LENGTH, OPT_DURATION, OPT_POSITIVE_DURATION,
-	OPT_MODE, OPT_BOOL, OPT_PAYLOAD, OPT_COUNT, OPT_SEED, OPT_PATH
-};
+static int
+option_host(const char *value, void *field, char *err, size_t errlen)
+{
+	if (value[0] == '\0' || strlen(value) >= TCPCOM_HOST_MAX) {
+		snprintf(err, errlen, "server '%s' is not a host", value);
+		return -1;
+	}
+	snprintf(field, TCPCOM_HOST_MAX, "%s", value);
+	return 0;
+}
 
-/* Every setting, once: flag name = config key, its type, its help. */
-static const struct option_def {
-	const char	*name;
-	enum option_type type;
-	size_t		 offset;
-	const char	*arg;
-	const char	*help;
-} option_defs[] = {
-#define CFG(f) offsetof(struct options, cfg.f)
-	{ "server", OPT_HOST, CFG(server), "HOST",
-	  "PLC address or name (192.168.17.100)" },
-	{ "port", OPT_PORT, CFG(port), "PORT", "PLC port (5050)" },
-	{ "length", OPT_LENGTH, CFG(length_bits), "BITS",
-	  "frame length, a multiple of 8 in 8..1024 (32)" },
-	{ "send-cycle", OPT_POSITIVE_DURATION, CFG(send_cycle_us), "DUR",
-	  "one frame every DUR (100ms)" },
-	{ "toggle-cycle", OPT_POSITIVE_DURATION, CFG(toggle_cycle_us), "DUR",
-	  "flip the life bit every DUR (500ms)" },
-	{ "mode", OPT_MODE, CFG(mode), "0|1",
-	  "0: send and toggle; 1: send only, bit 0 fixed (0)" },
-	{ "send-on-toggle", OPT_BOOL, CFG(send_on_toggle), NULL,
-	  "send a frame at once when bit 0 flips" },
-	{ "payload", OPT_PAYLOAD, 0, "KIND",
-	  "random | counter | fixed:0xHEX (random)" },
-	{ "echo-timeout", OPT_POSITIVE_DURATION, CFG(echo_timeout_us), "DUR",
-	  "an echo later than DUR drops the link (1s)" },
-	{ "connect-timeout", OPT_POSITIVE_DURATION, CFG(connect_timeout_us),
-	  "DUR", "give up a connection attempt after DUR (2s)" },
-	{ "backoff-min", OPT_POSITIVE_DURATION, CFG(backoff_min_us), "DUR",
-	  "first reconnect delay (100ms)" },
-	{ "backoff-max", OPT_POSITIVE_DURATION, CFG(backoff_max_us), "DUR",
-	  "longest reconnect delay (5s)" },
-	{ "count", OPT_COUNT, CFG(count), "N", "stop after N frames" },
-	{ "seed", OPT_SEED, CFG(seed), "N",
-	  "seed of the random payload and jitter" },
-	{ "duration", OPT_DURATION, offsetof(struct options, duration_us),
-	  "DUR", "stop after DUR" },
-	{ "stats-interval", OPT_DURATION,
-	  offsetof(struct options, stats_interval_us), "DUR",
-	  "a status line every DUR; 0 for none (10s)" },
-	{ "stats-json", OPT_PATH, offsetof(struct options, stats_json),
-	  "FILE", "write the statistics as JSON to FILE" },
-#undef CFG
+static int
+option_port(const char *value, void *field, char *err, size_t errlen)
+{
+	return parse_port(value, field, err, errlen);
+}
+
+static int
+option_mode(const char *value, void *field, char *err, size_t errlen)
+{
+	char inner[200];
+	long n;
+
+	if (parse_long(value, 0, 1, &n, inner, sizeof inner) != 0) {
+		snprintf(err, errlen, "mode '%s' is invalid (0: send and "
+		    "toggle, 1: send only)", value);
+		return -1;
+	}
+	*(int *)field = (int)n;
+	return 0;
+}
+
+/* Kept as text: what it means depends on the length, known at the end. */
+static int
+option_payload(const char *value, void *field, char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	snprintf(field, sizeof ((struct options *)0)->payload, "%s", value);
+	return 0;
+}
+
+/*
+ * Every option, once: its flag, which is also its config-file key (except
+ * the argv_only rows), how it is read, its help line.
+ */
+#define CFG(f)	offsetof(struct options, cfg.f)
+#define OPT(f)	offsetof(struct options, f)
+#define POSITIVE 1, 0	/* a duration of more than 0 */
+static const struct cli_option option_defs[] = {
+	{ "server", 0, CLI_CUSTOM, CFG(server), 0, 0, option_host, "HOST",
+	  "PLC address or name (192.168.17.100)", 0 },
+	{ "port", 0, CLI_CUSTOM, CFG(port), 0, 0, option_port, "PORT",
+	  "PLC port (" CLI_NUM(WIRE_DEFAULT_PORT) ")", 0 },
+	{ "length", 0, CLI_FRAME_LENGTH, CFG(length_bits), 0, 0, NULL, "BITS",
+	  "frame length, a multiple of 8 in 8..1024 ("
+	  CLI_NUM(WIRE_DEFAULT_BITS) ")", 0 },
+	{ "send-cycle", 0, CLI_DURATION, CFG(send_cycle_us), POSITIVE, NULL,
+	  "DUR", "one frame every DUR (100ms)", 0 },
+	{ "toggle-cycle", 0, CLI_DURATION, CFG(toggle_cycle_us), POSITIVE,
+	  NULL, "DUR", "flip the life bit every DUR (500ms)", 0 },
+	{ "mode", 0, CLI_CUSTOM, CFG(mode), 0, 0, option_mode, "0|1",
+	  "0: send and toggle; 1: send only, bit 0 fixed (0)", 0 },
+	{ "send-on-toggle", 0, CLI_BOOL, CFG(send_on_toggle), 0, 0, NULL,
+	  NULL, "send a frame at once when bit 0 flips", 0 },
+	{ "payload", 0, CLI_CUSTOM, OPT(payload), 0, 0, option_payload,
+	  "KIND", "random | counter | fixed:0xHEX (random)", 0 },
+	{ "echo-timeout", 0, CLI_DURATION, CFG(echo_timeout_us), POSITIVE,
+	  NULL, "DUR", "an echo later than DUR drops the link (1s)", 0 },
+	{ "connect-timeout", 0, CLI_DURATION, CFG(connect_timeout_us),
+	  POSITIVE, NULL, "DUR",
+	  "give up a connection attempt after DUR (2s)", 0 },
+	{ "backoff-min", 0, CLI_DURATION, CFG(backoff_min_us), POSITIVE,
+	  NULL, "DUR", "first reconnect delay (100ms)", 0 },
+	{ "backoff-max", 0, CLI_DURATION, CFG(backoff_max_us), POSITIVE,
+	  NULL, "DUR", "longest reconnect delay (5s)", 0 },
+	{ "count", 0, CLI_U64, CFG(count), 0, 0, NULL, "N",
+	  "stop after N frames", 0 },
+	{ "seed", 0, CLI_U64, CFG(seed), 0, 0, NULL, "N",
+	  "seed of the random payload and jitter", 0 },
+	{ "duration", 0, CLI_DURATION, OPT(duration_us), 0, 0, NULL, "DUR",
+	  "stop after DUR", 0 },
+	{ "stats-interval", 0, CLI_DURATION, OPT(stats_interval_us), 0, 0,
+	  NULL, "DUR", "a status line every DUR; 0 for none (10s)", 0 },
+	{ "stats-json", 0, CLI_PATH, OPT(stats_json), 0, OPTIONS_PATH_MAX,
+	  NULL, "FILE", "write the statistics as JSON to FILE", 0 },
+	/* The command line's own. */
+	{ "config", 0, CLI_PATH, OPT(config), 0, OPTIONS_PATH_MAX, NULL,
+	  "FILE", "read key = value settings from FILE", 1 },
+	{ "quiet", 'q', CLI_COUNT, OPT(quiet), 0, 0, NULL, NULL,
+	  "errors only", 1 },
+	{ "verbose", 'v', CLI_COUNT, OPT(verbose), 0, 0, NULL, NULL,
+	  "more detail; -vv: a line per frame", 1 },
+	{ "help", 'h', CLI_HELP, 0, 0, 0, NULL, NULL, "this text", 1 },
+	{ "version", 0, CLI_VERSION, 0, 0, 0, NULL, NULL, "the version", 1 },
 };
-#define OPTION_DEFS (sizeof option_defs / sizeof option_defs[0])
+#undef POSITIVE
+#undef OPT
+#undef CFG
+
+static const struct cli options_cli = {
+	"tcpcom", option_defs, sizeof option_defs / sizeof option_defs[0]
+};
 
 /* The original's configuration names, for config files written for it. */
 static const struct {
@@ -70,125 +123,22 @@ static const struct {
 	{ "LENGTH", "length" }, { "PORT", "port" }, { "SERVER", "server" },
 };
 
-static const struct option_def *
-option_find(const char *key)
+int
+options_set(struct options *o, const char *key, const char *value,
+    char *err, size_t errlen)
 {
+	const struct cli_option *d;
 	size_t i;
 
 	for (i = 0; i < sizeof option_aliases / sizeof option_aliases[0]; i++)
 		if (strcmp(key, option_aliases[i].original) == 0)
 			key = option_aliases[i].key;
-	for (i = 0; i < OPTION_DEFS; i++)
-		if (strcmp(key, option_defs[i].name) == 0)
-			return &option_defs[i];
-	return NULL;
-}
-
-static int
-option_bool(const char *v, int *out)
-{
-	if (!strcmp(v, "1") || !strcmp(v, "true") || !strcmp(v, "yes") ||
-	    !strcmp(v, "on"))
-		*out = 1;
-	else if (!strcmp(v, "0") || !strcmp(v, "false") || !strcmp(v, "no") ||
-	    !strcmp(v, "off"))
-		*out = 0;
-	else
-		return -1;
-	return 0;
-}
-
-int
-options_set(struct options *o, const char *key, const char *value,
-    char *err, size_t errlen)
-{
-	const struct option_def *d = option_find(key);
-	char inner[200];
-	void *field;
-	long n;
-	unsigned long long u;
-	char *end;
-
-	if (d == NULL) {
+	d = cli_find(&options_cli, key);
+	if (d == NULL || d->argv_only) {
 		snprintf(err, errlen, "unknown setting '%s'", key);
 		return -1;
 	}
-	field = (char *)o + d->offset;
-	switch (d->type) {
-	case OPT_HOST:
-		if (value[0] == '\0' || strlen(value) >= TCPCOM_HOST_MAX) {
-			snprintf(err, errlen, "%s '%s' is not a host", key,
-			    value);
-			return -1;
-		}
-		snprintf(field, TCPCOM_HOST_MAX, "%s", value);
-		return 0;
-	case OPT_PORT:
-		if (parse_port(value, field, err, errlen) != 0)
-			return -1;
-		return 0;
-	case OPT_LENGTH:
-		if (parse_long(value, 0, 1000000, &n, inner, sizeof inner) != 0
-		    || !wire_length_valid(n)) {
-			snprintf(err, errlen, "length '%s' is invalid: a "
-			    "multiple of 8 from 8 to 1024 bits", value);
-			return -1;
-		}
-		*(unsigned *)field = (unsigned)n;
-		return 0;
-	case OPT_DURATION:
-	case OPT_POSITIVE_DURATION:
-		if (parse_duration(value, field, inner, sizeof inner) != 0) {
-			snprintf(err, errlen, "%s", inner);
-			return -1;
-		}
-		if (d->type == OPT_POSITIVE_DURATION &&
-		    *(tc_us_t *)field == 0) {
-			snprintf(err, errlen, "%s '%s' must be more than 0",
-			    key, value);
-			return -1;
-		}
-		return 0;
-	case OPT_MODE:
-		if (parse_long(value, 0, 1, &n, inner, sizeof inner) != 0) {
-			snprintf(err, errlen, "mode '%s' is invalid (0: send "
-			    "and toggle, 1: send only)", value);
-			return -1;
-		}
-		*(int *)field = (int)n;
-		return 0;
-	case OPT_BOOL:
-		if (option_bool(value, field) != 0) {
-			snprintf(err, errlen, "%s '%s' is not true or false",
-			    key, value);
-			return -1;
-		}
-		return 0;
-	case OPT_PAYLOAD:
-		snprintf(o->payload, sizeof o->payload, "%s", value);
-		return 0;
-	case OPT_COUNT:
-	case OPT_SEED:
-		errno = 0;
-		u = strtoull(value, &end, 0);
-		if (value[0] == '-' || !isdigit((unsigned char)value[0]) ||
-		    *end != '\0' || errno == ERANGE) {
-			snprintf(err, errlen, "%s '%s' is not a whole number",
-			    key, value);
-			return -1;
-		}
-		*(uint64_t *)field = u;
-		return 0;
-	case OPT_PATH:
-		if (value[0] == '\0' || strlen(value) >= OPTIONS_PATH_MAX) {
-			snprintf(err, errlen, "%s '%s' is not a usable path",
-			    key, value);
-			return -1;
-		}
-		snprintf(field, OPTIONS_PATH_MAX, "%s", value);
-		return 0;
-	}
-	return -1;
+	return cli_set(d, o, value, err, errlen);
 }
 
 static char *
@@ -275,54 +225,16 @@ void
 options_usage(void *file)
 {
 	FILE *f = file;
-	char flag[64];
-	size_t i;
 
 	fprintf(f,
 	    "usage: tcpcom [OPTIONS]\n"
 	    "Sends a frame to the PLC every send cycle, checks its echo, and\n"
 	    "flips bit 0 (the life bit) every toggle cycle. Reconnects for ever.\n"
 	    "Durations: 500us, 100ms, 2s, 1.5s, 1m.\n\n");
-	for (i = 0; i < OPTION_DEFS; i++) {
-		snprintf(flag, sizeof flag, "--%s%s%s", option_defs[i].name,
-		    option_defs[i].arg ? " " : "",
-		    option_defs[i].arg ? option_defs[i].arg : "");
-		fprintf(f, "  %-26s %s\n", flag, option_defs[i].help);
-	}
-	fprintf(f,
-	    "  %-26s %s\n  %-26s %s\n  %-26s %s\n  %-26s %s\n  %-26s %s\n",
-	    "--config FILE", "read key = value settings from FILE",
-	    "-q, --quiet", "errors only",
-	    "-v, --verbose", "more detail; -vv: a line per frame",
-	    "-h, --help", "this text", "--version", "the version");
+	cli_print_options(f, &options_cli);
 	fprintf(f, "\nPrecedence: flags > TCPCOM_SERVER/TCPCOM_PORT > "
 	    "config file > defaults.\nExit: 0 stopped cleanly, 1 fatal "
 	    "error, 2 usage error.\n");
-}
-
-enum { FLAG_CONFIG = 1000, FLAG_VERSION, FLAG_DEF_BASE = 2000 };
-
-/* The getopt table, built from option_defs. */
-static void
-options_long_table(struct option *lo)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < OPTION_DEFS; i++) {
-		lo[n].name = option_defs[i].name;
-		lo[n].has_arg = option_defs[i].type == OPT_BOOL ?
-		    no_argument : required_argument;
-		lo[n].flag = NULL;
-		lo[n].val = FLAG_DEF_BASE + (int)i;
-		n++;
-	}
-	lo[n++] = (struct option){ "config", required_argument, NULL,
-	    FLAG_CONFIG };
-	lo[n++] = (struct option){ "version", no_argument, NULL, FLAG_VERSION };
-	lo[n++] = (struct option){ "help", no_argument, NULL, 'h' };
-	lo[n++] = (struct option){ "quiet", no_argument, NULL, 'q' };
-	lo[n++] = (struct option){ "verbose", no_argument, NULL, 'v' };
-	lo[n] = (struct option){ NULL, 0, NULL, 0 };
 }
 
 static void
@@ -350,58 +262,56 @@ options_finish(struct options *o, char *err, size_t errlen)
 	return 0;
 }
 
+/* Applies the flags of argv: those `argv_only` says, or the others. */
+static enum options_result
+options_flags(int argc, char **argv, struct options *o, int argv_only,
+    char *err, size_t errlen)
+{
+	const struct cli_option *d;
+	struct cli_scan s;
+	const char *value;
+	char inner[512];
+	int r;
+
+	cli_scan_start(&s, &options_cli, argc, argv);
+	while ((r = cli_scan_next(&s, &d, &value, err, errlen)) > 0) {
+		if (d->type == CLI_HELP) {
+			options_usage(stdout);
+			return OPTIONS_DONE;
+		}
+		if (d->type == CLI_VERSION) {
+			printf("tcpcom %s\n", tcpcom_version());
+			return OPTIONS_DONE;
+		}
+		if (d->argv_only != argv_only)
+			continue;
+		if (cli_set(d, o, value, inner, sizeof inner) != 0) {
+			snprintf(err, errlen, "--%s: %s", d->name, inner);
+			return OPTIONS_BAD;
+		}
+	}
+	if (r < 0)
+		return OPTIONS_BAD;
+	if (cli_scan_operand(&s) < argc) {
+		snprintf(err, errlen, "unexpected argument '%s'",
+		    argv[cli_scan_operand(&s)]);
+		return OPTIONS_BAD;
+	}
+	return OPTIONS_RUN;
+}
+
 enum options_result
 options_parse(int argc, char **argv, const char *(*getenv_fn)(const char *),
     struct options *o, char *err, size_t errlen)
 {
-	struct option lo[OPTION_DEFS + 6];
+	enum options_result r;
 	char inner[512];
 	const char *env;
-	int c, verbose = 0, quiet = 0;
 
 	options_defaults(o);
-	options_long_table(lo);
-
-	/* First pass: --config, --help, --version and syntax errors. */
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":hqv", lo, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			options_usage(stdout);
-			return OPTIONS_DONE;
-		case FLAG_VERSION:
-			printf("tcpcom %s\n", tcpcom_version());
-			return OPTIONS_DONE;
-		case FLAG_CONFIG:
-			snprintf(o->config, sizeof o->config, "%s", optarg);
-			break;
-		case 'q':
-			quiet++;
-			break;
-		case 'v':
-			verbose++;
-			break;
-		case ':':
-			snprintf(err, errlen, "option '%s' needs a value",
-			    argv[optind - 1]);
-			return OPTIONS_BAD;
-		case '?':
-			if (optopt != 0)
-				snprintf(err, errlen, "unknown option '-%c'",
-				    optopt);
-			else
-				snprintf(err, errlen, "unknown option '%s'",
-				    argv[optind - 1]);
-			return OPTIONS_BAD;
-		default:
-			break;
-		}
-	}
-	if (optind < argc) {
-		snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
-		return OPTIONS_BAD;
-	}
+	/* First pass: --config, -q, -v, --help, --version, syntax errors. */
+	if ((r = options_flags(argc, argv, o, 1, err, errlen)) != OPTIONS_RUN)
+		return r;
 
 	if (o->config[0] != '\0' &&
 	    options_load_file(o, o->config, err, errlen) != 0)
@@ -418,26 +328,15 @@ options_parse(int argc, char **argv, const char *(*getenv_fn)(const char *),
 		return OPTIONS_BAD;
 	}
 
-	/* Second pass: the flags, over everything else. */
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":hqv", lo, NULL)) != -1) {
-		if (c < FLAG_DEF_BASE)
-			continue;
-		if (options_set(o, option_defs[c - FLAG_DEF_BASE].name,
-		    option_defs[c - FLAG_DEF_BASE].type == OPT_BOOL ? "1" :
-		    optarg, inner, sizeof inner) != 0) {
-			snprintf(err, errlen, "--%s: %s",
-			    option_defs[c - FLAG_DEF_BASE].name, inner);
-			return OPTIONS_BAD;
-		}
-	}
-	optind = 1;
+	/* Second pass: the settings given as flags, over everything else. */
+	if ((r = options_flags(argc, argv, o, 0, err, errlen)) != OPTIONS_RUN)
+		return r;
 
-	if (quiet)
+	if (o->quiet)
 		o->log_level = LOG_ERROR;
-	else if (verbose >= 2)
+	else if (o->verbose >= 2)
 		o->log_level = LOG_DEBUG;
-	else if (verbose == 1)
+	else if (o->verbose == 1)
 		o->log_level = LOG_INFO;
 	if (options_finish(o, err, errlen) != 0)
 		return OPTIONS_BAD;

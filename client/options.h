@@ -25,7 +25,8 @@ struct options {
 	char		     stats_json[OPTIONS_PATH_MAX];	/* "" : none */
 	char		     config[OPTIONS_PATH_MAX];
 	char		     payload[300];	/* parsed once length is known */
-	enum log_level	     log_level;
+	int		     quiet, verbose;	/* -q and -v, counted */
+	enum log_level	     log_level;		/* what they make */
 };
 
 enum options_result {
