@@ -2,18 +2,19 @@
  * plcsim: the PLC emulator. Arguments, start-up, the loop, the summary and
  * the exit code; everything else is in the modules.
  */
-#include <getopt.h>
 #include <signal.h>
-#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "clock.h"
 #include "events.h"
 #include "log.h"
 #include "loop.h"
 #include "parse.h"
+#include "plc.h"
 #include "run.h"
 #include "scenario.h"
 #include "server.h"
@@ -23,14 +24,12 @@
 #define TCPCOM_VERSION "dev"
 #endif
 
-#define EXIT_USAGE 2
-
 struct serve_opts {
 	struct sim_server_config srv;
 	tc_us_t			 duration_us;
 	const char		*events_path;
-	unsigned		 given;		/* OPT_BIT of each option seen */
-	int			 verbose;	/* -1 quiet, 0, 1, 2 */
+	uint64_t		 given;		/* bit SERVE_x: option x seen */
+	int			 quiet, verbose; /* -q and -v, counted */
 	const char		*scenario;
 };
 
@@ -38,6 +37,90 @@ struct serve_ctx {
 	struct sim_loop	  *loop;
 	struct sim_server *srv;
 	int		   signo;
+};
+
+/* `--listen HOST:PORT`: both into the server's settings. */
+static int
+serve_listen(const char *value, void *field, char *err, size_t errlen)
+{
+	struct sim_server_config *c = field;
+
+	return parse_host_port(value, c->host, sizeof c->host, &c->port, err,
+	    errlen);
+}
+
+/* The rows of serve's table, by name: `given` has their bits. */
+enum serve_opt {
+	SERVE_LISTEN = 0, SERVE_CYCLE, SERVE_LENGTH, SERVE_MAX_CLIENTS,
+	SERVE_RELISTEN, SERVE_RECV_TIMEOUT, SERVE_MAX_OPEN, SERVE_WATCHDOG,
+	SERVE_DURATION, SERVE_EVENTS, SERVE_QUIET, SERVE_VERBOSE, SERVE_HELP,
+	SERVE_VERSION, SERVE_OPT_MAX
+};
+#define SERVE_GIVEN(o, opt)	(((o)->given >> (opt)) & 1)
+
+#define SRV(f)	offsetof(struct serve_opts, srv.f)
+#define OPT(f)	offsetof(struct serve_opts, f)
+static const struct cli_option serve_options[SERVE_OPT_MAX] = {
+	[SERVE_LISTEN] = { "listen", 0, CLI_CUSTOM, OPT(srv), 0, 0,
+	    serve_listen, "HOST:PORT", "address to listen on (127.0.0.1:"
+	    CLI_NUM(WIRE_DEFAULT_PORT) "; port 0: a free one)", 0 },
+	[SERVE_CYCLE] = { "cycle", 0, CLI_DURATION, SRV(cycle_us), 0, 0,
+	    NULL, "DUR", "PLC task cycle (" CLI_NUM(PLC_DEFAULT_CYCLE_MS)
+	    "ms; 0: answer at once)", 0 },
+	[SERVE_LENGTH] = { "length", 0, CLI_FRAME_LENGTH, SRV(length_bits),
+	    0, 0, NULL, "BITS", "frame length in bits, a multiple of 8 ("
+	    CLI_NUM(WIRE_DEFAULT_BITS) ")", 0 },
+	[SERVE_MAX_CLIENTS] = { "max-clients", 0, CLI_UINT, SRV(max_clients),
+	    1, 100000, NULL, "N",
+	    "clients served at once (1; others wait in the backlog)", 0 },
+	[SERVE_RELISTEN] = { "relisten", 0, CLI_DURATION, SRV(relisten_us),
+	    0, 0, NULL, "DUR", "listener closed this long after a client "
+	    "goes (" CLI_NUM(PLC_DEFAULT_RELISTEN_CYCLES) " cycles)", 0 },
+	[SERVE_RECV_TIMEOUT] = { "recv-timeout", 0, CLI_DURATION,
+	    SRV(recv_timeout_us), 0, 0, NULL, "DUR",
+	    "drop a client silent this long ("
+	    CLI_NUM(PLC_DEFAULT_RECV_TIMEOUT_S) "s; 0: never)", 0 },
+	[SERVE_MAX_OPEN] = { "max-open", 0, CLI_UINT, SRV(max_open), 1,
+	    1000000, NULL, "N",
+	    "open connections at most; more are closed at once", 0 },
+	[SERVE_WATCHDOG] = { "watchdog", 0, CLI_DURATION, SRV(watchdog_us),
+	    0, 0, NULL, "DUR",
+	    "record a watchdog event when bit 0 does not move for DUR", 0 },
+	[SERVE_DURATION] = { "duration", 0, CLI_DURATION, OPT(duration_us),
+	    0, 0, NULL, "DUR", "stop after DUR (default: at SIGINT or "
+	    "SIGTERM)", 0 },
+	[SERVE_EVENTS] = { "events", 0, CLI_STRING, OPT(events_path), 0, 0,
+	    NULL, "FILE", "write every event as a JSON line to FILE", 0 },
+	[SERVE_QUIET] = { "quiet", 'q', CLI_COUNT, OPT(quiet), 0, 0, NULL,
+	    NULL, "print only the first line, errors and the summary", 0 },
+	[SERVE_VERBOSE] = { "verbose", 'v', CLI_COUNT, OPT(verbose), 0, 0,
+	    NULL, NULL, "more detail; -vv prints every frame and echo", 0 },
+	/* In plcsim's usage line rather than among serve's options. */
+	[SERVE_HELP] = { "help", 'h', CLI_HELP, 0, 0, 0, NULL, NULL, NULL, 0 },
+	[SERVE_VERSION] = { "version", 0, CLI_VERSION, 0, 0, 0, NULL, NULL,
+	    NULL, 0 },
+};
+#undef OPT
+#undef SRV
+
+static const struct cli serve_cli = {
+	"plcsim serve", serve_options, SERVE_OPT_MAX
+};
+
+/*
+ * What a scenario's plc: section (or its duration) decides, and so what
+ * serve refuses with one rather than silently dropping it.
+ */
+static const struct {
+	enum serve_opt opt;
+	const char    *key;
+} serve_scenario_keys[] = {
+	{ SERVE_CYCLE, "plc.cycle" },
+	{ SERVE_LENGTH, "plc.length" },
+	{ SERVE_MAX_CLIENTS, "plc.max_clients" },
+	{ SERVE_RELISTEN, "plc.relisten" },
+	{ SERVE_WATCHDOG, "plc.watchdog" },
+	{ SERVE_DURATION, "duration" },
 };
 
 static void
@@ -49,212 +132,76 @@ usage(FILE *f)
 "       plcsim run [options] SCENARIO... -- CLIENT COMMAND...\n"
 "       plcsim --help | --version\n"
 "\n"
-"serve: be the TwinCAT PLC for a client started elsewhere.\n"
-"  --listen HOST:PORT   address to listen on (127.0.0.1:5050; port 0: a free one)\n"
-"  --cycle DUR          PLC task cycle (10ms; 0: answer at once)\n"
-"  --length BITS        frame length in bits, a multiple of 8 (32)\n"
-"  --max-clients N      clients served at once (1; others wait in the backlog)\n"
-"  --relisten DUR       listener closed this long after a client goes (5 cycles)\n"
-"  --recv-timeout DUR   drop a client silent this long (300s; 0: never)\n"
-"  --max-open N         open connections at most; more are closed at once\n"
-"  --watchdog DUR       record a watchdog event when bit 0 does not move for DUR\n"
-"  --duration DUR       stop after DUR (default: at SIGINT or SIGTERM)\n"
-"  --events FILE        write every event as a JSON line to FILE\n"
-"  -q, --quiet          print only the first line, errors and the summary\n"
-"  -v, --verbose        more detail; -vv prints every frame and echo\n"
+"serve: be the TwinCAT PLC for a client started elsewhere.\n");
+	cli_print_options(f, &serve_cli);
+	fprintf(f,
 "\n"
 "With a SCENARIO, its plc: settings and duration apply: --cycle, --length,\n"
 "--max-clients, --relisten, --watchdog and --duration are refused.\n"
 "\n"
+"check: validate scenario files without playing them.\n"
 "run: 'plcsim run --help' lists its options.\n"
 "\n"
 "Durations are written 500us, 100ms, 2s. The first line on stdout is\n"
 "'listening on HOST:PORT'; the summary comes last. See plcsim(1).\n");
 }
 
-static int bad(const char *, ...) __attribute__((format(printf, 1, 2)));
-
-/* A usage error: one line, a hint, and the exit code. */
-static int
-bad(const char *fmt, ...)
+static void
+version(void)
 {
-	va_list ap;
-
-	fprintf(stderr, "plcsim: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nplcsim: try 'plcsim --help'\n");
-	return EXIT_USAGE;
+	printf("plcsim %s\n", TCPCOM_VERSION);
 }
-
-static int
-opt_duration(const char *name, const char *text, tc_us_t *out)
-{
-	char err[256];
-
-	if (parse_duration(text, out, err, sizeof err) != 0)
-		return bad("%s: %s", name, err);
-	return 0;
-}
-
-static int
-opt_long(const char *name, const char *text, long min, long max, long *out)
-{
-	char err[256];
-
-	if (parse_long(text, min, max, out, err, sizeof err) != 0)
-		return bad("%s: %s", name, err);
-	return 0;
-}
-
-enum {
-	OPT_LISTEN = 256, OPT_CYCLE, OPT_LENGTH, OPT_MAX_CLIENTS, OPT_RELISTEN,
-	OPT_RECV_TIMEOUT, OPT_MAX_OPEN, OPT_WATCHDOG, OPT_DURATION, OPT_EVENTS,
-	OPT_HELP, OPT_VERSION
-};
-#define OPT_BIT(opt) (1u << ((opt) - OPT_LISTEN))
-
-/*
- * What a scenario's plc: section (or its duration) decides, and so what
- * serve refuses with one rather than silently dropping it.
- */
-static const struct {
-	int	    opt;
-	const char *name;
-	const char *key;
-} serve_scenario_keys[] = {
-	{ OPT_CYCLE, "--cycle", "plc.cycle" },
-	{ OPT_LENGTH, "--length", "plc.length" },
-	{ OPT_MAX_CLIENTS, "--max-clients", "plc.max_clients" },
-	{ OPT_RELISTEN, "--relisten", "plc.relisten" },
-	{ OPT_WATCHDOG, "--watchdog", "plc.watchdog" },
-	{ OPT_DURATION, "--duration", "duration" },
-};
-
-static const struct option serve_long[] = {
-	{ "listen", required_argument, NULL, OPT_LISTEN },
-	{ "cycle", required_argument, NULL, OPT_CYCLE },
-	{ "length", required_argument, NULL, OPT_LENGTH },
-	{ "max-clients", required_argument, NULL, OPT_MAX_CLIENTS },
-	{ "relisten", required_argument, NULL, OPT_RELISTEN },
-	{ "recv-timeout", required_argument, NULL, OPT_RECV_TIMEOUT },
-	{ "max-open", required_argument, NULL, OPT_MAX_OPEN },
-	{ "watchdog", required_argument, NULL, OPT_WATCHDOG },
-	{ "duration", required_argument, NULL, OPT_DURATION },
-	{ "events", required_argument, NULL, OPT_EVENTS },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ NULL, 0, NULL, 0 }
-};
 
 /* Returns -1 to go on, or an exit code. */
 static int
 serve_parse(int argc, char **argv, struct serve_opts *o)
 {
-	char err[256];
+	char err[512];
+	int first;
 	size_t i;
-	long v;
-	int ch, rc;
 
 	memset(o, 0, sizeof *o);
 	snprintf(o->srv.host, sizeof o->srv.host, "127.0.0.1");
-	o->srv.port = 5050;
-	o->srv.cycle_us = 10 * TC_US_PER_MS;
-	o->srv.length_bits = 32;
+	o->srv.port = WIRE_DEFAULT_PORT;
+	o->srv.cycle_us = PLC_DEFAULT_CYCLE_US;
+	o->srv.length_bits = WIRE_DEFAULT_BITS;
 	o->srv.max_clients = 1;
-	o->srv.recv_timeout_us = 300 * TC_US_PER_SEC;
+	o->srv.recv_timeout_us = PLC_DEFAULT_RECV_TIMEOUT_US;
 	o->srv.backlog = 128;
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "qvh", serve_long, NULL)) != -1) {
-		rc = 0;
-		if (ch >= OPT_LISTEN && ch <= OPT_EVENTS)
-			o->given |= OPT_BIT(ch);
-		switch (ch) {
-		case OPT_LISTEN:
-			if (parse_host_port(optarg, o->srv.host,
-			    sizeof o->srv.host, &o->srv.port, err,
-			    sizeof err) != 0)
-				return bad("--listen: %s", err);
-			break;
-		case OPT_CYCLE:
-			rc = opt_duration("--cycle", optarg, &o->srv.cycle_us);
-			break;
-		case OPT_LENGTH:
-			if ((rc = opt_long("--length", optarg, 8, 1024,
-			    &v)) != 0)
-				break;
-			if (!wire_length_valid(v))
-				return bad("--length: '%s' is not a multiple "
-				    "of 8 in 8..1024", optarg);
-			o->srv.length_bits = (unsigned)v;
-			break;
-		case OPT_MAX_CLIENTS:
-			rc = opt_long("--max-clients", optarg, 1, 100000, &v);
-			o->srv.max_clients = (unsigned)v;
-			break;
-		case OPT_RELISTEN:
-			rc = opt_duration("--relisten", optarg,
-			    &o->srv.relisten_us);
-			break;
-		case OPT_RECV_TIMEOUT:
-			rc = opt_duration("--recv-timeout", optarg,
-			    &o->srv.recv_timeout_us);
-			break;
-		case OPT_MAX_OPEN:
-			rc = opt_long("--max-open", optarg, 1, 1000000, &v);
-			o->srv.max_open = (unsigned)v;
-			break;
-		case OPT_WATCHDOG:
-			rc = opt_duration("--watchdog", optarg,
-			    &o->srv.watchdog_us);
-			break;
-		case OPT_DURATION:
-			rc = opt_duration("--duration", optarg,
-			    &o->duration_us);
-			break;
-		case OPT_EVENTS:
-			o->events_path = optarg;
-			break;
-		case 'q':
-			o->verbose = -1;
-			break;
-		case 'v':
-			if (o->verbose < 2)
-				o->verbose++;
-			break;
-		case 'h':
-		case OPT_HELP:
-			usage(stdout);
-			return 0;
-		case OPT_VERSION:
-			printf("plcsim %s\n", TCPCOM_VERSION);
-			return 0;
-		default:
-			return bad("unknown option");
-		}
-		if (rc != 0)
-			return rc;
+	switch (cli_parse(&serve_cli, argc, argv, o, &o->given, &first, err,
+	    sizeof err)) {
+	case CLI_BAD:
+		return cli_usage_error(serve_cli.prog, "%s", err);
+	case CLI_SHOW_HELP:
+		usage(stdout);
+		return 0;
+	case CLI_SHOW_VERSION:
+		version();
+		return 0;
+	case CLI_OK:
+		break;
 	}
-	if (optind < argc)
-		o->scenario = argv[optind++];
-	if (optind < argc)
-		return bad("unexpected argument '%s'", argv[optind]);
+	o->verbose = o->quiet ? -1 : o->verbose > 2 ? 2 : o->verbose;
+	if (first < argc)
+		o->scenario = argv[first++];
+	if (first < argc)
+		return cli_usage_error(serve_cli.prog,
+		    "unexpected argument '%s'", argv[first]);
 	for (i = 0; o->scenario != NULL && i < sizeof serve_scenario_keys /
 	    sizeof serve_scenario_keys[0]; i++)
-		if (o->given & OPT_BIT(serve_scenario_keys[i].opt))
-			return bad("%s cannot be used with a scenario: set %s "
-			    "in the scenario", serve_scenario_keys[i].name,
+		if (SERVE_GIVEN(o, serve_scenario_keys[i].opt))
+			return cli_usage_error(serve_cli.prog, "--%s cannot "
+			    "be used with a scenario: set %s in the scenario",
+			    serve_options[serve_scenario_keys[i].opt].name,
 			    serve_scenario_keys[i].key);
 	if (o->scenario == NULL && o->srv.max_open != 0 &&
 	    o->srv.max_open < o->srv.max_clients)
-		return bad("--max-open %u is below --max-clients %u",
-		    o->srv.max_open, o->srv.max_clients);
+		return cli_usage_error(serve_cli.prog, "--max-open %u is below "
+		    "--max-clients %u", o->srv.max_open, o->srv.max_clients);
 	/* TwinCAT takes a few cycles to close, init and listen again. */
-	if (!(o->given & OPT_BIT(OPT_RELISTEN)))
-		o->srv.relisten_us = 5 * o->srv.cycle_us;
+	if (!SERVE_GIVEN(o, SERVE_RELISTEN))
+		o->srv.relisten_us = PLC_DEFAULT_RELISTEN_CYCLES *
+		    o->srv.cycle_us;
 	return -1;
 }
 
@@ -295,7 +242,7 @@ serve_scenario(const struct serve_opts *o)
 	s.port = o->srv.port;
 	s.verbose = o->verbose;
 	s.events_path = o->events_path;
-	s.recv_timeout_set = (o->given & OPT_BIT(OPT_RECV_TIMEOUT)) != 0;
+	s.recv_timeout_set = SERVE_GIVEN(o, SERVE_RECV_TIMEOUT);
 	s.recv_timeout = o->srv.recv_timeout_us;
 	s.max_open = o->srv.max_open;
 	return run_serve_scenario(&s);
@@ -330,9 +277,8 @@ cmd_serve(int argc, char **argv)
 	}
 	if (o.events_path != NULL &&
 	    events_open_json(events, o.events_path, err, sizeof err) != 0) {
-		fprintf(stderr, "plcsim: --events: %s\n", err);
 		events_free(events);
-		return EXIT_USAGE;
+		return cli_usage_error(serve_cli.prog, "--events: %s", err);
 	}
 	if ((ctx.loop = sim_loop_new()) == NULL) {
 		fprintf(stderr, "plcsim: cannot create the event loop\n");
@@ -389,31 +335,75 @@ out:
 	return rc == 0 ? 0 : 1;
 }
 
+/* `plcsim check SCENARIO...`: the scenario format's validation, alone. */
+static const struct cli_option check_options[] = {
+	{ "help", 'h', CLI_HELP, 0, 0, 0, NULL, NULL, "this text", 0 },
+};
+
+static const struct cli check_cli = {
+	"plcsim check", check_options,
+	sizeof check_options / sizeof check_options[0]
+};
+
+static int
+cmd_check(int argc, char **argv)
+{
+	struct scenario *s;
+	char err[1024];
+	int i, first, bad = 0;
+
+	switch (cli_parse(&check_cli, argc, argv, NULL, NULL, &first, err,
+	    sizeof err)) {
+	case CLI_BAD:
+		return cli_usage_error(check_cli.prog, "%s", err);
+	case CLI_SHOW_HELP:
+	case CLI_SHOW_VERSION:
+		printf("usage: plcsim check SCENARIO...\n"
+		    "Validates scenario files without playing them: prints "
+		    "'FILE: ok' or\n'FILE:LINE: problem' for each; exits 0 "
+		    "when all are valid, 2 otherwise.\n");
+		return 0;
+	case CLI_OK:
+		break;
+	}
+	if (first >= argc)
+		return cli_usage_error(check_cli.prog, "no scenario file given");
+	for (i = first; i < argc; i++) {
+		if ((s = scenario_load(argv[i], err, sizeof err)) == NULL) {
+			fprintf(stderr, "%s\n", err);
+			bad++;
+			continue;
+		}
+		printf("%s: ok\n", argv[i]);
+		scenario_free(s);
+	}
+	fflush(stdout);
+	return bad ? CLI_EXIT_USAGE : 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	const char *cmd;
 
-	if (argc < 2) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (argc < 2)
+		return cli_usage_error("plcsim", "no command given (serve, "
+		    "check, run)");
 	cmd = argv[1];
 	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
 		usage(stdout);
 		return 0;
 	}
 	if (strcmp(cmd, "--version") == 0) {
-		printf("plcsim %s\n", TCPCOM_VERSION);
+		version();
 		return 0;
 	}
 	if (strcmp(cmd, "serve") == 0)
 		return cmd_serve(argc - 1, argv + 1);
 	if (strcmp(cmd, "check") == 0)
-		return scenario_check_main(argc - 1, argv + 1);
+		return cmd_check(argc - 1, argv + 1);
 	if (strcmp(cmd, "run") == 0)
 		return run_main(argc - 1, argv + 1);
-	fprintf(stderr, "plcsim: unknown command '%s' (serve, check, run)\n",
-	    cmd);
-	return EXIT_USAGE;
+	return cli_usage_error("plcsim", "unknown command '%s' (serve, check, "
+	    "run)", cmd);
 }

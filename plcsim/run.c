@@ -27,17 +27,17 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "log.h"
 #include "parse.h"
 #include "play.h"
@@ -120,22 +120,43 @@ struct run_frag_ctx {
 
 /* ---- options ---- */
 
+enum run_opt {
+	RUN_JOBS = 0, RUN_JUNIT, RUN_JSON, RUN_SEED, RUN_GRACE, RUN_VERBOSE,
+	RUN_HELP, RUN_OPT_MAX
+};
+
+#define OPT(f)	offsetof(struct run_opts, f)
+static const struct cli_option run_options[RUN_OPT_MAX] = {
+	[RUN_JOBS] = { "jobs", 'j', CLI_INT, OPT(jobs), 1, RUN_MAX_JOBS, NULL,
+	    "N", "play N scenarios at once, each in its own process\n"
+	    "(1; at most " CLI_NUM(RUN_MAX_JOBS) ")", 0 },
+	[RUN_JUNIT] = { "junit", 0, CLI_STRING, OPT(junit), 0, 0, NULL,
+	    "FILE", "write a JUnit XML report to FILE", 0 },
+	[RUN_JSON] = { "json", 0, CLI_STRING, OPT(json), 0, 0, NULL, "FILE",
+	    "write a JSON report, with every event, to FILE", 0 },
+	[RUN_SEED] = { "seed", 0, CLI_U64, OPT(seed), 0, 0, NULL, "N",
+	    "seed every scenario with N instead of its own seed", 0 },
+	[RUN_GRACE] = { "grace", 0, CLI_DURATION, OPT(grace), 0, 0, NULL,
+	    "DUR", "how long a client has to stop after SIGTERM before\n"
+	    "SIGKILL (5s)", 0 },
+	[RUN_VERBOSE] = { "verbose", 'v', CLI_COUNT, OPT(verbose), 0, 0, NULL,
+	    NULL, "print each run's events on stderr; -vv every frame", 0 },
+	[RUN_HELP] = { "help", 'h', CLI_HELP, 0, 0, 0, NULL, NULL,
+	    "print this help and exit", 0 },
+};
+#undef OPT
+
+static const struct cli run_cli = { "plcsim run", run_options, RUN_OPT_MAX };
+
 static void
 run_usage(FILE *f)
 {
 	fprintf(f,
 "usage: plcsim run [options] SCENARIO... -- CMD ARGS...\n"
 "Plays each scenario against the client command, started afresh for each,\n"
-"and judges it.\n"
-"  -j, --jobs N       play N scenarios at once, each in its own process\n"
-"                     (1; at most 64)\n"
-"  --junit FILE       write a JUnit XML report to FILE\n"
-"  --json FILE        write a JSON report, with every event, to FILE\n"
-"  --seed N           seed every scenario with N instead of its own seed\n"
-"  --grace DUR        how long a client has to stop after SIGTERM before\n"
-"                     SIGKILL (5s)\n"
-"  -v, --verbose      print each run's events on stderr; -vv every frame\n"
-"  -h, --help         print this help and exit\n"
+"and judges it.\n");
+	cli_print_options(f, &run_cli);
+	fprintf(f,
 "In CMD, {host} {port} {stats} {scenario} are replaced; the client also\n"
 "finds PLCSIM_HOST, PLCSIM_PORT, TCPCOM_SERVER, TCPCOM_PORT in its\n"
 "environment. Temporary files go under $TMPDIR (default /tmp).\n"
@@ -143,39 +164,13 @@ run_usage(FILE *f)
 "3 internal or I/O error, 128+N interrupted by signal N. See plcsim(1).\n");
 }
 
-static int run_bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int
-run_bad(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "plcsim run: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	run_usage(stderr);
-	return RUN_EXIT_USAGE;
-}
-
 /* Returns -1 to go on, or an exit code. */
 static int
 run_parse(int argc, char **argv, struct run_opts *o)
 {
-	static const struct option lo[] = {
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "junit", required_argument, NULL, 'J' },
-		{ "json", required_argument, NULL, 'S' },
-		{ "seed", required_argument, NULL, 's' },
-		{ "grace", required_argument, NULL, 'g' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	char err[256], *end;
-	int c, i, dash = -1;
-	long n;
+	char err[512];
+	uint64_t given;
+	int i, first, dash = -1;
 
 	memset(o, 0, sizeof *o);
 	o->jobs = 1;
@@ -186,59 +181,29 @@ run_parse(int argc, char **argv, struct run_opts *o)
 			dash = i;
 			break;
 		}
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(dash < 0 ? argc : dash, argv, ":j:vh", lo,
-	    NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			if (parse_long(optarg, 1, RUN_MAX_JOBS, &n, err,
-			    sizeof err) != 0)
-				return run_bad("-j: %s", err);
-			o->jobs = (int)n;
-			break;
-		case 'J':
-			o->junit = optarg;
-			break;
-		case 'S':
-			o->json = optarg;
-			break;
-		case 's':
-			errno = 0;
-			o->seed = strtoull(optarg, &end, 0);
-			if (*optarg == '-' || *optarg == '\0' || *end != '\0' ||
-			    errno != 0)
-				return run_bad("--seed '%s' is not a whole "
-				    "number", optarg);
-			o->seed_set = 1;
-			break;
-		case 'g':
-			if (parse_duration(optarg, &o->grace, err,
-			    sizeof err) != 0)
-				return run_bad("--grace: %s", err);
-			break;
-		case 'v':
-			o->verbose++;
-			break;
-		case 'h':
-			run_usage(stdout);
-			return 0;
-		case ':':
-			return run_bad("option '%s' needs a value",
-			    argv[optind - 1]);
-		default:
-			return run_bad("unknown option '%s'", argv[optind - 1]);
-		}
+	switch (cli_parse(&run_cli, dash < 0 ? argc : dash, argv, o, &given,
+	    &first, err, sizeof err)) {
+	case CLI_BAD:
+		return cli_usage_error(run_cli.prog, "%s", err);
+	case CLI_SHOW_HELP:
+	case CLI_SHOW_VERSION:
+		run_usage(stdout);
+		return 0;
+	case CLI_OK:
+		break;
 	}
+	o->seed_set = (given >> RUN_SEED) & 1;
 	if (dash < 0)
-		return run_bad("%s", "missing '-- CLIENT COMMAND...'");
+		return cli_usage_error(run_cli.prog,
+		    "missing '-- CLIENT COMMAND...'");
 	if (dash + 1 >= argc)
-		return run_bad("%s", "no client command after '--'");
+		return cli_usage_error(run_cli.prog,
+		    "no client command after '--'");
 	o->cmd = argv + dash + 1;
-	o->files = argv + optind;
-	o->nfiles = dash - optind;
+	o->files = argv + first;
+	o->nfiles = dash - first;
 	if (o->nfiles <= 0)
-		return run_bad("%s", "no scenario file given");
+		return cli_usage_error(run_cli.prog, "no scenario file given");
 	return -1;
 }
 
@@ -941,10 +906,11 @@ run_serve_scenario(const struct serve_scenario *s)
 		return RUN_EXIT_USAGE;
 	}
 	if (s->max_open != 0 && s->max_open < (unsigned)sc->plc.max_clients) {
-		fprintf(stderr, "plcsim: --max-open %u is below the scenario's "
-		    "plc.max_clients %d\n", s->max_open, sc->plc.max_clients);
+		rc = cli_usage_error("plcsim serve", "--max-open %u is below "
+		    "the scenario's plc.max_clients %d", s->max_open,
+		    sc->plc.max_clients);
 		scenario_free(sc);
-		return RUN_EXIT_USAGE;
+		return rc;
 	}
 	memset(&po, 0, sizeof po);
 	po.sc = sc;

@@ -175,7 +175,4 @@ int scenario_action_is_drop(enum scenario_action_kind);
 /* Start time of occurrence `i` (0 <= i < count) of an action. */
 tc_us_t scenario_action_start(const struct scenario_action *, uint32_t i);
 
-/* `plcsim check FILE...`: 0 when every file is valid, 2 otherwise. */
-int scenario_check_main(int argc, char **argv);
-
 #endif
