@@ -12,6 +12,7 @@ struct plc {
 	uint64_t	  ticks;	/* tasks run */
 	uint64_t	  skipped;	/* boundaries passed without their task */
 	struct hist	  late;		/* task start minus its boundary, us */
+	unsigned	  epoch;	/* grids so far: cycle changes */
 	tc_us_t		  relisten_at;
 	unsigned	  active;
 	unsigned	  next_id;
@@ -25,6 +26,14 @@ struct plc_station {
 	struct plc_station_stats stats;
 	size_t			 head;	/* input waiting: in[head..tail) */
 	size_t			 tail;
+	/*
+	 * in[held..tail) came after the last boundary: only the task of
+	 * boundary held_for (on grid held_epoch) or a later one takes it,
+	 * however late the task before it runs. held_for 0: none held.
+	 */
+	size_t			 held;
+	tc_us_t			 held_for;
+	unsigned		 held_epoch;
 	uint8_t			 frame[WIRE_MAX_BYTES];
 	uint8_t			 in[PLC_INPUT_MAX];
 };
@@ -106,6 +115,7 @@ plc_set_cycle(struct plc *plc, tc_us_t cycle_us, tc_us_t now)
 	plc->cfg.cycle_us = cycle_us;
 	plc->grid = now;
 	plc->ran = now;
+	plc->epoch++;
 }
 
 tc_us_t
@@ -228,20 +238,46 @@ plc_station_pending(const struct plc_station *st)
 	return st->tail - st->head;
 }
 
+/*
+ * Releases what is held once every task yet to run may take it: its
+ * boundary has come (any task from now on serves it or a later one), or
+ * the grid it was timed on is gone (a task of the new grid serves a
+ * boundary after the change, so after the input).
+ */
+static void
+station_release(struct plc_station *st, tc_us_t now)
+{
+	if (st->held_for != 0 && (st->held_epoch != st->plc->epoch ||
+	    st->held_for <= now))
+		st->held_for = 0;
+}
+
 size_t
 plc_station_input(struct plc_station *st, const uint8_t *data, size_t len,
     tc_us_t now)
 {
+	const struct plc *plc = st->plc;
 	size_t room = plc_station_room(st);
+	tc_us_t c = plc->cfg.cycle_us;
 
 	if (len > room)
 		len = room;
 	if (len == 0)
 		return 0;
+	station_release(st, now);
 	if (st->tail + len > PLC_INPUT_MAX) {
 		memmove(st->in, st->in + st->head, st->tail - st->head);
 		st->tail -= st->head;
+		if (st->held_for != 0)
+			st->held -= st->head;
 		st->head = 0;
+	}
+	/* Between two boundaries: not for the task of the one just past. */
+	if (st->held_for == 0 && c != 0 && now > plc->grid &&
+	    (now - plc->grid) % c != 0) {
+		st->held = st->tail;
+		st->held_for = plc_next_cycle(plc, now);
+		st->held_epoch = plc->epoch;
 	}
 	memcpy(st->in + st->tail, data, len);
 	st->tail += len;
@@ -254,13 +290,19 @@ plc_station_step(struct plc_station *st, tc_us_t now, struct plc_step *step)
 {
 	size_t len = st->plc->cfg.frame_len, n;
 
-	(void)now;
 	memset(step, 0, sizeof *step);
 	step->frame = st->frame;
 	step->len = len;
 	switch (st->state) {
 	case PLC_ST_RECEIVE:
-		n = st->tail - st->head;
+		/* A late task takes only what came before its boundary. */
+		if (st->held_for != 0 && st->held_epoch == st->plc->epoch &&
+		    plc_cycle_boundary(st->plc, now) < st->held_for)
+			n = st->held - st->head;
+		else {
+			st->held_for = 0;
+			n = st->tail - st->head;
+		}
 		if (n == 0)
 			return 0;
 		if (n > len)

@@ -11,11 +11,14 @@
  *
  * A station is one served connection. Its task runs one step per task
  * cycle, like the TwinCAT state machine: RECEIVE takes at most frame_len
- * bytes of what the connection delivered and copies them over the front of
- * the send buffer (a short read keeps stale bytes of the previous frame in
- * the rest); the next step, SEND, echoes the whole buffer. So an echo
- * leaves one cycle after the cycle that received it. With cycle 0 the caller
- * steps a station as soon as it has input, until it has nothing left to do.
+ * bytes of what the connection delivered by the task's boundary and copies
+ * them over the front of the send buffer (a short read keeps stale bytes of
+ * the previous frame in the rest); the next step, SEND, echoes the whole
+ * buffer. So an echo leaves one cycle after the cycle that received it,
+ * never sooner than a cycle after its frame came: a task that runs late
+ * leaves what came after its boundary to the next one. With cycle 0 the
+ * caller steps a station as soon as it has input, until it has nothing left
+ * to do.
  */
 #ifndef PLCSIM_PLC_H
 #define PLCSIM_PLC_H
@@ -161,10 +164,15 @@ const struct plc_station_stats *plc_station_stats(const struct plc_station *st);
 size_t plc_station_room(const struct plc_station *st);
 /* Bytes of input waiting for receive steps. */
 size_t plc_station_pending(const struct plc_station *st);
-/* Hands over bytes read from the connection; at most plc_station_room. */
+/* Hands over bytes read from the connection at `now`; at most
+ * plc_station_room. */
 size_t plc_station_input(struct plc_station *st, const uint8_t *data,
     size_t len, tc_us_t now);
-/* Runs one task step; returns its flags (0: nothing to do). */
+/*
+ * Runs one task step at `now`, for the boundary plc_cycle_boundary(now):
+ * a receive takes only input that came by that boundary. Returns the
+ * step's flags (0: nothing to do).
+ */
 unsigned plc_station_step(struct plc_station *st, tc_us_t now,
     struct plc_step *step);
 /* 1 when no byte came for recv_timeout_us (the TwinCAT receive timeout). */

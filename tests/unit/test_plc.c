@@ -161,6 +161,64 @@ test_plc_cycle_lateness(void **state)
 	plc_free(plc);
 }
 
+/*
+ * A task that runs late takes only what came by its boundary: what came
+ * after is the next task's, so no echo leaves within a cycle of its frame.
+ */
+static void
+test_plc_late_task_takes_earlier_input(void **state)
+{
+	struct plc_config cfg = config_default();
+	struct plc *plc = plc_new(&cfg, 0);
+	struct plc_station *st;
+	struct plc_step step;
+	uint8_t a[4] = { 1, 2, 3, 4 }, b[4] = { 5, 6, 7, 8 };
+
+	(void)state;
+	st = plc_attach(plc, 0);
+	assert_non_null(st);
+	/* 50 us after the boundary of 10 ms; its task runs 200 us late. */
+	plc_station_input(st, a, 4, 10050);
+	assert_int_equal(plc_station_step(st, 10200, &step), 0);
+	assert_int_equal(plc_station_step(st, 20000, &step),
+	    PLC_STEP_RECEIVED);
+	assert_memory_equal(step.frame, a, 4);
+	assert_int_equal(plc_station_step(st, 30000, &step), PLC_STEP_SENT);
+	/* Before the boundary of 40 ms: its late task takes it. */
+	plc_station_input(st, b, 4, 39900);
+	assert_int_equal(plc_station_step(st, 40300, &step),
+	    PLC_STEP_RECEIVED);
+	assert_memory_equal(step.frame, b, 4);
+	assert_int_equal(plc_station_step(st, 50000, &step), PLC_STEP_SENT);
+	/* One frame before the boundary of 60 ms and one after: the late
+	 * task takes the first, the second waits for 80 ms. */
+	plc_station_input(st, a, 4, 55000);
+	plc_station_input(st, b, 4, 60100);
+	assert_int_equal(plc_station_pending(st), 8);
+	assert_int_equal(plc_station_step(st, 60200, &step),
+	    PLC_STEP_RECEIVED);
+	assert_memory_equal(step.frame, a, 4);
+	assert_int_equal(plc_station_step(st, 70000, &step), PLC_STEP_SENT);
+	assert_int_equal(plc_station_step(st, 80000, &step),
+	    PLC_STEP_RECEIVED);
+	assert_memory_equal(step.frame, b, 4);
+	assert_int_equal(plc_station_step(st, 90000, &step), PLC_STEP_SENT);
+	/* Held for the boundary of 100 ms, then a 2 ms grid from 92 ms on:
+	 * its first task (94 ms) comes after the input and takes it. */
+	plc_station_input(st, a, 4, 91000);
+	plc_set_cycle(plc, 2 * MS, 92000);
+	assert_int_equal(plc_station_step(st, 94000, &step),
+	    PLC_STEP_RECEIVED);
+	assert_int_equal(plc_station_step(st, 96000, &step), PLC_STEP_SENT);
+	/* Cycle 0 holds nothing back. */
+	plc_set_cycle(plc, 0, 97000);
+	plc_station_input(st, b, 4, 97001);
+	assert_int_equal(plc_station_step(st, 97001, &step),
+	    PLC_STEP_RECEIVED);
+	plc_detach(plc, st);
+	plc_free(plc);
+}
+
 static void
 test_plc_echo_quantized_by_cycle(void **state)
 {
@@ -396,6 +454,7 @@ main(void)
 		cmocka_unit_test(test_plc_cycle_grid),
 		cmocka_unit_test(test_plc_cycle_due_once_per_boundary),
 		cmocka_unit_test(test_plc_cycle_lateness),
+		cmocka_unit_test(test_plc_late_task_takes_earlier_input),
 		cmocka_unit_test(test_plc_echo_quantized_by_cycle),
 		cmocka_unit_test(test_plc_one_frame_per_receive),
 		cmocka_unit_test(test_plc_short_read_echoes_stale_bytes),
