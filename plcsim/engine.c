@@ -1,41 +1,30 @@
-/* engine: plays a scenario's timeline through the server hooks; see engine.h. */
+/*
+ * engine: carries a scenario's timeline out through the server's hooks; see
+ * engine.h. What to do, and when, is the timeline's to decide (timeline.h);
+ * this file turns its answers into drops, restarts, held connections,
+ * delayed or split writes, and facts.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine.h"
 #include "parse.h"
-#include "rng.h"
-#include "session.h"
+#include "timeline.h"
 #include "wire.h"
-
-/* One occurrence of a timeline action (an `every` action has several). */
-struct occurrence {
-	const struct scenario_action *a;
-	tc_us_t	  start;	/* since time 0 */
-	tc_us_t	  end;		/* window end; == start when counted in frames */
-	uint32_t  frames_left;	/* echoes still to touch (frame-counted) */
-	int	  begun;
-	int	  ended;
-	int	  stuck_bit;	/* bit0_stuck: the value it sticks at */
-	int	  have_stuck;
-	size_t	  window;	/* index in facts->windows.w, or SIZE_MAX */
-};
 
 /* What the engine remembers of each served connection. */
 struct econn {
 	struct sim_conn	*c;
 	unsigned	 id;
+	struct tl_conn	 tl;		/* the timeline's state for it */
 	int		 served;	/* the PLC took a frame from it */
 	int		 have_frame;
 	tc_us_t		 last_frame;	/* since time 0 */
-	int		 have_echo_bit;
-	int		 echo_bit;	/* bit 0 of the last echo sent */
-	uint8_t		 held[WIRE_MAX_BYTES];	/* echo_merge */
-	size_t		 held_len;
-	tc_us_t		 paused_until;	/* half_open or accept_delay */
-	int		 paused;
-	int		 half_open;
+	int		 held;		/* held back or vanished ... */
+	int		 vanished;	/* ... as a half-open PLC */
+	tc_us_t		 held_until;	/* monotonic */
+	size_t		 delayed_bytes;	/* echo bytes the engine still holds */
 	struct econn	*next;
 };
 
@@ -47,10 +36,10 @@ struct delayed {
 	uint8_t		  data[3 * WIRE_MAX_BYTES];
 	size_t		  len;
 	size_t		  sent;
-	size_t		  piece;	/* bytes per write; 0: all at once */
+	uint32_t	  writes_left;	/* at least 1 */
+	size_t		  first;	/* as in struct tl_echo */
 	tc_us_t		  gap;
-	size_t		  whole;	/* an altered echo is whole after this
-					   many bytes (0: nothing to count) */
+	size_t		  whole[2];	/* as in struct tl_echo */
 	struct delayed	 *next;
 };
 
@@ -60,7 +49,7 @@ struct engine {
 	const struct scenario	*sc;
 	struct sim_events	*ev;
 	struct facts		*f;
-	struct rng		 rng;
+	struct timeline		*tl;
 	void			(*on_end)(void *);
 	void			*arg;
 
@@ -68,11 +57,10 @@ struct engine {
 	int			 ended;
 	tc_us_t			 t0;		/* monotonic, first connection */
 	struct sim_timer	*tick;
-	struct occurrence	*occ;
-	size_t			 nocc;
+	size_t			*window;	/* per occurrence: its fault
+						   window in facts, or SIZE_MAX */
 	struct econn		*conns;
 	struct delayed		*delayed;
-	tc_us_t			 base_cycle;
 	size_t			 open_drop_window;	/* SIZE_MAX: none */
 };
 
@@ -94,17 +82,16 @@ engine_conn(struct engine *e, unsigned id)
 }
 
 static void
-engine_note(struct engine *e, tc_us_t now, const struct occurrence *o,
-    const char *what)
+engine_note(struct engine *e, tc_us_t now, const struct tl_change *ch)
 {
 	char at[32], span[32];
 
-	format_duration(o->start, at, sizeof at);
-	format_duration(o->end - o->start, span, sizeof span);
-	events_add(e->ev, now, SIM_EV_INFO, 0, 0, o->start,
-	    "fault %s %s at %s%s%s (line %d)", scenario_action_name(o->a->kind),
-	    what, at, o->end > o->start ? " for " : "",
-	    o->end > o->start ? span : "", o->a->line);
+	format_duration(ch->start, at, sizeof at);
+	format_duration(ch->end - ch->start, span, sizeof span);
+	events_add(e->ev, now, SIM_EV_INFO, 0, 0, ch->start,
+	    "fault %s %s at %s%s%s (line %d)", scenario_action_name(ch->a->kind),
+	    ch->begins ? "begins" : "ends", at, ch->end > ch->start ?
+	    " for " : "", ch->end > ch->start ? span : "", ch->a->line);
 }
 
 /* ---- delayed and split echoes ---- */
@@ -122,25 +109,48 @@ delayed_unlink(struct engine *e, struct delayed *d)
 }
 
 /*
- * Queues the next `n` bytes of `d` on `ec`. An altered echo counts as
- * injected once it is whole on a connection that is still the client's: the
- * client could read it and compare. One that left after the client gave up
- * on the connection, or never left whole, could not be seen.
+ * Queues the next write of `d` on `ec`: the first `first` bytes, or an even
+ * share of what is left. An altered echo counts as injected once it is
+ * whole on a connection that is still the client's: the client could read
+ * it and compare. One that left after the client gave up on the connection,
+ * or after the scenario's end, or never left whole, could not be seen.
  */
 static int
-delayed_send(struct engine *e, struct econn *ec, struct delayed *d, size_t n)
+delayed_send(struct engine *e, struct econn *ec, struct delayed *d)
 {
-	if (n > d->len - d->sent)
-		n = d->len - d->sent;
+	size_t left = d->len - d->sent, n, i;
+
+	if (d->sent == 0 && d->first > 0)
+		n = d->first;
+	else
+		n = (left + d->writes_left - 1) / d->writes_left;
+	if (n > left)
+		n = left;
 	if (sim_conn_send(ec->c, d->data + d->sent, n) != 0)
 		return -1;
 	d->sent += n;
-	if (d->whole != 0 && d->sent >= d->whole) {
-		d->whole = 0;
-		if (!session_peer_gone(sim_conn_session(ec->c)))
-			e->f->injected_mismatches++;
-	}
+	if (d->writes_left > 1)
+		d->writes_left--;
+	for (i = 0; i < 2; i++)
+		if (d->whole[i] != 0 && d->sent >= d->whole[i]) {
+			d->whole[i] = 0;
+			if (!e->ended && !sim_conn_peer_gone(ec->c))
+				e->f->injected_mismatches++;
+		}
 	return 0;
+}
+
+/* Forgets a delayed echo, and the bytes its connection waited on. */
+static void
+delayed_free(struct engine *e, struct delayed *d)
+{
+	struct econn *ec = engine_conn(e, d->conn);
+
+	if (ec != NULL)
+		ec->delayed_bytes -= d->len - d->sent;
+	delayed_unlink(e, d);
+	sim_timer_free(d->timer);
+	free(d);
 }
 
 static uint64_t
@@ -149,129 +159,62 @@ delayed_timer(void *arg)
 	struct delayed *d = arg;
 	struct engine *e = d->e;
 	struct econn *ec = engine_conn(e, d->conn);
+	size_t before = d->sent;
 
-	if (ec == NULL)
-		goto done;
-	if (delayed_send(e, ec, d, d->piece ? d->piece : d->len - d->sent) ==
-	    0 && d->sent < d->len)
-		return d->gap;
-done:
-	delayed_unlink(e, d);
+	if (ec != NULL && delayed_send(e, ec, d) == 0) {
+		ec->delayed_bytes -= d->sent - before;
+		if (d->sent < d->len)
+			return d->gap;
+	}
 	/* Freeing a timer from its own callback is allowed by loop.h. */
-	sim_timer_free(d->timer);
-	free(d);
+	delayed_free(e, d);
 	return SIM_TIMER_STOP;
 }
 
-/*
- * Sends `data` on `ec` after `delay`, in pieces of `piece` bytes `gap`
- * apart; `whole` as in struct delayed. Out of memory drops the echo: a fault
- * of the emulator, logged as an error.
- */
+/* Sends what the timeline made of an echo: now, later, or in pieces. */
 static void
-engine_send_later(struct engine *e, struct econn *ec, const uint8_t *data,
-    size_t len, tc_us_t delay, size_t piece, tc_us_t gap, size_t whole)
+engine_send(struct engine *e, struct econn *ec, const struct tl_echo *x)
 {
 	struct delayed now, *d = &now;
+	int later = x->delay > 0 || x->pieces > 1;
 
-	if (delay > 0 || (piece > 0 && piece < len)) {
-		if ((d = calloc(1, sizeof *d)) == NULL ||
-		    (d->timer = sim_timer_new(e->loop, delayed_timer, d)) ==
-		    NULL) {
-			free(d);
-			events_add(e->ev, clock_now_us(), SIM_EV_ERROR, ec->id,
-			    0, 0, "out of memory: an echo was dropped");
-			return;
-		}
-	} else
+	if (later && ((d = calloc(1, sizeof *d)) == NULL ||
+	    (d->timer = sim_timer_new(e->loop, delayed_timer, d)) == NULL)) {
+		free(d);
+		events_add(e->ev, clock_now_us(), SIM_EV_ERROR, ec->id, 0, 0,
+		    "out of memory: an echo was dropped");
+		return;
+	}
+	if (!later)
 		memset(d, 0, sizeof *d);
 	d->e = e;
 	d->conn = ec->id;
-	memcpy(d->data, data, len);
-	d->len = len;
-	d->piece = piece;
-	d->gap = gap;
-	d->whole = whole;
-	if (d == &now) {
-		delayed_send(e, ec, d, len);
+	memcpy(d->data, x->data, x->len);
+	d->len = x->len;
+	d->writes_left = x->pieces > 1 ? x->pieces : 1;
+	d->first = x->first;
+	d->gap = x->gap;
+	memcpy(d->whole, x->whole, sizeof d->whole);
+	if (!later) {
+		delayed_send(e, ec, d);
 		return;
 	}
 	d->next = e->delayed;
 	e->delayed = d;
-	if (delay == 0) {
-		/* The first piece leaves now, the rest on the timer. */
-		if (delayed_send(e, ec, d, piece) != 0)
-			gap = 0;	/* the timer finds no connection */
-		sim_timer_start(d->timer, gap);
-	} else
-		sim_timer_start(d->timer, delay);
-}
-
-/* ---- the timeline ---- */
-
-static int
-occ_cmp(const void *x, const void *y)
-{
-	const struct occurrence *a = x, *b = y;
-
-	return a->start < b->start ? -1 : a->start > b->start;
-}
-
-static int
-engine_expand(struct engine *e)
-{
-	const struct scenario *sc = e->sc;
-	size_t i, n = 0;
-	uint32_t k;
-
-	for (i = 0; i < sc->nactions; i++)
-		n += sc->actions[i].count;
-	e->occ = calloc(n ? n : 1, sizeof *e->occ);
-	if (e->occ == NULL)
-		return -1;
-	for (i = 0; i < sc->nactions; i++) {
-		const struct scenario_action *a = &sc->actions[i];
-		for (k = 0; k < a->count; k++) {
-			struct occurrence *o = &e->occ[e->nocc++];
-			o->a = a;
-			o->start = scenario_action_start(a, k);
-			o->end = o->start + a->span;
-			o->frames_left = a->span ? 0 : (a->frames ? a->frames : 1);
-			o->window = SIZE_MAX;
-		}
+	/* Held here, it counts against what the station may queue. */
+	ec->delayed_bytes += d->len;
+	if (x->delay > 0) {
+		sim_timer_start(d->timer, x->delay);
+		return;
 	}
-	qsort(e->occ, e->nocc, sizeof *e->occ, occ_cmp);
-	return 0;
+	/* The first write leaves now, the rest on the timer (which frees it
+	 * when the connection has gone meanwhile). */
+	if (delayed_send(e, ec, d) == 0)
+		ec->delayed_bytes -= d->sent;
+	sim_timer_start(d->timer, d->gap);
 }
 
-static int
-occ_counts_frames(const struct occurrence *o)
-{
-	switch (o->a->kind) {
-	case ACTION_ECHO_SPLIT:
-	case ACTION_ECHO_MERGE:
-	case ACTION_ECHO_DUPLICATE:
-	case ACTION_ECHO_SHORT:
-	case ACTION_BIT0_FORCE:
-	case ACTION_BIT0_INVERT:
-	case ACTION_BIT0_STUCK:
-	case ACTION_CORRUPT:
-		return o->a->span == 0;
-	default:
-		return 0;
-	}
-}
-
-/* 1 while the occurrence acts on echoes leaving at `rel`. */
-static int
-occ_active(const struct occurrence *o, tc_us_t rel)
-{
-	if (!o->begun || o->ended || rel < o->start)
-		return 0;
-	if (occ_counts_frames(o))
-		return o->frames_left > 0;
-	return rel < o->end;
-}
+/* ---- what the timeline begins and ends ---- */
 
 static void
 engine_drop_all(struct engine *e, enum session_close how, const char *why)
@@ -284,41 +227,36 @@ engine_drop_all(struct engine *e, enum session_close how, const char *why)
 	}
 }
 
+/* Holds a connection back until `until`, or makes it a vanished PLC's. */
 static void
-engine_pause_conn(struct engine *e, struct econn *ec, tc_us_t until,
-    int half_open)
+engine_hold(struct engine *e, struct econn *ec, tc_us_t until, int vanish)
 {
-	/*
-	 * A half-open PLC has vanished: nothing reaches it and nothing comes
-	 * back, but its socket still learns when the client closes, which
-	 * ends it. An accept delay only holds the connection back.
-	 */
-	if (half_open)
-		session_discard(sim_conn_session(ec->c));
+	if (vanish)
+		sim_conn_vanish(ec->c);
 	else
-		session_pause(sim_conn_session(ec->c), SIM_READ | SIM_WRITE);
-	ec->paused = 1;
-	ec->paused_until = until;
-	ec->half_open = half_open;
-	/* The timeline looks again now, and so learns when this pause ends. */
+		sim_conn_hold(ec->c);
+	ec->held = 1;
+	ec->held_until = until;
+	ec->vanished = vanish;
+	/* The timeline looks again now, and so learns when this ends. */
 	if (!e->ended)
 		sim_timer_start(e->tick, 0);
 }
 
 /*
- * A fault that the client must get over: a window until it is served again.
- * The client is judged on how soon it is back from `usable`, the moment the
- * link could be used again (after a black hole or a restart window: nobody
- * can be served inside them).
+ * A fault that the client must get over: a window from `at` until it is
+ * served again (engine_close_drop_window), at least until `usable`, the
+ * moment the link could be used again (after a black hole or a restart
+ * window: nobody can be served inside them). The client is judged on how
+ * soon it is back from `usable`.
  */
 static void
-engine_open_drop_window(struct engine *e, struct occurrence *o, tc_us_t rel,
-    tc_us_t usable)
+engine_open_drop_window(struct engine *e, const struct tl_change *ch,
+    tc_us_t at, tc_us_t usable)
 {
 	facts_add_time(&e->f->drops, usable);
-	o->window = facts_add_window(e->f, rel, rel +
-	    (o->end > o->start ? o->end - o->start : 0));
-	e->open_drop_window = o->window;
+	e->window[ch->occ] = facts_add_window(e->f, at, usable);
+	e->open_drop_window = e->window[ch->occ];
 }
 
 /* A connection is served: the open drop window, if any, ends here. */
@@ -336,97 +274,104 @@ engine_close_drop_window(struct engine *e, tc_us_t rel)
 }
 
 static void
-engine_begin(struct engine *e, struct occurrence *o, tc_us_t now)
+engine_begin(struct engine *e, const struct tl_change *ch, tc_us_t now)
 {
-	const struct scenario_action *a = o->a;
-	tc_us_t rel = engine_rel(e, now), span;
+	const struct scenario_action *a = ch->a;
+	tc_us_t rel = engine_rel(e, now), span = ch->end - ch->start;
 	struct econn *ec;
 
-	o->begun = 1;
-	engine_note(e, now, o, "begins");
 	switch (a->kind) {
 	case ACTION_RST:
-		engine_open_drop_window(e, o, rel, rel);
+		engine_open_drop_window(e, ch, rel, rel);
 		engine_drop_all(e, SESSION_CLOSE_RST, "scenario: rst");
-		o->ended = 1;
 		break;
 	case ACTION_FIN:
-		engine_open_drop_window(e, o, rel, rel);
+		engine_open_drop_window(e, ch, rel, rel);
 		engine_drop_all(e, SESSION_CLOSE_FIN, "scenario: fin");
-		o->ended = 1;
 		break;
 	case ACTION_PLC_RESTART:
-		span = a->span ? a->span : e->sc->plc.relisten;
-		engine_open_drop_window(e, o, rel, rel + span);
+		engine_open_drop_window(e, ch, rel, rel + span);
 		server_restart(e->srv, span, 1, "scenario: plc_restart");
-		o->ended = 1;
 		break;
 	case ACTION_REFUSE:
-		server_restart(e->srv, a->span, 0, "scenario: refuse");
-		o->ended = 1;
+		server_restart(e->srv, span, 0, "scenario: refuse");
 		break;
 	case ACTION_BLACKHOLE:
-		engine_open_drop_window(e, o, rel, rel + a->span);
+		engine_open_drop_window(e, ch, rel, rel + span);
 		break;
 	case ACTION_HALF_OPEN:
-		engine_open_drop_window(e, o, rel, rel);
+		engine_open_drop_window(e, ch, rel, rel);
 		for (ec = e->conns; ec != NULL; ec = ec->next)
-			engine_pause_conn(e, ec, a->span ? now + a->span :
-			    UINT64_MAX, 1);
-		o->ended = 1;
+			engine_hold(e, ec, now + span, 1);
 		break;
 	case ACTION_PLC_CYCLE:
 		server_set_cycle(e->srv, a->cycle);
 		break;
-	case ACTION_BIT0_FORCE:
-	case ACTION_BIT0_INVERT:
-	case ACTION_BIT0_STUCK:
-	case ACTION_CORRUPT:
-		o->window = facts_add_window(e->f, rel, o->end > o->start ?
-		    o->end : rel);
-		break;
 	default:
+		/* Echoes altered on purpose: a fault window for the watchdog. */
+		if (scenario_action_traits(a->kind) & ACTION_ALTERS_ECHO)
+			e->window[ch->occ] = facts_add_window(e->f, rel,
+			    span > 0 ? rel + span : rel);
 		break;
 	}
 }
 
 static void
-engine_end(struct engine *e, struct occurrence *o, tc_us_t now)
+engine_end(struct engine *e, const struct tl_change *ch, tc_us_t now)
 {
-	o->ended = 1;
-	engine_note(e, now, o, "ends");
-	if (o->a->kind == ACTION_PLC_CYCLE)
-		server_set_cycle(e->srv, e->base_cycle);
+	size_t w = e->window[ch->occ];
+
+	/* Back to the scenario's cycle, unless another window still says
+	 * otherwise (identical windows may overlap). */
+	if (ch->a->kind == ACTION_PLC_CYCLE &&
+	    !timeline_acting(e->tl, ACTION_PLC_CYCLE, engine_rel(e, now)))
+		server_set_cycle(e->srv, e->sc->plc.cycle);
+	/* Counted in echoes: the window closes with the last one touched. */
+	if (w != SIZE_MAX && ch->end == ch->start)
+		e->f->windows.w[w].to = engine_rel(e, now);
+}
+
+/* Carries out what the timeline queued. */
+static void
+engine_changes(struct engine *e, tc_us_t now)
+{
+	struct tl_change ch;
+
+	while (timeline_change(e->tl, &ch)) {
+		engine_note(e, now, &ch);
+		if (ch.begins)
+			engine_begin(e, &ch, now);
+		else
+			engine_end(e, &ch, now);
+	}
 }
 
 /*
- * Resumes or closes connections whose pause is over; returns when the next
- * pause ends (UINT64_MAX: none).
+ * Releases or closes connections whose hold is over; returns when the next
+ * hold ends (UINT64_MAX: none).
  */
 static tc_us_t
-engine_unpause(struct engine *e, tc_us_t now)
+engine_release(struct engine *e, tc_us_t now)
 {
 	struct econn *ec, *next;
 	tc_us_t soonest = UINT64_MAX;
 
 	for (ec = e->conns; ec != NULL; ec = next) {
 		next = ec->next;
-		if (!ec->paused)
+		if (!ec->held)
 			continue;
-		if (now < ec->paused_until) {
-			if (ec->paused_until < soonest)
-				soonest = ec->paused_until;
+		if (now < ec->held_until) {
+			if (ec->held_until < soonest)
+				soonest = ec->held_until;
 			continue;
 		}
-		ec->paused = 0;
-		if (ec->half_open) {
+		ec->held = 0;
+		if (ec->vanished)
 			/* The vanished peer's socket is finally given up. */
 			sim_conn_drop(ec->c, "scenario: half_open over",
 			    SESSION_CLOSE_FIN);
-		} else {
-			session_resume(sim_conn_session(ec->c),
-			    SIM_READ | SIM_WRITE);
-		}
+		else
+			sim_conn_release(ec->c);
 	}
 	return soonest;
 }
@@ -436,23 +381,11 @@ engine_tick_timer(void *arg)
 {
 	struct engine *e = arg;
 	tc_us_t now = clock_now_us(), rel = engine_rel(e, now);
-	tc_us_t next = e->sc->duration, unpause;
-	size_t i;
+	tc_us_t next, release;
 
-	for (i = 0; i < e->nocc; i++) {
-		struct occurrence *o = &e->occ[i];
-		if (!o->begun && o->start <= rel)
-			engine_begin(e, o, now);
-		if (o->begun && !o->ended && !occ_counts_frames(o) &&
-		    o->end <= rel)
-			engine_end(e, o, now);
-		if (!o->begun && o->start < next)
-			next = o->start;
-		if (o->begun && !o->ended && !occ_counts_frames(o) &&
-		    o->end < next)
-			next = o->end;
-	}
-	unpause = engine_unpause(e, now);
+	next = timeline_advance(e->tl, rel);
+	engine_changes(e, now);
+	release = engine_release(e, now);
 	if (rel >= e->sc->duration) {
 		if (!e->ended) {
 			e->ended = 1;
@@ -464,126 +397,14 @@ engine_tick_timer(void *arg)
 		}
 		return SIM_TIMER_STOP;
 	}
-	if (unpause != UINT64_MAX && unpause - e->t0 < next)
-		next = unpause - e->t0;
+	if (next > e->sc->duration)
+		next = e->sc->duration;
+	if (release != UINT64_MAX && release - e->t0 < next)
+		next = release - e->t0;
 	return next > rel ? next - rel : 0;
 }
 
 /* ---- hooks ---- */
-
-/* Applies the bit and mask actions to `echo`. */
-static void
-engine_alter_bits(struct engine *e, struct econn *ec, uint8_t *echo,
-    size_t len, tc_us_t rel)
-{
-	size_t i, j;
-
-	for (i = 0; i < e->nocc; i++) {
-		struct occurrence *o = &e->occ[i];
-		if (!occ_active(o, rel))
-			continue;
-		switch (o->a->kind) {
-		case ACTION_BIT0_FORCE:
-			wire_set_bit0(echo, len, o->a->value);
-			break;
-		case ACTION_BIT0_INVERT:
-			wire_set_bit0(echo, len, !wire_get_bit0(echo, len));
-			break;
-		case ACTION_BIT0_STUCK:
-			if (!o->have_stuck) {
-				o->stuck_bit = ec->have_echo_bit ? ec->echo_bit :
-				    wire_get_bit0(echo, len);
-				o->have_stuck = 1;
-			}
-			wire_set_bit0(echo, len, o->stuck_bit);
-			break;
-		case ACTION_CORRUPT:
-			for (j = 0; j < len; j++)
-				echo[j] ^= o->a->mask[j];
-			break;
-		default:
-			continue;
-		}
-	}
-}
-
-/* 1 while a black hole swallows everything. */
-static int
-engine_blackholed(struct engine *e, tc_us_t rel)
-{
-	size_t i;
-
-	for (i = 0; i < e->nocc; i++)
-		if (e->occ[i].a->kind == ACTION_BLACKHOLE &&
-		    occ_active(&e->occ[i], rel))
-			return 1;
-	return 0;
-}
-
-/*
- * The framing or timing action acting now, if any. A black hole wins over
- * everything else: nothing leaves while it lasts.
- */
-static struct occurrence *
-engine_framing(struct engine *e, tc_us_t rel)
-{
-	struct occurrence *found = NULL;
-	size_t i;
-
-	for (i = 0; i < e->nocc; i++) {
-		struct occurrence *o = &e->occ[i];
-		switch (o->a->kind) {
-		case ACTION_BLACKHOLE:
-			if (occ_active(o, rel))
-				return o;
-			break;
-		case ACTION_ECHO_SPLIT:
-		case ACTION_ECHO_MERGE:
-		case ACTION_ECHO_DUPLICATE:
-		case ACTION_ECHO_SHORT:
-		case ACTION_ECHO_DELAY:
-			if (found == NULL && occ_active(o, rel))
-				found = o;
-			break;
-		default:
-			break;
-		}
-	}
-	return found;
-}
-
-/* Frame-counted actions touched one more echo. */
-static void
-engine_count_echo(struct engine *e, tc_us_t rel, tc_us_t now)
-{
-	size_t i;
-
-	for (i = 0; i < e->nocc; i++) {
-		struct occurrence *o = &e->occ[i];
-		if (occ_counts_frames(o) && occ_active(o, rel)) {
-			o->frames_left--;
-			if (o->window != SIZE_MAX)
-				e->f->windows.w[o->window].to = rel;
-			if (o->frames_left == 0)
-				engine_end(e, o, now);
-		}
-	}
-}
-
-static tc_us_t
-engine_jitter(struct engine *e, const struct scenario_action *a)
-{
-	double d;
-
-	if (a->jitter == 0)
-		return a->delay;
-	if (a->distribution == DIST_NORMAL)
-		d = rng_normal(&e->rng, (double)a->delay, (double)a->jitter);
-	else
-		d = (double)a->delay - (double)a->jitter +
-		    rng_unit(&e->rng) * 2.0 * (double)a->jitter;
-	return d > 0 ? (tc_us_t)d : 0;
-}
 
 static int
 engine_echo_hook(void *arg, struct sim_conn *conn, const uint8_t *frame,
@@ -591,76 +412,29 @@ engine_echo_hook(void *arg, struct sim_conn *conn, const uint8_t *frame,
 {
 	struct engine *e = arg;
 	struct econn *ec = engine_conn(e, sim_conn_id(conn));
-	uint8_t echo[3 * WIRE_MAX_BYTES];
-	struct occurrence *fo;
-	tc_us_t rel = engine_rel(e, now), d;
-	size_t n, held, total, whole;
-	int altered;
+	struct tl_echo x;
 
-	if (!e->started || ec == NULL || len > WIRE_MAX_BYTES)
+	/* After the end the client is being stopped: nothing is injected. */
+	if (!e->started || e->ended || ec == NULL)
 		return 0;
-	memcpy(echo, frame, len);
-	engine_alter_bits(e, ec, echo, len, rel);
-	fo = engine_framing(e, rel);
-	engine_count_echo(e, rel, now);
-	altered = memcmp(echo, frame, len) != 0;
-	ec->have_echo_bit = 1;
-	ec->echo_bit = wire_get_bit0(echo, len);
-
-	if (fo != NULL && fo->a->kind == ACTION_BLACKHOLE)
-		return 1;	/* read, never answered */
-	if (fo != NULL && fo->a->kind == ACTION_ECHO_MERGE &&
-	    ec->held_len == 0) {
-		memcpy(ec->held, echo, len);
-		ec->held_len = len;
+	timeline_echo(e->tl, &ec->tl, engine_rel(e, now), frame, len, &x);
+	/*
+	 * What began or ended with it is carried out from the loop, never
+	 * inside the server's echo path (a drop would end the connection the
+	 * server is echoing on).
+	 */
+	if (timeline_pending(e->tl))
+		sim_timer_start(e->tick, 0);
+	if (x.untouched)
+		return 0;	/* the server sends it */
+	if (x.swallowed || x.held)
 		return 1;
-	}
-	/* A held echo leaves with the next one, whatever acts on that one. */
-	held = ec->held_len;
-	if (held > 0) {
-		memmove(echo + held, echo, len);
-		memcpy(echo, ec->held, held);
-		ec->held_len = 0;
-	}
-	total = held + len;
-	/* Only an altered echo the client gets whole can be a mismatch. */
-	whole = altered ? total : 0;
-	if (fo == NULL) {
-		if (whole == 0 && held == 0)
-			return 0;	/* untouched: the server sends it */
-		engine_send_later(e, ec, echo, total, 0, 0, 0, whole);
-		return 1;
-	}
-	switch (fo->a->kind) {
-	case ACTION_ECHO_DELAY:
-		d = engine_jitter(e, fo->a);
-		/* The drawn delays are the seed's fault schedule: record them. */
-		events_add(e->ev, now, SIM_EV_INFO, ec->id, 0, d,
-		    "fault echo_delay draws %lluus", (unsigned long long)d);
-		engine_send_later(e, ec, echo, total, d, 0, 0, whole);
-		break;
-	case ACTION_ECHO_SPLIT:
-		n = fo->a->pieces > 1 ? (total + fo->a->pieces - 1) /
-		    fo->a->pieces : total;
-		engine_send_later(e, ec, echo, total, 0, n, fo->a->gap, whole);
-		break;
-	case ACTION_ECHO_DUPLICATE:
-		memcpy(echo + total, echo + held, len);
-		engine_send_later(e, ec, echo, total + len, 0, total,
-		    TC_US_PER_MS, whole);
-		break;
-	case ACTION_ECHO_SHORT:
-		/* Never whole: a short echo cannot be compared. */
-		n = fo->a->bytes ? fo->a->bytes : len / 2;
-		engine_send_later(e, ec, echo, held + (n < len ? n : len - 1),
-		    0, 0, 0, 0);
-		break;
-	case ACTION_ECHO_MERGE:
-		engine_send_later(e, ec, echo, total, 0, 0, 0, whole);
-		break;
-	default:
-		return 0;
-	}
+	/* The drawn delays are the seed's fault schedule: record them. */
+	if (x.drawn)
+		events_add(e->ev, now, SIM_EV_INFO, ec->id, 0, x.delay,
+		    "fault echo_delay draws %lluus",
+		    (unsigned long long)x.delay);
+	engine_send(e, ec, &x);
 	return 1;
 }
 
@@ -673,7 +447,8 @@ engine_frame_hook(void *arg, struct sim_conn *conn, const uint8_t *frame,
 	tc_us_t rel = engine_rel(e, now);
 
 	(void)frame;
-	if (!e->started || ec == NULL || taken < len)
+	/* What the client does while it is being stopped is not judged. */
+	if (!e->started || e->ended || ec == NULL || taken < len)
 		return;
 	e->f->frames++;
 	if (ec->have_frame)
@@ -685,7 +460,7 @@ engine_frame_hook(void *arg, struct sim_conn *conn, const uint8_t *frame,
 	 * when the PLC takes its first frame: not when the kernel completed
 	 * the handshake, nor while a black hole swallows everything.
 	 */
-	if (!ec->served && !engine_blackholed(e, rel)) {
+	if (!ec->served && !timeline_blackholed(e->tl, rel)) {
 		ec->served = 1;
 		facts_add_time(&e->f->connects, rel);
 		engine_close_drop_window(e, rel);
@@ -699,7 +474,7 @@ engine_edge_hook(void *arg, struct sim_conn *conn,
 	struct engine *e = arg;
 
 	(void)conn;
-	if (!e->started)
+	if (!e->started || e->ended)
 		return;
 	facts_add_time(&e->f->edges, engine_rel(e, now));
 	if (edge->has_interval)
@@ -712,7 +487,7 @@ engine_watchdog_hook(void *arg, tc_us_t silent, tc_us_t now)
 	struct engine *e = arg;
 
 	(void)silent;
-	if (e->started)
+	if (e->started && !e->ended)
 		facts_add_time(&e->f->watchdogs, engine_rel(e, now));
 }
 
@@ -721,8 +496,7 @@ engine_connect_hook(void *arg, struct sim_conn *conn, tc_us_t now)
 {
 	struct engine *e = arg;
 	struct econn *ec;
-	tc_us_t arrived;
-	size_t i;
+	tc_us_t arrived, wait;
 
 	if (!e->started) {
 		e->started = 1;
@@ -735,31 +509,25 @@ engine_connect_hook(void *arg, struct sim_conn *conn, tc_us_t now)
 		sim_timer_start(e->tick, 0);
 	}
 	if ((ec = calloc(1, sizeof *ec)) == NULL) {
-		/* Unplayed faults on it would be a false verdict: end it. */
+		/*
+		 * Faults not played on it would make a false verdict: the run
+		 * cannot be judged. (Not dropped here: ending a connection
+		 * inside the server's accept path would free what it uses.)
+		 */
 		events_add(e->ev, now, SIM_EV_ERROR, sim_conn_id(conn), 0, 0,
-		    "out of memory: connection not played, dropped");
-		sim_conn_drop(conn, "out of memory", SESSION_CLOSE_RST);
+		    "out of memory: connection not played");
+		e->f->unplayed++;
 		return;
 	}
 	ec->c = conn;
 	ec->id = sim_conn_id(conn);
 	ec->next = e->conns;
 	e->conns = ec;
-	/*
-	 * accept_delay: a connection that arrived in the window is served
-	 * `delay` after it arrived (it may have waited in the backlog).
-	 */
+	/* accept_delay: served `wait` after it arrived (maybe in the backlog). */
 	arrived = sim_conn_arrived(conn);
-	for (i = 0; i < e->nocc; i++) {
-		struct occurrence *o = &e->occ[i];
-		if (o->a->kind == ACTION_ACCEPT_DELAY &&
-		    occ_active(o, engine_rel(e, arrived))) {
-			if (arrived + o->a->delay > now)
-				engine_pause_conn(e, ec, arrived + o->a->delay,
-				    0);
-			break;
-		}
-	}
+	wait = timeline_accept_wait(e->tl, engine_rel(e, arrived));
+	if (wait > 0 && arrived + wait > now)
+		engine_hold(e, ec, arrived + wait, 0);
 }
 
 static void
@@ -771,7 +539,7 @@ engine_disconnect_hook(void *arg, struct sim_conn *conn, const char *reason,
 	unsigned id = sim_conn_id(conn);
 
 	(void)reason;
-	if (e->started)
+	if (e->started && !e->ended)
 		facts_add_time(&e->f->disconnects, engine_rel(e, now));
 	for (p = &e->conns; *p != NULL; p = &(*p)->next) {
 		if ((*p)->id == id) {
@@ -784,6 +552,14 @@ engine_disconnect_hook(void *arg, struct sim_conn *conn, const char *reason,
 	/* Delayed echoes for it find no connection and free themselves. */
 }
 
+static size_t
+engine_held_hook(void *arg, struct sim_conn *conn)
+{
+	struct econn *ec = engine_conn(arg, sim_conn_id(conn));
+
+	return ec != NULL ? ec->delayed_bytes : 0;
+}
+
 static const struct sim_hooks engine_hooks = {
 	.echo = engine_echo_hook,
 	.frame = engine_frame_hook,
@@ -791,6 +567,7 @@ static const struct sim_hooks engine_hooks = {
 	.disconnect = engine_disconnect_hook,
 	.edge = engine_edge_hook,
 	.watchdog = engine_watchdog_hook,
+	.held = engine_held_hook,
 };
 
 struct engine *
@@ -799,6 +576,7 @@ engine_new(struct sim_loop *loop, struct sim_server *srv,
     struct facts *facts, void (*on_end)(void *arg), void *arg)
 {
 	struct engine *e = calloc(1, sizeof *e);
+	size_t i, n;
 
 	if (e == NULL)
 		return NULL;
@@ -809,14 +587,17 @@ engine_new(struct sim_loop *loop, struct sim_server *srv,
 	e->f = facts;
 	e->on_end = on_end;
 	e->arg = arg;
-	e->base_cycle = sc->plc.cycle;
 	e->open_drop_window = SIZE_MAX;
-	rng_seed(&e->rng, seed);
+	e->tl = timeline_new(sc, seed);
 	e->tick = sim_timer_new(loop, engine_tick_timer, e);
-	if (e->tick == NULL || engine_expand(e) != 0) {
+	n = e->tl != NULL ? timeline_count(e->tl) : 0;
+	e->window = calloc(n ? n : 1, sizeof *e->window);
+	if (e->tl == NULL || e->tick == NULL || e->window == NULL) {
 		engine_free(e);
 		return NULL;
 	}
+	for (i = 0; i < n; i++)
+		e->window[i] = SIZE_MAX;
 	server_set_hooks(srv, &engine_hooks, e);
 	return e;
 }
@@ -854,6 +635,7 @@ engine_free(struct engine *e)
 		free(ec);
 	}
 	sim_timer_free(e->tick);
-	free(e->occ);
+	timeline_free(e->tl);
+	free(e->window);
 	free(e);
 }

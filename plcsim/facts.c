@@ -76,5 +76,5 @@ size_t
 facts_lost(const struct facts *f)
 {
 	return f->connects.lost + f->disconnects.lost + f->drops.lost +
-	    f->windows.lost + f->edges.lost + f->watchdogs.lost;
+	    f->windows.lost + f->edges.lost + f->watchdogs.lost + f->unplayed;
 }

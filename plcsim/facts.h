@@ -57,6 +57,8 @@ struct facts {
 	struct hist	   send_intervals;	/* between frames of one conn */
 	uint64_t	   injected_mismatches;	/* altered echoes delivered whole
 						   on a live connection */
+	size_t		   unplayed;		/* connections the timeline could
+						   not act on (out of memory) */
 
 	int		   client_ran;		/* a client command was run */
 	int		   client_exited;	/* it ended by itself */

@@ -32,6 +32,7 @@ struct play {
 	struct sim_timer   *startup;
 	struct sim_timer   *grace;
 	struct sim_timer   *reap;	/* looks for the end of the group */
+	struct sim_timer   *announce;	/* "listening on", once the loop runs */
 	struct sim_signal  *sigs[PLAY_NSIGS];
 	tc_us_t		    start;
 	int		    ending;
@@ -102,6 +103,30 @@ play_startup_timer(void *arg)
 		snprintf(why, sizeof why, "client never connected within %s", d);
 		play_end(p, why);
 	}
+	return SIM_TIMER_STOP;
+}
+
+/* The event log's text output starts, with the scenario's first line. */
+static void
+play_log_begins(struct play *p)
+{
+	const struct play_options *o = p->o;
+
+	events_set_text(p->res->events, o->text, o->verbose);
+	events_add(p->res->events, p->start, SIM_EV_INFO, 0, 0, o->seed,
+	    "scenario '%s' (%s), seed %llu", o->sc->name, o->sc->file,
+	    (unsigned long long)o->seed);
+}
+
+static uint64_t
+play_announce_timer(void *arg)
+{
+	struct play *p = arg;
+
+	/* The first line, then the events. */
+	printf("listening on %s\n", server_address(p->srv));
+	fflush(stdout);
+	play_log_begins(p);
 	return SIM_TIMER_STOP;
 }
 
@@ -392,6 +417,7 @@ play_cleanup(struct play *p)
 	sim_timer_free(p->startup);
 	sim_timer_free(p->grace);
 	sim_timer_free(p->reap);
+	sim_timer_free(p->announce);
 	for (i = 0; i < PLAY_NSIGS; i++)
 		sim_signal_free(p->sigs[i]);
 	if (p->loop != NULL)
@@ -425,6 +451,7 @@ play_run(const struct play_options *o, struct play_result *res, char *err,
 	p.startup = sim_timer_new(p.loop, play_startup_timer, &p);
 	p.grace = sim_timer_new(p.loop, play_grace_timer, &p);
 	p.reap = sim_timer_new(p.loop, play_reap_timer, &p);
+	p.announce = sim_timer_new(p.loop, play_announce_timer, &p);
 	for (i = 0; i < PLAY_NSIGS; i++) {
 		p.sigs[i] = sim_signal_new(p.loop, play_signals[i],
 		    play_signal_cb, &p);
@@ -434,7 +461,8 @@ play_run(const struct play_options *o, struct play_result *res, char *err,
 			goto out;
 		}
 	}
-	if (p.startup == NULL || p.grace == NULL || p.reap == NULL) {
+	if (p.startup == NULL || p.grace == NULL || p.reap == NULL ||
+	    p.announce == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
@@ -442,14 +470,16 @@ play_run(const struct play_options *o, struct play_result *res, char *err,
 	p.srv = server_new(p.loop, &cfg, res->events, err, errlen);
 	if (p.srv == NULL)
 		goto out;
-	if (o->print_listening) {
-		printf("listening on %s\n", server_address(p.srv));
-		fflush(stdout);
-	}
-	events_set_text(res->events, o->text, o->verbose);
-	events_add(res->events, p.start, SIM_EV_INFO, 0, 0, o->seed,
-	    "scenario '%s' (%s), seed %llu", o->sc->name, o->sc->file,
-	    (unsigned long long)o->seed);
+	/*
+	 * "listening on" is said from the loop's first turn: whoever reads it
+	 * may signal at once, and the signal then finds the loop waiting for
+	 * it (a signal that came while the run was still being set up was
+	 * seen lost under ThreadSanitizer's deferred delivery).
+	 */
+	if (o->print_listening)
+		sim_timer_start(p.announce, 0);
+	else
+		play_log_begins(&p);
 	p.engine = engine_new(p.loop, p.srv, o->sc, o->seed, res->events,
 	    &res->facts, play_engine_end_cb, &p);
 	if (p.engine == NULL) {
@@ -463,6 +493,13 @@ play_run(const struct play_options *o, struct play_result *res, char *err,
 		sim_timer_start(p.startup, o->sc->startup_timeout);
 	if (sim_loop_run(p.loop) != 0) {
 		snprintf(err, errlen, "event loop failed");
+		goto out;
+	}
+	/* A PLC that could not listen again broke the run, not the client. */
+	if (server_listen_error(p.srv) != NULL) {
+		snprintf(err, errlen, "the emulated PLC could not listen again "
+		    "on %s: %s", server_address(p.srv),
+		    server_listen_error(p.srv));
 		goto out;
 	}
 	server_cycle_stats(p.srv, &res->cycle);

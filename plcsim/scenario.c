@@ -71,41 +71,50 @@ enum action_class {
 	CLASS_FRAMING, CLASS_BIT0, CLASS_CORRUPT
 };
 
-/* The one table of actions: YAML name, time rule, keys. */
+#define SHAPES	ACTION_SHAPES_ECHO
+#define ALTERS	ACTION_ALTERS_ECHO
+
+/* The one table of actions: YAML name, time rule, what it does, keys. */
 static const struct action_def {
 	const char	*name;
 	enum span_rule	 span;
 	enum action_class class;
+	unsigned	 traits;	/* ACTION_SHAPES_ECHO, ... (the span
+					   rule adds BY_FRAMES, INSTANT) */
 	unsigned	 keys;		/* besides at, for, every, count, frames */
 	unsigned	 required;
 } action_defs[ACTION_MAX] = {
 	[ACTION_ECHO_DELAY] = { "echo_delay", SPAN_OPTIONAL, CLASS_DELAY,
-	    B(K_DELAY) | B(K_JITTER) | B(K_DISTRIBUTION), B(K_DELAY) },
-	[ACTION_PLC_CYCLE] = { "plc_cycle", SPAN_OPTIONAL, CLASS_CYCLE,
+	    SHAPES, B(K_DELAY) | B(K_JITTER) | B(K_DISTRIBUTION),
+	    B(K_DELAY) },
+	[ACTION_PLC_CYCLE] = { "plc_cycle", SPAN_OPTIONAL, CLASS_CYCLE, 0,
 	    B(K_CYCLE), B(K_CYCLE) },
 	[ACTION_ACCEPT_DELAY] = { "accept_delay", SPAN_OPTIONAL, CLASS_ACCEPT,
-	    B(K_DELAY), B(K_DELAY) },
-	[ACTION_RST] = { "rst", SPAN_INSTANT, CLASS_DROP, 0, 0 },
-	[ACTION_FIN] = { "fin", SPAN_INSTANT, CLASS_DROP, 0, 0 },
-	[ACTION_BLACKHOLE] = { "blackhole", SPAN_REQUIRED, CLASS_DROP, 0, 0 },
-	[ACTION_REFUSE] = { "refuse", SPAN_REQUIRED, CLASS_NONE, 0, 0 },
-	[ACTION_PLC_RESTART] = { "plc_restart", SPAN_RELISTEN, CLASS_DROP,
+	    0, B(K_DELAY), B(K_DELAY) },
+	[ACTION_RST] = { "rst", SPAN_INSTANT, CLASS_DROP, 0, 0, 0 },
+	[ACTION_FIN] = { "fin", SPAN_INSTANT, CLASS_DROP, 0, 0, 0 },
+	[ACTION_BLACKHOLE] = { "blackhole", SPAN_REQUIRED, CLASS_DROP, SHAPES,
 	    0, 0 },
-	[ACTION_HALF_OPEN] = { "half_open", SPAN_OPTIONAL, CLASS_DROP, 0, 0 },
+	[ACTION_REFUSE] = { "refuse", SPAN_REQUIRED, CLASS_NONE, 0, 0, 0 },
+	[ACTION_PLC_RESTART] = { "plc_restart", SPAN_RELISTEN, CLASS_DROP, 0,
+	    0, 0 },
+	[ACTION_HALF_OPEN] = { "half_open", SPAN_OPTIONAL, CLASS_DROP, 0, 0,
+	    0 },
 	[ACTION_ECHO_SPLIT] = { "echo_split", SPAN_FRAMES, CLASS_FRAMING,
-	    B(K_PIECES) | B(K_GAP), B(K_PIECES) },
+	    SHAPES, B(K_PIECES) | B(K_GAP), B(K_PIECES) },
 	[ACTION_ECHO_MERGE] = { "echo_merge", SPAN_FRAMES, CLASS_FRAMING,
-	    0, 0 },
+	    SHAPES, 0, 0 },
 	[ACTION_ECHO_DUPLICATE] = { "echo_duplicate", SPAN_FRAMES,
-	    CLASS_FRAMING, 0, 0 },
+	    CLASS_FRAMING, SHAPES, 0, 0 },
 	[ACTION_ECHO_SHORT] = { "echo_short", SPAN_FRAMES, CLASS_FRAMING,
-	    B(K_BYTES), 0 },
-	[ACTION_BIT0_FORCE] = { "bit0_force", SPAN_FRAMES, CLASS_BIT0,
+	    SHAPES, B(K_BYTES), 0 },
+	[ACTION_BIT0_FORCE] = { "bit0_force", SPAN_FRAMES, CLASS_BIT0, ALTERS,
 	    B(K_VALUE), B(K_VALUE) },
 	[ACTION_BIT0_INVERT] = { "bit0_invert", SPAN_FRAMES, CLASS_BIT0,
+	    ALTERS, 0, 0 },
+	[ACTION_BIT0_STUCK] = { "bit0_stuck", SPAN_FRAMES, CLASS_BIT0, ALTERS,
 	    0, 0 },
-	[ACTION_BIT0_STUCK] = { "bit0_stuck", SPAN_FRAMES, CLASS_BIT0, 0, 0 },
-	[ACTION_CORRUPT] = { "corrupt", SPAN_FRAMES, CLASS_CORRUPT,
+	[ACTION_CORRUPT] = { "corrupt", SPAN_FRAMES, CLASS_CORRUPT, ALTERS,
 	    B(K_MASK), B(K_MASK) },
 };
 
@@ -175,10 +184,66 @@ scenario_action_is_drop(enum scenario_action_kind kind)
 	    action_defs[kind].class == CLASS_DROP;
 }
 
+unsigned
+scenario_action_traits(enum scenario_action_kind kind)
+{
+	unsigned t;
+
+	if ((unsigned)kind >= ACTION_MAX)
+		return 0;
+	t = action_defs[kind].traits;
+	if (action_defs[kind].span == SPAN_FRAMES)
+		t |= ACTION_BY_FRAMES;
+	if (action_defs[kind].span == SPAN_INSTANT)
+		t |= ACTION_INSTANT;
+	return t;
+}
+
 tc_us_t
 scenario_action_start(const struct scenario_action *a, uint32_t i)
 {
 	return a->at + (tc_us_t)i * a->every;
+}
+
+static int
+occ_cmp(const void *x, const void *y)
+{
+	const struct scenario_occurrence *a = x, *b = y;
+
+	if (a->start != b->start)
+		return a->start < b->start ? -1 : 1;
+	return a->a->line < b->a->line ? -1 : a->a->line > b->a->line;
+}
+
+int
+scenario_occurrences(const struct scenario *s,
+    struct scenario_occurrence **out, size_t *n)
+{
+	struct scenario_occurrence *occ;
+	size_t total = 0, i;
+	uint32_t k;
+
+	for (i = 0; i < s->nactions; i++)
+		total += s->actions[i].count;
+	if ((occ = calloc(total ? total : 1, sizeof *occ)) == NULL)
+		return -1;
+	*n = 0;
+	for (i = 0; i < s->nactions; i++)
+		for (k = 0; k < s->actions[i].count; k++) {
+			occ[*n].a = &s->actions[i];
+			occ[*n].start = scenario_action_start(&s->actions[i], k);
+			occ[*n].end = occ[*n].start + s->actions[i].span;
+			(*n)++;
+		}
+	qsort(occ, *n, sizeof *occ, occ_cmp);
+	*out = occ;
+	return 0;
+}
+
+void
+scenario_occurrences_free(struct scenario_occurrence *occ)
+{
+	free(occ);
 }
 
 /* ---- errors ---- */
@@ -1157,21 +1222,6 @@ top_pair(struct ctx *c, const char *name, yaml_node_t *k, yaml_node_t *v,
 
 /* ---- pass 3: the whole file ---- */
 
-struct occurrence {
-	tc_us_t		 start, end;	/* end == start: a frame count */
-	const struct scenario_action *a;
-};
-
-static int
-occ_cmp(const void *x, const void *y)
-{
-	const struct occurrence *a = x, *b = y;
-
-	if (a->start != b->start)
-		return a->start < b->start ? -1 : 1;
-	return a->a->line < b->a->line ? -1 : a->a->line > b->a->line;
-}
-
 /* 1 when two actions of one class do the same thing. */
 static int
 actions_agree(const struct scenario_action *a, const struct scenario_action *b)
@@ -1200,7 +1250,8 @@ actions_agree(const struct scenario_action *a, const struct scenario_action *b)
 }
 
 static int
-occ_overlap(const struct occurrence *x, const struct occurrence *y)
+occ_overlap(const struct scenario_occurrence *x,
+    const struct scenario_occurrence *y)
 {
 	if (x->start == y->start)
 		return 1;
@@ -1218,34 +1269,19 @@ static int
 check_contradictions(struct ctx *c)
 {
 	struct scenario *s = c->s;
-	struct occurrence *occ;
-	size_t n = 0, i, j;
-	uint32_t k;
+	struct scenario_occurrence *occ;
+	size_t n, i, j;
 	tc_us_t max_end = 0;
 	char t1[32];
 	int rc = 0;
 	enum action_class cl;
 
-	for (i = 0; i < s->nactions; i++)
-		n += s->actions[i].count;
-	if (n == 0)
-		return 0;
-	if ((occ = calloc(n, sizeof *occ)) == NULL)
+	if (scenario_occurrences(s, &occ, &n) != 0)
 		return fail(c, 0, "out of memory");
-	n = 0;
-	for (i = 0; i < s->nactions; i++) {
-		if (action_defs[s->actions[i].kind].class == CLASS_NONE)
-			continue;
-		for (k = 0; k < s->actions[i].count; k++) {
-			occ[n].a = &s->actions[i];
-			occ[n].start = scenario_action_start(&s->actions[i], k);
-			occ[n].end = occ[n].start + s->actions[i].span;
-			n++;
-		}
-	}
-	qsort(occ, n, sizeof *occ, occ_cmp);
 	for (i = 0; i < n && rc == 0; i++) {
 		cl = action_defs[occ[i].a->kind].class;
+		if (cl == CLASS_NONE)
+			continue;
 		if (i > 0 && occ[i - 1].start < occ[i].start &&
 		    max_end <= occ[i].start) {
 			if (occ[i].end > max_end)
@@ -1279,7 +1315,7 @@ check_contradictions(struct ctx *c)
 		if (occ[i].end > max_end)
 			max_end = occ[i].end;
 	}
-	free(occ);
+	scenario_occurrences_free(occ);
 	return rc;
 }
 

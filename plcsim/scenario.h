@@ -172,7 +172,36 @@ const char *scenario_distribution_name(enum scenario_distribution);
 /* 1 when the action drops or stalls the link (the client must reconnect). */
 int scenario_action_is_drop(enum scenario_action_kind);
 
+/*
+ * What an action does, for whoever plays or checks one: kept in the one
+ * table of actions, so that a new action is described once.
+ */
+#define ACTION_SHAPES_ECHO	0x1	/* decides how an echo leaves: delay,
+					   split, merge, duplicate, short,
+					   black hole */
+#define ACTION_ALTERS_ECHO	0x2	/* changes the echo's bits */
+#define ACTION_BY_FRAMES	0x4	/* may last a number of echoes */
+#define ACTION_INSTANT		0x8	/* happens at once, no window */
+unsigned scenario_action_traits(enum scenario_action_kind);
+
 /* Start time of occurrence `i` (0 <= i < count) of an action. */
 tc_us_t scenario_action_start(const struct scenario_action *, uint32_t i);
+
+/* One occurrence of an action on the timeline, `every` expanded. */
+struct scenario_occurrence {
+	const struct scenario_action *a;
+	tc_us_t	start;		/* since time 0 */
+	tc_us_t	end;		/* start + span; == start when instant or
+				   counted in frames */
+};
+
+/*
+ * Every occurrence of every action, in time order (file order when two
+ * start together): the one expansion that `plcsim check` validates and the
+ * emulator plays. The caller frees *out. -1 when memory is out.
+ */
+int scenario_occurrences(const struct scenario *,
+    struct scenario_occurrence **out, size_t *n);
+void scenario_occurrences_free(struct scenario_occurrence *);
 
 #endif

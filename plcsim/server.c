@@ -51,6 +51,9 @@ struct sim_server {
 	unsigned		  next_id;
 	int			  stopping;
 	int			  quiet_restart; /* drops without an error path */
+	int			  listen_failing; /* cannot listen again, now */
+	uint64_t		  listen_failures;
+	char			  listen_error[256]; /* the first such failure */
 	tc_us_t			  start;
 	char			  address[LISTENER_ADDR_MAX];
 	struct sim_hooks	  hooks;
@@ -138,7 +141,11 @@ conn_end(struct sim_conn *c, const char *reason, enum session_close how)
 		srv->hooks.disconnect(srv->hooks_arg, c, why, now);
 	if (srv->stopping)
 		return;
-	if (was_served && !srv->quiet_restart)
+	/* A quiet restart goes to the error path itself: serving the
+	 * waiting connections now would only drop them with the rest. */
+	if (srv->quiet_restart)
+		return;
+	if (was_served)
 		server_error_path(srv, srv->cfg.relisten_us, why);
 	else
 		server_update_accepting(srv);
@@ -200,7 +207,8 @@ conn_received(struct sim_conn *c, const struct plc_step *step, tc_us_t now)
 		if (srv->hooks.edge != NULL)
 			srv->hooks.edge(srv->hooks_arg, c, &e, now);
 	}
-	if (srv->hooks.frame != NULL)
+	/* A hook that ended the connection freed its station and frame. */
+	if (srv->hooks.frame != NULL && c->state == CONN_SERVED)
 		srv->hooks.frame(srv->hooks_arg, c, step->frame, step->len,
 		    step->taken, now);
 }
@@ -233,7 +241,9 @@ conn_step(struct sim_conn *c, tc_us_t now)
 
 	if (c->state != CONN_SERVED)
 		return 0;
-	if (session_out_len(c->s) >= SESSION_OUT_MAX) {
+	/* What a hook still holds to send on it counts too (delayed echoes). */
+	if (session_out_len(c->s) + (c->srv->hooks.held == NULL ? 0 :
+	    c->srv->hooks.held(c->srv->hooks_arg, c)) >= SESSION_OUT_MAX) {
 		/* Like a blocked TwinCAT send: wait, take nothing more. */
 		c->srv->c.stalls++;
 		return 0;
@@ -407,11 +417,19 @@ server_relisten_timer(void *arg)
 		    srv->cfg.port, srv->cfg.backlog, server_accept_cb, srv,
 		    err, sizeof err);
 		if (srv->listener == NULL) {
-			events_add(srv->ev, now, SIM_EV_ERROR, 0, 0, 0, "%s",
-			    err);
+			/* Said once per streak; the run knows it failed. */
+			if (srv->listen_failures++ == 0 ||
+			    !srv->listen_failing)
+				events_add(srv->ev, now, SIM_EV_ERROR, 0, 0, 0,
+				    "cannot listen again: %s", err);
+			if (srv->listen_error[0] == '\0')
+				snprintf(srv->listen_error,
+				    sizeof srv->listen_error, "%s", err);
+			srv->listen_failing = 1;
 			plc_restart(srv->plc, now, SERVER_RELISTEN_RETRY_US);
 			return SERVER_RELISTEN_RETRY_US;
 		}
+		srv->listen_failing = 0;
 		events_add(srv->ev, now, SIM_EV_LISTEN, 0, 0, 0, "%s",
 		    srv->address);
 	}
@@ -457,7 +475,14 @@ server_tick_timer(void *arg)
 		next = c->next;
 		if (c->state != CONN_SERVED)
 			continue;
-		if (due)
+		/*
+		 * At cycle 0 stations run on input and on drained output; the
+		 * tick also runs what neither woke (a frame left in flight by
+		 * a change of cycle, an output bound freed by a hook).
+		 */
+		if (cycle == 0)
+			conn_run(c, now);
+		else if (due)
 			conn_step(c, now);
 		if (c->state == CONN_SERVED &&
 		    plc_station_timed_out(c->st, now)) {
@@ -636,9 +661,14 @@ server_set_cycle(struct sim_server *srv, tc_us_t cycle_us)
 {
 	tc_us_t now = clock_now_us();
 
+	/* The same cycle again keeps its grid. */
+	if (cycle_us == plc_config(srv->plc)->cycle_us)
+		return;
 	plc_set_cycle(srv->plc, cycle_us, now);
+	/* At cycle 0 stations run on input: the next tick runs what a task
+	 * cycle left in flight. */
 	sim_timer_start(srv->tick, cycle_us > 0 ?
-	    plc_next_cycle(srv->plc, now) - now : SERVER_IDLE_TICK_US);
+	    plc_next_cycle(srv->plc, now) - now : 0);
 }
 
 void
@@ -773,12 +803,6 @@ sim_conn_arrived(const struct sim_conn *conn)
 	return conn->arrived;
 }
 
-struct sim_session *
-sim_conn_session(struct sim_conn *conn)
-{
-	return conn->s;
-}
-
 int
 sim_conn_send(struct sim_conn *conn, const uint8_t *data, size_t len)
 {
@@ -792,4 +816,37 @@ sim_conn_drop(struct sim_conn *conn, const char *reason,
     enum session_close how)
 {
 	conn_end(conn, reason, how);
+}
+
+void
+sim_conn_hold(struct sim_conn *conn)
+{
+	if (conn->state == CONN_SERVED)
+		session_pause(conn->s, SIM_READ | SIM_WRITE);
+}
+
+void
+sim_conn_release(struct sim_conn *conn)
+{
+	if (conn->state == CONN_SERVED)
+		session_resume(conn->s, SIM_READ | SIM_WRITE);
+}
+
+void
+sim_conn_vanish(struct sim_conn *conn)
+{
+	if (conn->state == CONN_SERVED)
+		session_discard(conn->s);
+}
+
+int
+sim_conn_peer_gone(const struct sim_conn *conn)
+{
+	return conn->state != CONN_SERVED || session_peer_gone(conn->s);
+}
+
+const char *
+server_listen_error(const struct sim_server *srv)
+{
+	return srv->listen_failures > 0 ? srv->listen_error : NULL;
 }

@@ -83,6 +83,9 @@ struct sim_hooks {
 	    const struct lifemon_edge *edge, tc_us_t now);
 	/* The PLC's watchdog fired: no edge on any connection for `silent`. */
 	void (*watchdog)(void *arg, tc_us_t silent, tc_us_t now);
+	/* Bytes the hooks still hold to send on `conn` (delayed echoes):
+	 * they count against its output bound, as queued ones do. */
+	size_t (*held)(void *arg, struct sim_conn *conn);
 };
 
 /*
@@ -112,6 +115,13 @@ uint16_t server_port(const struct sim_server *srv);
  * also drops its clients when drop_clients is set). */
 void server_restart(struct sim_server *srv, tc_us_t window, int drop_clients,
     const char *reason);
+/*
+ * Why the listener could not be opened again after the error path (the
+ * first such failure), or NULL when it never failed. The emulator then was
+ * not the PLC it claims to be: a run with such a failure is not judged.
+ */
+const char *server_listen_error(const struct sim_server *srv);
+
 /* A new task cycle from now on. */
 void server_set_cycle(struct sim_server *srv, tc_us_t cycle_us);
 
@@ -129,9 +139,16 @@ void server_cycle_stats(const struct sim_server *srv,
 unsigned sim_conn_id(const struct sim_conn *conn);
 /* When the connection was accepted (before it waited to be served). */
 tc_us_t sim_conn_arrived(const struct sim_conn *conn);
-struct sim_session *sim_conn_session(struct sim_conn *conn);
 /* Queues bytes on the connection as they are (bypassing hooks). */
 int sim_conn_send(struct sim_conn *conn, const uint8_t *data, size_t len);
+/* Holds the connection back: nothing is read from it or written to it. */
+void sim_conn_hold(struct sim_conn *conn);
+void sim_conn_release(struct sim_conn *conn);
+/* A vanished PLC's socket from now on: what comes is dropped, nothing
+ * leaves, and the connection ends when the peer closes (session.h). */
+void sim_conn_vanish(struct sim_conn *conn);
+/* 1 when the peer has closed or failed, as far as can be told unread. */
+int sim_conn_peer_gone(const struct sim_conn *conn);
 /* Ends the connection with a reason; FIN or RST. Safe from any hook. */
 void sim_conn_drop(struct sim_conn *conn, const char *reason,
     enum session_close how);

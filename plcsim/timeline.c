@@ -1,0 +1,369 @@
+/* timeline: what a scenario's timeline does, decided purely; see timeline.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "rng.h"
+#include "timeline.h"
+
+/* Between the two copies of a duplicated echo. */
+#define TL_DUPLICATE_GAP TC_US_PER_MS
+
+struct tl_occ {
+	struct scenario_occurrence o;
+	unsigned	 traits;
+	int		 by_frames;	/* lasts a number of echoes */
+	uint32_t	 frames_left;
+	int		 begun;
+	int		 ended;
+	int		 have_stuck;	/* bit0_stuck: the value it sticks at */
+	int		 stuck_bit;
+};
+
+struct timeline {
+	const struct scenario	*sc;
+	struct rng		 rng;
+	struct tl_occ		*occ;	/* in time order */
+	size_t			 n;
+	size_t			 next;	/* the first not begun */
+	/* Each occurrence begins and ends once: 2n changes at most. */
+	struct tl_change	*queue;
+	size_t			 qhead, qtail;
+};
+
+struct timeline *
+timeline_new(const struct scenario *sc, uint64_t seed)
+{
+	struct timeline *tl;
+	struct scenario_occurrence *occ;
+	size_t i, n;
+
+	if ((tl = calloc(1, sizeof *tl)) == NULL)
+		return NULL;
+	if (scenario_occurrences(sc, &occ, &n) != 0) {
+		free(tl);
+		return NULL;
+	}
+	tl->occ = calloc(n ? n : 1, sizeof *tl->occ);
+	tl->queue = calloc(2 * n + 1, sizeof *tl->queue);
+	if (tl->occ == NULL || tl->queue == NULL) {
+		scenario_occurrences_free(occ);
+		timeline_free(tl);
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		struct tl_occ *o = &tl->occ[i];
+
+		o->o = occ[i];
+		o->traits = scenario_action_traits(occ[i].a->kind);
+		o->by_frames = (o->traits & ACTION_BY_FRAMES) &&
+		    occ[i].a->span == 0;
+		o->frames_left = o->by_frames ? occ[i].a->frames : 0;
+	}
+	scenario_occurrences_free(occ);
+	tl->sc = sc;
+	tl->n = n;
+	rng_seed(&tl->rng, seed);
+	return tl;
+}
+
+void
+timeline_free(struct timeline *tl)
+{
+	if (tl == NULL)
+		return;
+	free(tl->occ);
+	free(tl->queue);
+	free(tl);
+}
+
+size_t
+timeline_count(const struct timeline *tl)
+{
+	return tl->n;
+}
+
+static void
+tl_queue(struct timeline *tl, size_t i, int begins)
+{
+	struct tl_change *c = &tl->queue[tl->qtail++];
+
+	c->a = tl->occ[i].o.a;
+	c->occ = i;
+	c->begins = begins;
+	c->start = tl->occ[i].o.start;
+	c->end = tl->occ[i].o.end;
+}
+
+static void
+tl_end(struct timeline *tl, size_t i)
+{
+	tl->occ[i].ended = 1;
+	tl_queue(tl, i, 0);
+}
+
+tc_us_t
+timeline_advance(struct timeline *tl, tc_us_t rel)
+{
+	tc_us_t wake = TIMELINE_NEVER;
+	size_t i;
+
+	for (; tl->next < tl->n && tl->occ[tl->next].o.start <= rel;
+	    tl->next++) {
+		struct tl_occ *o = &tl->occ[tl->next];
+
+		o->begun = 1;
+		tl_queue(tl, tl->next, 1);
+		/* Instant actions are over once done: no window, no end. */
+		if (o->traits & ACTION_INSTANT)
+			o->ended = 1;
+	}
+	for (i = 0; i < tl->next; i++) {
+		struct tl_occ *o = &tl->occ[i];
+
+		if (o->ended || o->by_frames)
+			continue;
+		if (o->o.end <= rel)
+			tl_end(tl, i);
+		else if (o->o.end < wake)
+			wake = o->o.end;
+	}
+	if (tl->next < tl->n && tl->occ[tl->next].o.start < wake)
+		wake = tl->occ[tl->next].o.start;
+	return wake;
+}
+
+int
+timeline_pending(const struct timeline *tl)
+{
+	return tl->qhead != tl->qtail;
+}
+
+int
+timeline_change(struct timeline *tl, struct tl_change *out)
+{
+	if (tl->qhead == tl->qtail)
+		return 0;
+	*out = tl->queue[tl->qhead++];
+	return 1;
+}
+
+/* 1 while occurrence `o` acts on what happens at `rel`. */
+static int
+tl_active(const struct tl_occ *o, tc_us_t rel)
+{
+	if (rel < o->o.start)
+		return 0;
+	if (o->by_frames)
+		return !o->ended && o->frames_left > 0;
+	return rel < o->o.end;
+}
+
+/* The first occurrence of `kind` acting at `rel`, or NULL. */
+static const struct tl_occ *
+tl_find(const struct timeline *tl, enum scenario_action_kind kind,
+    tc_us_t rel)
+{
+	size_t i;
+
+	for (i = 0; i < tl->n && tl->occ[i].o.start <= rel; i++)
+		if (tl->occ[i].o.a->kind == kind && tl_active(&tl->occ[i], rel))
+			return &tl->occ[i];
+	return NULL;
+}
+
+tc_us_t
+timeline_accept_wait(const struct timeline *tl, tc_us_t arrived)
+{
+	const struct tl_occ *o = tl_find(tl, ACTION_ACCEPT_DELAY, arrived);
+
+	return o != NULL ? o->o.a->delay : 0;
+}
+
+int
+timeline_blackholed(const struct timeline *tl, tc_us_t rel)
+{
+	return tl_find(tl, ACTION_BLACKHOLE, rel) != NULL;
+}
+
+int
+timeline_acting(const struct timeline *tl, enum scenario_action_kind kind,
+    tc_us_t rel)
+{
+	return tl_find(tl, kind, rel) != NULL;
+}
+
+/* Applies the actions that change bits to `echo`. */
+static void
+tl_alter(struct timeline *tl, const struct tl_conn *c, uint8_t *echo,
+    size_t len, tc_us_t rel)
+{
+	size_t i, j;
+
+	for (i = 0; i < tl->next; i++) {
+		struct tl_occ *o = &tl->occ[i];
+		const struct scenario_action *a = o->o.a;
+
+		if (!(o->traits & ACTION_ALTERS_ECHO) || !tl_active(o, rel))
+			continue;
+		switch (a->kind) {
+		case ACTION_BIT0_FORCE:
+			wire_set_bit0(echo, len, a->value);
+			break;
+		case ACTION_BIT0_INVERT:
+			wire_set_bit0(echo, len, !wire_get_bit0(echo, len));
+			break;
+		case ACTION_BIT0_STUCK:
+			/* Stuck at the last bit the client was sent. */
+			if (!o->have_stuck) {
+				o->stuck_bit = c->have_echo_bit ? c->echo_bit :
+				    wire_get_bit0(echo, len);
+				o->have_stuck = 1;
+			}
+			wire_set_bit0(echo, len, o->stuck_bit);
+			break;
+		case ACTION_CORRUPT:
+			for (j = 0; j < len; j++)
+				echo[j] ^= a->mask[j];
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/*
+ * The action that decides how the echo is cut up or held, if any (a black
+ * hole wins over everything: nothing leaves while it lasts), else the first
+ * to begin; a delay is found apart, as it acts with any of them.
+ */
+static const struct tl_occ *
+tl_shaper(const struct timeline *tl, tc_us_t rel, const struct tl_occ **delay)
+{
+	const struct tl_occ *found = NULL;
+	size_t i;
+
+	*delay = NULL;
+	for (i = 0; i < tl->next; i++) {
+		const struct tl_occ *o = &tl->occ[i];
+
+		if (!(o->traits & ACTION_SHAPES_ECHO) || !tl_active(o, rel))
+			continue;
+		if (o->o.a->kind == ACTION_BLACKHOLE)
+			return o;
+		if (o->o.a->kind == ACTION_ECHO_DELAY) {
+			if (*delay == NULL)
+				*delay = o;
+		} else if (found == NULL)
+			found = o;
+	}
+	return found;
+}
+
+/* Every action counted in frames that acted on this echo has one less. */
+static void
+tl_count_echo(struct timeline *tl, tc_us_t rel)
+{
+	size_t i;
+
+	for (i = 0; i < tl->next; i++) {
+		struct tl_occ *o = &tl->occ[i];
+
+		if (o->by_frames && tl_active(o, rel) && --o->frames_left == 0)
+			tl_end(tl, i);
+	}
+}
+
+static tc_us_t
+tl_draw_delay(struct timeline *tl, const struct scenario_action *a)
+{
+	double d;
+
+	if (a->jitter == 0)
+		return a->delay;
+	if (a->distribution == DIST_NORMAL)
+		d = rng_normal(&tl->rng, (double)a->delay, (double)a->jitter);
+	else
+		d = (double)a->delay - (double)a->jitter +
+		    rng_unit(&tl->rng) * 2.0 * (double)a->jitter;
+	return d > 0 ? (tc_us_t)d : 0;
+}
+
+void
+timeline_echo(struct timeline *tl, struct tl_conn *c, tc_us_t rel,
+    const uint8_t *frame, size_t len, struct tl_echo *out)
+{
+	uint8_t echo[WIRE_MAX_BYTES];
+	const struct tl_occ *shaper, *delay;
+	const struct scenario_action *a;
+	size_t held, total;
+	int altered;
+
+	memset(out, 0, sizeof *out);
+	if (len == 0 || len > WIRE_MAX_BYTES) {
+		out->untouched = 1;
+		return;
+	}
+	/* What begins now acts on this echo, however late the caller's tick. */
+	timeline_advance(tl, rel);
+	memcpy(echo, frame, len);
+	tl_alter(tl, c, echo, len, rel);
+	shaper = tl_shaper(tl, rel, &delay);
+	tl_count_echo(tl, rel);
+	altered = memcmp(echo, frame, len) != 0;
+	c->have_echo_bit = 1;
+	c->echo_bit = wire_get_bit0(echo, len);
+
+	a = shaper != NULL ? shaper->o.a : NULL;
+	if (a != NULL && a->kind == ACTION_BLACKHOLE) {
+		out->swallowed = 1;
+		return;
+	}
+	if (a != NULL && a->kind == ACTION_ECHO_MERGE && c->held_len == 0) {
+		memcpy(c->held, echo, len);
+		c->held_len = len;
+		c->held_altered = altered;
+		out->held = 1;
+		return;
+	}
+	/* A held echo leaves with the next one, whatever acts on that one. */
+	held = c->held_len;
+	memcpy(out->data, c->held, held);
+	memcpy(out->data + held, echo, len);
+	total = held + len;
+	out->len = total;
+	/* Only an altered echo the client gets whole can be a mismatch. */
+	if (held > 0 && c->held_altered)
+		out->whole[0] = held;
+	if (altered)
+		out->whole[1] = total;
+	c->held_len = 0;
+	c->held_altered = 0;
+	if (delay != NULL) {
+		out->delay = tl_draw_delay(tl, delay->o.a);
+		out->drawn = 1;
+	}
+	if (a == NULL) {
+		out->untouched = !altered && held == 0 && delay == NULL;
+		return;
+	}
+	switch (a->kind) {
+	case ACTION_ECHO_SPLIT:
+		out->pieces = a->pieces;
+		out->gap = a->gap;
+		break;
+	case ACTION_ECHO_DUPLICATE:
+		memcpy(out->data + total, echo, len);
+		out->len = total + len;
+		out->pieces = 2;
+		out->first = total;
+		out->gap = TL_DUPLICATE_GAP;
+		break;
+	case ACTION_ECHO_SHORT:
+		/* Never whole: a short echo cannot be compared. */
+		out->len = held + a->bytes;
+		out->whole[1] = 0;
+		break;
+	default:	/* echo_merge, sending what it held */
+		break;
+	}
+}

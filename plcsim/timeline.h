@@ -1,0 +1,111 @@
+/*
+ * timeline: what a scenario's timeline does, decided without a loop, a
+ * server, a socket or a clock. The caller (engine.c) passes times relative
+ * to time 0, the first client connection, and carries the answers out:
+ *
+ *   - timeline_advance: what begins or ends by now, queued for
+ *     timeline_change, and when to look again;
+ *   - timeline_echo: what becomes of an echo leaving now (its bytes altered,
+ *     held, merged, duplicated, shortened; its delay, pieces and gap; whether
+ *     it is swallowed; after how many bytes it counts as an injected
+ *     mismatch);
+ *   - timeline_accept_wait: how long an arriving connection waits;
+ *   - timeline_blackholed: whether a black hole swallows everything now.
+ *
+ * Occurrences come from scenario_occurrences (the one expansion `plcsim
+ * check` validates) and every default was resolved by the parser: nothing
+ * is re-applied here. Random choices (echo delay jitter) come from one
+ * generator seeded with the run's seed, so one seed replays one schedule.
+ *
+ * Ownership: timeline_new borrows the scenario, which must outlive it.
+ */
+#ifndef PLCSIM_TIMELINE_H
+#define PLCSIM_TIMELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "clock.h"
+#include "scenario.h"
+#include "wire.h"
+
+/* Nothing more is planned. */
+#define TIMELINE_NEVER UINT64_MAX
+
+struct timeline;
+
+/* An occurrence that begins or ends. */
+struct tl_change {
+	const struct scenario_action *a;
+	size_t	 occ;		/* which occurrence: 0..timeline_count() - 1 */
+	int	 begins;	/* 1: it begins; 0: it ends */
+	tc_us_t	 start;		/* its planned window, since time 0 */
+	tc_us_t	 end;		/* == start when instant or counted in frames */
+};
+
+/* What the timeline remembers of one connection's echoes. The caller zeroes
+ * it for each new connection. */
+struct tl_conn {
+	int	have_echo_bit;
+	int	echo_bit;		/* bit 0 of the last echo that left */
+	uint8_t	held[WIRE_MAX_BYTES];	/* echo_merge: the echo held back */
+	size_t	held_len;
+	int	held_altered;		/* ... and it was altered */
+};
+
+/* What becomes of one echo. */
+struct tl_echo {
+	uint8_t	data[3 * WIRE_MAX_BYTES]; /* what leaves, in order */
+	size_t	len;		/* bytes of data to send */
+	int	untouched;	/* data is the frame, leaving now, whole */
+	int	swallowed;	/* a black hole: nothing leaves */
+	int	held;		/* echo_merge keeps it for the next echo */
+	tc_us_t	delay;		/* before the first byte */
+	int	drawn;		/* echo_delay drew `delay` from the seed */
+	uint32_t pieces;	/* writes: 0 or 1, all in one */
+	size_t	first;		/* bytes of the first write (0: the pieces
+				   as even as can be) */
+	tc_us_t	gap;		/* between two writes */
+	/*
+	 * An altered echo counts as injected once it is whole on the wire:
+	 * after whole[i] bytes have left (0: nothing to count). Two when a
+	 * held echo leaves with the next.
+	 */
+	size_t	whole[2];
+};
+
+/* NULL when memory is out. */
+struct timeline *timeline_new(const struct scenario *sc, uint64_t seed);
+void timeline_free(struct timeline *tl);
+
+/* The number of occurrences (for callers that keep data per occurrence). */
+size_t timeline_count(const struct timeline *tl);
+
+/*
+ * Begins every occurrence whose start is <= rel and ends every windowed one
+ * whose end is <= rel, queueing each change. Returns the next time worth
+ * advancing to (TIMELINE_NEVER when nothing more is planned by time).
+ */
+tc_us_t timeline_advance(struct timeline *tl, tc_us_t rel);
+/* Takes the oldest queued change: 1 and *out filled, or 0. */
+int timeline_change(struct timeline *tl, struct tl_change *out);
+/* 1 when a change is queued. */
+int timeline_pending(const struct timeline *tl);
+
+/*
+ * The echo of `frame` (len bytes, at most WIRE_MAX_BYTES) leaves at `rel`
+ * on connection `c`: fills *out. Echoes counted in frames are counted here;
+ * an occurrence that has touched its last one ends (a queued change).
+ */
+void timeline_echo(struct timeline *tl, struct tl_conn *c, tc_us_t rel,
+    const uint8_t *frame, size_t len, struct tl_echo *out);
+
+/* How long a connection that arrived at `arrived` waits to be served. */
+tc_us_t timeline_accept_wait(const struct timeline *tl, tc_us_t arrived);
+/* 1 while a black hole swallows everything. */
+int timeline_blackholed(const struct timeline *tl, tc_us_t rel);
+/* 1 while an occurrence of `kind` acts at `rel`. */
+int timeline_acting(const struct timeline *tl, enum scenario_action_kind kind,
+    tc_us_t rel);
+
+#endif
