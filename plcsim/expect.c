@@ -733,6 +733,13 @@ judge_run(const struct scenario *sc, const struct facts *f,
 		    format_duration(sc->startup_timeout, t, sizeof t));
 		return 1;
 	}
+	/* client.stats: true is a promise the client must keep. */
+	if (sc->client.stats && f->client_ran && f->stats_json == NULL) {
+		item_set(it, 0, "the client wrote no stats (client.stats is "
+		    "true): %s", f->stats_error[0] != '\0' ? f->stats_error :
+		    "none was asked of it");
+		return 1;
+	}
 	return 0;
 }
 

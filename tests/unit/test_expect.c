@@ -603,18 +603,25 @@ test_counter_missing(void **state)
 	struct judged *j = judged_new(counters);
 
 	(void)state;
-	/* No stats asked of the client. */
-	assert_int_equal(judge(j), 2);
-	assert_string_equal(j->v.items[0].message,
+	/* No stats asked of the client: client.stats is a broken promise,
+	 * the run fails first, then each counter says why. */
+	assert_int_equal(judge(j), 3);
+	assert_null(j->v.items[0].e);
+	assert_string_equal(j->v.items[0].message, "the client wrote no stats "
+	    "(client.stats is true): none was asked of it");
+	assert_string_equal(j->v.items[1].message,
 	    "counter mismatches: no stats file was asked of the client");
-	/* The player could not read them: its reason, for each counter. */
+	/* The player could not read them: its reason, everywhere. */
 	snprintf(j->f->stats_error, sizeof j->f->stats_error, "no stats file "
 	    "from the client (no-such-dir/stats.json: No such file)");
-	assert_int_equal(judge(j), 2);
-	assert_string_equal(j->v.items[0].message, "counter mismatches: no "
+	assert_int_equal(judge(j), 3);
+	assert_string_equal(j->v.items[0].message, "the client wrote no stats "
+	    "(client.stats is true): no stats file from the client "
+	    "(no-such-dir/stats.json: No such file)");
+	assert_string_equal(j->v.items[1].message, "counter mismatches: no "
 	    "stats file from the client (no-such-dir/stats.json: No such "
 	    "file)");
-	assert_string_equal(j->v.items[1].message, "counter rtt_us.p99: no "
+	assert_string_equal(j->v.items[2].message, "counter rtt_us.p99: no "
 	    "stats file from the client (no-such-dir/stats.json: No such "
 	    "file)");
 	write_stats(j, "{\"rtt_us\": 3}");
