@@ -291,7 +291,8 @@ cli_print_options(FILE *f, const struct cli *c)
 		fprintf(f, "  %-*s  ", width, flag);
 		/* Further lines of the help start under the first. */
 		while ((nl = strchr(h, '\n')) != NULL) {
-			fprintf(f, "%.*s\n  %-*s  ", (int)(nl - h), h, width, "");
+			fprintf(f, "%.*s\n  %-*s  ", (int)(nl - h), h, width,
+			    "");
 			h = nl + 1;
 		}
 		fprintf(f, "%s\n", h);

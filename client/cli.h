@@ -30,7 +30,7 @@
 #define CLI_EXIT_USAGE	2
 #define CLI_MAX_OPTIONS	64	/* rows of a table: `given` has a bit each */
 
-/* A number macro as text, for help lines: "(" CLI_NUM(WIRE_DEFAULT_PORT) ")". */
+/* A number macro as text, for help: "(" CLI_NUM(WIRE_DEFAULT_PORT) ")". */
 #define CLI_NUM(x)	CLI_NUM_(x)
 #define CLI_NUM_(x)	#x
 
@@ -42,7 +42,7 @@ enum cli_type {
 	CLI_DURATION,	/* tc_us_t (parse_duration); min 1: more than 0 */
 	CLI_INT,	/* int in [min, max] */
 	CLI_UINT,	/* unsigned in [min, max] */
-	CLI_U64,	/* uint64_t, a whole number (decimal, 0x hex, 0 octal) */
+	CLI_U64,	/* uint64_t, whole (decimal, 0x hex, 0 octal) */
 	CLI_FRAME_LENGTH, /* unsigned: bits, a multiple of 8 in 8..1024 */
 	CLI_CUSTOM,	/* set() reads it */
 	CLI_HELP,	/* stops the walk: the command prints its help */

@@ -95,7 +95,8 @@ hist_count_le(const struct hist *h, uint64_t x)
 	while (lo < hi) {
 		mid = lo + (hi - lo + 1) / 2;
 		/* (mid - 0.5) / count asks for rank mid exactly. */
-		if (hist_quantile(h, ((double)mid - 0.5) / (double)h->count) <= x)
+		if (hist_quantile(h, ((double)mid - 0.5) /
+		    (double)h->count) <= x)
 			lo = mid;
 		else
 			hi = mid - 1;

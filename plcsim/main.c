@@ -367,7 +367,8 @@ cmd_check(int argc, char **argv)
 		break;
 	}
 	if (first >= argc)
-		return cli_usage_error(check_cli.prog, "no scenario file given");
+		return cli_usage_error(check_cli.prog,
+		    "no scenario file given");
 	for (i = first; i < argc; i++) {
 		if ((s = scenario_load(argv[i], err, sizeof err)) == NULL) {
 			fprintf(stderr, "%s\n", err);
