@@ -182,7 +182,8 @@ session_update(struct sim_session *s)
 	}
 	if (!(s->paused & SIM_READ) && s->ops->room(s, s->arg) > 0)
 		what |= SIM_READ;
-	if (!(s->paused & SIM_WRITE) && sim_buf_len(s->out) > 0)
+	/* Corked: the uncork writes, and watches only what it cannot. */
+	if (!(s->paused & SIM_WRITE) && !s->corked && sim_buf_len(s->out) > 0)
 		what |= SIM_WRITE;
 	sim_watch_set(s->watch, what);
 }
