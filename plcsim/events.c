@@ -30,6 +30,8 @@ struct sim_events {
 	FILE		 *text;
 	int		  verbose;
 	FILE		 *json;
+	char		  json_path[256];	/* for messages */
+	int		  json_errno;		/* the first write that failed */
 	struct sim_event *ring;
 	size_t		  alloc;	/* slots allocated, grows to capacity */
 	size_t		  capacity;
@@ -113,6 +115,34 @@ events_open_json(struct sim_events *ev, const char *path, char *err,
 	if (ev->json != NULL)
 		fclose(ev->json);
 	ev->json = f;
+	snprintf(ev->json_path, sizeof ev->json_path, "%s", path);
+	return 0;
+}
+
+int
+events_close_json(struct sim_events *ev, char *err, size_t errlen)
+{
+	int bad;
+
+	if (ev->json == NULL)
+		return 0;
+	events_fold_flush(ev, events_since_start(ev, clock_now_us()), 0);
+	/* Any write that failed on the way leaves the stream in error. */
+	bad = fflush(ev->json) != 0 || ferror(ev->json);
+	if (bad && ev->json_errno == 0)
+		ev->json_errno = errno;
+	if (fclose(ev->json) != 0) {
+		if (!bad)
+			ev->json_errno = errno;
+		bad = 1;
+	}
+	ev->json = NULL;
+	if (bad) {
+		snprintf(err, errlen, "cannot write events to '%s': %s",
+		    ev->json_path, ev->json_errno != 0 ?
+		    strerror(ev->json_errno) : "write error");
+		return -1;
+	}
 	return 0;
 }
 
@@ -203,7 +233,8 @@ events_print(struct sim_events *ev, const struct sim_event *e)
 			fprintf(ev->json, ",\"%s\":", dk);
 			json_string(ev->json, e->detail);
 		}
-		fputs("}\n", ev->json);
+		if (fputs("}\n", ev->json) == EOF && ev->json_errno == 0)
+			ev->json_errno = errno;
 	}
 }
 
@@ -349,8 +380,9 @@ events_add(struct sim_events *ev, tc_us_t now, enum sim_event_type type,
 void
 events_json_raw(struct sim_events *ev, const char *json)
 {
-	if (ev->json != NULL)
-		fprintf(ev->json, "%s\n", json);
+	if (ev->json != NULL && fprintf(ev->json, "%s\n", json) < 0 &&
+	    ev->json_errno == 0)
+		ev->json_errno = errno;
 }
 
 size_t

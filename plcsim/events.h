@@ -68,6 +68,12 @@ void events_set_text(struct sim_events *ev, FILE *out, int verbose);
 /* JSON lines to a new file at `path`; -1 and a message in err on failure. */
 int events_open_json(struct sim_events *ev, const char *path, char *err,
     size_t errlen);
+/*
+ * Writes what is pending and closes the JSON output: -1 and a message when
+ * any line of it could not be written (a full disk), so that a run whose
+ * record is incomplete does not end as if it were whole.
+ */
+int events_close_json(struct sim_events *ev, char *err, size_t errlen);
 /* 1 when per-frame events are wanted by some output (avoid the work). */
 int events_want_frames(const struct sim_events *ev);
 

@@ -2,6 +2,7 @@
  * plcsim: the PLC emulator. Arguments, start-up, the loop, the summary and
  * the exit code; everything else is in the modules.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -19,6 +20,9 @@
 #include "scenario.h"
 #include "server.h"
 #include "wire.h"
+
+/* An output (the events file, the summary) could not be written. */
+#define EXIT_IO 3
 
 #ifndef TCPCOM_VERSION
 #define TCPCOM_VERSION "dev"
@@ -331,8 +335,17 @@ out:
 	for (i = 0; i < 4; i++)
 		sim_signal_free(sigs[i]);
 	sim_loop_free(ctx.loop);
+	/* A record that could not be written whole is an I/O error. */
+	if (events_close_json(events, err, sizeof err) != 0) {
+		fprintf(stderr, "plcsim: %s\n", err);
+		rc = EXIT_IO;
+	} else if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "plcsim: cannot write the summary: %s\n",
+		    strerror(errno));
+		rc = EXIT_IO;
+	}
 	events_free(events);
-	return rc == 0 ? 0 : 1;
+	return rc == 0 ? 0 : rc == EXIT_IO ? EXIT_IO : 1;
 }
 
 /* `plcsim check SCENARIO...`: the scenario format's validation, alone. */

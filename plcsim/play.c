@@ -520,6 +520,10 @@ play_run(const struct play_options *o, struct play_result *res, char *err,
 out:
 	res->seconds = (double)(clock_now_us() - p.start) / 1e6;
 	play_cleanup(&p);
+	/* The event record is part of the result: incomplete is an error. */
+	if (rc == 0 && res->events != NULL &&
+	    events_close_json(res->events, err, errlen) != 0)
+		rc = -1;
 	return rc;
 }
 

@@ -108,6 +108,23 @@ def test_reconnect_counts_only_served_connections():
     assert "not connected again within 1.5s" in r.stdout, r.stdout
 
 
+def test_unwritable_events_file_is_an_error():
+    """A record that could not be written whole is exit 3, never a 0."""
+    if not os.path.exists("/dev/full"):
+        support.skip("no /dev/full here")
+    path = scenario("full-disk", "duration: 10s\n")
+    for args in (["serve", "--listen", "127.0.0.1:0", "--duration", "200ms"],
+                 ["serve", path, "--listen", "127.0.0.1:0"]):
+        p = support.popen([PLCSIM] + args + ["--events", "/dev/full", "-q"],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if path in args:  # a scenario waits for a client: stop it
+            wait_line(p, "listening on")
+            p.send_signal(2)
+        out, err = p.communicate(timeout=15)
+        assert p.returncode == 3, "%s: exit %d: %s" % (args, p.returncode, err)
+        assert "cannot write events to '/dev/full'" in err, err
+
+
 def main():
     tests = [(n, f) for n, f in globals().items() if n.startswith("test_") and callable(f)]
     failed = 0
