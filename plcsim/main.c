@@ -40,6 +40,8 @@ struct serve_opts {
 struct serve_ctx {
 	struct sim_loop	  *loop;
 	struct sim_server *srv;
+	struct sim_events *events;
+	int		   verbose;
 	int		   signo;
 };
 
@@ -222,6 +224,19 @@ serve_signal_cb(int signo, void *arg)
 	sim_loop_stop(ctx->loop);
 }
 
+/* "listening on" first, then the events. */
+static uint64_t
+serve_announce_timer(void *arg)
+{
+	struct serve_ctx *ctx = arg;
+
+	printf("listening on %s\n", server_address(ctx->srv));
+	fflush(stdout);
+	events_set_text(ctx->events, ctx->verbose < 0 ? NULL : stdout,
+	    ctx->verbose < 0 ? 0 : ctx->verbose);
+	return SIM_TIMER_STOP;
+}
+
 static uint64_t
 serve_duration_timer(void *arg)
 {
@@ -259,7 +274,7 @@ cmd_serve(int argc, char **argv)
 	struct serve_ctx ctx;
 	struct sim_events *events;
 	struct sim_signal *sigs[4];
-	struct sim_timer *stop = NULL;
+	struct sim_timer *stop = NULL, *announce = NULL;
 	char err[320];
 	int rc, i;
 
@@ -318,11 +333,17 @@ cmd_serve(int argc, char **argv)
 		rc = -1;
 		goto out;
 	}
-	printf("listening on %s\n", server_address(ctx.srv));
-	fflush(stdout);
-	events_set_text(events, o.verbose < 0 ? NULL : stdout,
-	    o.verbose < 0 ? 0 : o.verbose);
-
+	ctx.events = events;
+	ctx.verbose = o.verbose;
+	announce = sim_timer_new(ctx.loop, serve_announce_timer, &ctx);
+	if (announce == NULL) {
+		fprintf(stderr, "plcsim: out of memory\n");
+		rc = -1;
+		goto out;
+	}
+	/* Said from the loop's first turn: a signal sent right after the
+	 * line then always finds the loop waiting for it. */
+	sim_timer_start(announce, 0);
 	rc = sim_loop_run(ctx.loop);
 	if (ctx.signo != 0)
 		log_notice("stopping on signal %d", ctx.signo);
@@ -332,6 +353,7 @@ cmd_serve(int argc, char **argv)
 out:
 	server_free(ctx.srv);
 	sim_timer_free(stop);
+	sim_timer_free(announce);
 	for (i = 0; i < 4; i++)
 		sim_signal_free(sigs[i]);
 	sim_loop_free(ctx.loop);
