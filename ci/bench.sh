@@ -13,7 +13,9 @@
 #   c  tcpcom's 500 ms life bit as plcsim sees it (its events' edge
 #      interval_us, exact, and its summary's lifebit: quantiles), and as it
 #      is on the wire (the echo server timing bit 0 of the same client).
-#   d  how late plcsim's task cycle ran during b and c (its cycle: summary).
+#   d  how late plcsim's task cycle ran during b and c (its cycle: summary),
+#      beside the machine's own floor: the simplest loop sleeping to the
+#      same 10 ms grid at the same time (tests/helpers/tick_probe).
 #
 # Bounds: a  plcsim at least 0.50 of the echo server, and each server
 #            busy >= 80 % of a core in its best round: saturated, so that
@@ -40,7 +42,8 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-for p in plcsim tcpcom tests/echo_epoll tests/echo_load tests/rtt_probe; do
+for p in plcsim tcpcom tests/echo_epoll tests/echo_load tests/rtt_probe \
+    tests/tick_probe; do
 	[ -x "$BUILD/$p" ] || { echo "bench: missing $BUILD/$p (make tests)" >&2; exit 2; }
 done
 
@@ -159,8 +162,11 @@ start rtt_ref "$BUILD/tests/echo_epoll"
 rtt_ref_pid=$pid
 "$BUILD/tests/rtt_probe" "$port" "$RTT_S" >"$tmp/rtt_ref.probe" &
 probe2=$!
+"$BUILD/tests/tick_probe" 10000 "$RTT_S" >"$tmp/rtt_sim.tick" &
+ticker=$!
 wait "$probe1" || true
 wait "$probe2" || true
+wait "$ticker" || true
 stop "$rtt_sim_pid"
 stop "$rtt_ref_pid"
 for k in min p50 p99 max; do
@@ -185,8 +191,11 @@ life_ref_pid=$pid
 	--toggle-cycle 500ms --stats-interval 0 -q \
 	--stats-json "$tmp/life_ref.stats" >"$tmp/life_ref.tcpcom" 2>&1 &
 client2=$!
+"$BUILD/tests/tick_probe" 10000 "$LIFE_S" >"$tmp/life_sim.tick" &
+ticker=$!
 wait "$client1" || true
 wait "$client2" || true
+wait "$ticker" || true
 stop "$life_sim_pid"
 stop "$life_ref_pid"
 CENTRE=500000
@@ -207,6 +216,7 @@ c_sim_late=$(late_of "$tmp/life_sim.stats"); c_ref_late=$(late_of "$tmp/life_ref
 for r in rtt_sim life_sim; do
 	for k in ticks skipped late_p50_us late_p99_us late_max_us; do
 		eval "d_${r}_$k=\$(jnum cycle $k \"\$tmp/$r.jsonl\")"
+		eval "t_${r}_$k=\$(kv $k \"\$tmp/$r.tick\")"
 	done
 done
 load1=$(cut -d ' ' -f 1-3 /proc/loadavg)
@@ -258,10 +268,15 @@ row c "life bit interval, ms" "$(quad "$c_sim_min" "$c_sim_p50" "$c_sim_p99" "$c
 row "" "  |interval - 500|, p99" "$(ms "$c_sim_dev") ms, $c_sim_n intervals (events)" "$(ms "$c_ref_dev") ms, $c_ref_n intervals (wire)" "<= 0.5 ms" "$v_c"
 row "" "  summary lifebit:, ms" "p50 $(ms "$c_sum_p50") p99 $(ms "$c_sum_p99") max $(ms "$c_sum_max")" "" "" ""
 row "" "  tcpcom send_late p99" "${c_sim_late:-?} us" "${c_ref_late:-?} us" "" ""
-row d "task late during b, us" "p50 $d_rtt_sim_late_p50_us p99 $d_rtt_sim_late_p99_us max $d_rtt_sim_late_max_us" "" "" ""
-row "" "  ticks, skipped" "$d_rtt_sim_ticks, $d_rtt_sim_skipped" "" "" ""
-row d "task late during c, us" "p50 $d_life_sim_late_p50_us p99 $d_life_sim_late_p99_us max $d_life_sim_late_max_us" "" "" ""
-row "" "  ticks, skipped" "$d_life_sim_ticks, $d_life_sim_skipped" "" "" ""
+for r in rtt_sim life_sim; do
+	eval "set -- \$d_${r}_late_p50_us \$d_${r}_late_p99_us \$d_${r}_late_max_us \
+	    \$t_${r}_late_p50_us \$t_${r}_late_p99_us \$t_${r}_late_max_us \
+	    \$d_${r}_ticks \$d_${r}_skipped \$t_${r}_ticks \$t_${r}_skipped"
+	[ "$r" = rtt_sim ] && during=b || during=c
+	row d "task late during $during, us" "p50 $1 p99 $2 max $3" \
+		"p50 $4 p99 $5 max $6 (tick_probe)" "" ""
+	row "" "  ticks, skipped" "$7, $8" "$9, ${10}: the machine's floor" "" ""
+done
 
 # ---- bench.json ----
 jb() { [ "$1" = ok ] && echo true || echo false; }
@@ -286,7 +301,9 @@ cat >"$JSON" <<EOF
     "bound": "deviation_p99 <= 500", "passed": $(jb "$v_c")},
   "d_task_cycle": {
     "during_b": {"ticks": ${d_rtt_sim_ticks:-null}, "skipped": ${d_rtt_sim_skipped:-null}, "late_p50_us": ${d_rtt_sim_late_p50_us:-null}, "late_p99_us": ${d_rtt_sim_late_p99_us:-null}, "late_max_us": ${d_rtt_sim_late_max_us:-null}},
-    "during_c": {"ticks": ${d_life_sim_ticks:-null}, "skipped": ${d_life_sim_skipped:-null}, "late_p50_us": ${d_life_sim_late_p50_us:-null}, "late_p99_us": ${d_life_sim_late_p99_us:-null}, "late_max_us": ${d_life_sim_late_max_us:-null}}},
+    "during_c": {"ticks": ${d_life_sim_ticks:-null}, "skipped": ${d_life_sim_skipped:-null}, "late_p50_us": ${d_life_sim_late_p50_us:-null}, "late_p99_us": ${d_life_sim_late_p99_us:-null}, "late_max_us": ${d_life_sim_late_max_us:-null}},
+    "reference_during_b": {"ticks": ${t_rtt_sim_ticks:-null}, "skipped": ${t_rtt_sim_skipped:-null}, "late_p50_us": ${t_rtt_sim_late_p50_us:-null}, "late_p99_us": ${t_rtt_sim_late_p99_us:-null}, "late_max_us": ${t_rtt_sim_late_max_us:-null}},
+    "reference_during_c": {"ticks": ${t_life_sim_ticks:-null}, "skipped": ${t_life_sim_skipped:-null}, "late_p50_us": ${t_life_sim_late_p50_us:-null}, "late_p99_us": ${t_life_sim_late_p99_us:-null}, "late_max_us": ${t_life_sim_late_max_us:-null}}},
   "passed": $([ -z "$failed" ] && echo true || echo false)
 }
 EOF
