@@ -310,6 +310,10 @@ class ClientTest(unittest.TestCase):
         self.assertEqual(c.wait(30), 0, c.output())
         st = c.stats()
         frames = peer.snapshot()
+        # A clean start is no skip and no reconnection: the wait for the
+        # first connection counts as neither.
+        self.assertEqual(st["reconnect_attempts"], 0, st)
+        self.assertEqual(st["connects"], 1, st)
 
         # 5 s at 100 ms; the first frame waits for the first deadline after
         # the connection, the last may race the end of the run.
@@ -568,6 +572,18 @@ class ClientTest(unittest.TestCase):
                     self.assertIn("--help", extra)
                 self.assertLessEqual(len(lines), 2, p.stderr)
                 self.assertEqual(p.stdout, "")
+
+    def test_clean_start_counts_no_skip(self):
+        # The first deadline passes while the client connects: that is the
+        # start, not a skipped cycle (it once counted 1 on every start). A
+        # 1 s cycle leaves no room for a real overrun on a loaded machine.
+        peer = self.peer()
+        c = self.client(peer.port, "--send-cycle", "1s", "--duration", "2500ms")
+        self.assertEqual(c.wait(30), 0, c.output())
+        st = c.stats()
+        self.assertEqual(st["skipped_cycles"], 0, st)
+        self.assertEqual(st["reconnect_attempts"], 0, st)
+        self.assertGreaterEqual(st["frames_sent"], 2, st)
 
     # (h)
     def test_count_stops_by_itself(self):
