@@ -27,6 +27,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define TCPCOM_HOST_MAX 256
 
 enum tcpcom_payload {
@@ -121,5 +125,9 @@ int tcpcom_write_stats_json(const struct tcpcom_stats *st,
 void tcpcom_free(struct tcpcom *tc);
 
 const char *tcpcom_version(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
