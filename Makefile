@@ -14,6 +14,7 @@ CFLAGS    ?= -O2 -g
 PREFIX    ?= /usr/local
 DESTDIR   ?=
 PKG_CONFIG ?= pkg-config
+OBJCOPY   ?= objcopy
 SANITIZE  ?=
 V         ?=
 
@@ -84,9 +85,17 @@ QLD :=
 endif
 
 # ---- sources: each folder is one program; its main.c is the thin front ----
+# libtcpcom.a in $(BUILD) is the internal archive the programs and tests
+# link: the whole client but main.c, the program's option table and command
+# line included. What is installed holds the API sources alone (not
+# options.c, cli.c) and exports tcpcom_* only (client/tcpcom.map).
 LIB_SRCS    := $(filter-out client/main.c,$(wildcard client/*.c))
 LIB_OBJS    := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
-LIB_PIC_OBJS := $(LIB_SRCS:%.c=$(BUILD)/pic/%.o)
+API_SRCS    := $(filter-out client/options.c client/cli.c,$(LIB_SRCS))
+API_PIC_OBJS := $(API_SRCS:%.c=$(BUILD)/pic/%.o)
+SO_MAJOR    := $(word 1,$(subst ., ,$(VERSION)))
+SO_NAME     := libtcpcom.so.$(SO_MAJOR)
+SO_REAL     := libtcpcom.so.$(VERSION)
 SIM_SRCS    := $(filter-out plcsim/main.c,$(wildcard plcsim/*.c))
 SIM_OBJS    := $(SIM_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
@@ -95,7 +104,8 @@ HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/%)
 
 PROGRAMS    := $(BUILD)/tcpcom $(BUILD)/plcsim
-LIBS        := $(BUILD)/libtcpcom.a $(BUILD)/libtcpcom.so $(BUILD)/libplcsim.a
+LIBS        := $(BUILD)/libtcpcom.a $(BUILD)/libtcpcom.so $(BUILD)/libplcsim.a \
+               $(BUILD)/dist/libtcpcom.a
 
 .SECONDARY:
 
@@ -120,8 +130,28 @@ $(BUILD)/obj/tests/%.o: tests/%.c
 $(BUILD)/libtcpcom.a: $(LIB_OBJS)
 	$(QLD)rm -f $@ && $(AR) rcs $@ $^
 
-$(BUILD)/libtcpcom.so: $(LIB_PIC_OBJS)
-	$(QLD)$(CC) -shared -Wl,-soname,libtcpcom.so.1 $(ALL_LDFLAGS) -o $@ $^ -pthread
+# The shared library: its real name, the soname link and the link to build
+# against; libm and libpthread are its own needs, not its callers'.
+$(BUILD)/$(SO_REAL): $(API_PIC_OBJS) client/tcpcom.map
+	$(QLD)$(CC) -shared -Wl,-soname,$(SO_NAME) \
+	    -Wl,--version-script,client/tcpcom.map -Wl,--no-undefined \
+	    $(ALL_LDFLAGS) -o $@ $(API_PIC_OBJS) -pthread -lm
+
+$(BUILD)/$(SO_NAME): $(BUILD)/$(SO_REAL)
+	$(Q)ln -sf $(SO_REAL) $@
+
+$(BUILD)/libtcpcom.so: $(BUILD)/$(SO_NAME)
+	$(Q)ln -sf $(SO_NAME) $@
+
+# The installed static library: the API objects as one object in which
+# every symbol but tcpcom_* is local, so that a program's own names (a
+# clock_now_us, a log_msg) cannot meet the library's.
+$(BUILD)/dist/libtcpcom.a: $(API_PIC_OBJS)
+	@mkdir -p $(dir $@)
+	$(QLD)$(CC) -r -nostdlib -o $(BUILD)/dist/tcpcom.o $^ && \
+	    $(OBJCOPY) --wildcard --keep-global-symbol='tcpcom_*' \
+	    $(BUILD)/dist/tcpcom.o && \
+	    rm -f $@ && $(AR) rcs $@ $(BUILD)/dist/tcpcom.o
 
 $(BUILD)/libplcsim.a: $(SIM_OBJS)
 	$(QLD)rm -f $@ && $(AR) rcs $@ $^
@@ -182,17 +212,21 @@ clean:
 BINDIR  := $(DESTDIR)$(PREFIX)/bin
 LIBDIR  := $(DESTDIR)$(PREFIX)/lib
 INCDIR  := $(DESTDIR)$(PREFIX)/include
+PCDIR   := $(DESTDIR)$(PREFIX)/lib/pkgconfig
 MANDIR  := $(DESTDIR)$(PREFIX)/share/man/man1
 DATADIR := $(DESTDIR)$(PREFIX)/share/tcpcom
 ETCDIR  := $(DESTDIR)$(PREFIX)/etc/tcpcom
 UNITDIR := $(DESTDIR)$(PREFIX)/lib/systemd/system
 
 install: all
-	install -d $(BINDIR) $(LIBDIR) $(INCDIR) $(MANDIR) $(DATADIR)/scenarios $(ETCDIR) $(UNITDIR)
+	install -d $(BINDIR) $(LIBDIR) $(PCDIR) $(INCDIR) $(MANDIR) $(DATADIR)/scenarios $(ETCDIR) $(UNITDIR)
 	install -m 0755 $(BUILD)/tcpcom $(BUILD)/plcsim $(BINDIR)/
-	install -m 0644 $(BUILD)/libtcpcom.a $(LIBDIR)/
-	install -m 0755 $(BUILD)/libtcpcom.so $(LIBDIR)/libtcpcom.so.1
-	ln -sf libtcpcom.so.1 $(LIBDIR)/libtcpcom.so
+	install -m 0644 $(BUILD)/dist/libtcpcom.a $(LIBDIR)/
+	install -m 0755 $(BUILD)/$(SO_REAL) $(LIBDIR)/
+	ln -sf $(SO_REAL) $(LIBDIR)/$(SO_NAME)
+	ln -sf $(SO_NAME) $(LIBDIR)/libtcpcom.so
+	sed 's|@PREFIX@|$(PREFIX)|g; s|@VERSION@|$(VERSION)|g' tcpcom.pc.in > $(PCDIR)/tcpcom.pc
+	chmod 0644 $(PCDIR)/tcpcom.pc
 	install -m 0644 client/tcpcom.h $(INCDIR)/
 	install -m 0644 doc/tcpcom.1 doc/plcsim.1 $(MANDIR)/
 	install -m 0644 doc/tcpcom.conf.example $(ETCDIR)/tcpcom.conf.example
@@ -202,7 +236,7 @@ install: all
 
 uninstall:
 	rm -f $(BINDIR)/tcpcom $(BINDIR)/plcsim $(LIBDIR)/libtcpcom.a $(LIBDIR)/libtcpcom.so \
-	      $(LIBDIR)/libtcpcom.so.1 $(INCDIR)/tcpcom.h $(MANDIR)/tcpcom.1 $(MANDIR)/plcsim.1 \
+	      $(LIBDIR)/$(SO_NAME) $(LIBDIR)/$(SO_REAL) $(PCDIR)/tcpcom.pc $(INCDIR)/tcpcom.h $(MANDIR)/tcpcom.1 $(MANDIR)/plcsim.1 \
 	      $(UNITDIR)/tcpcom.service
 	rm -rf $(DATADIR) $(ETCDIR)
 
