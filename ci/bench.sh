@@ -33,10 +33,18 @@ RTT_S="${BENCH_RTT_SECONDS:-10}"
 LIFE_S="${BENCH_LIFEBIT_SECONDS:-30}"
 JSON="$BUILD/bench.json"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tcpcom-bench.XXXXXX")
-pids=""
+pids=""		# started and not yet waited for: only those are killed
 cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null || true; done
 	rm -rf "$tmp"
+}
+# started PID: remember a process this script started.
+started() { pids="$pids $1"; }
+# reap PID: wait for it and forget it, so that its pid, once free, is never
+# signalled.
+reap() {
+	wait "$1" 2>/dev/null || true
+	pids=$(printf '%s\n' $pids | grep -vx "$1" | tr '\n' ' ')
 }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -54,7 +62,7 @@ start() {
 	shift
 	"$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
 	pid=$!
-	pids="$pids $pid"
+	started "$pid"
 	i=0
 	while ! grep -q '^listening on ' "$tmp/$name.out" 2>/dev/null; do
 		i=$((i + 1))
@@ -71,7 +79,7 @@ start() {
 # stop PID: SIGTERM, and wait for it to write what it has to say.
 stop() {
 	kill -TERM "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
+	reap "$1"
 }
 
 # cpu_ticks PID: user + system time so far, in clock ticks.
@@ -122,7 +130,9 @@ hz=$(getconf CLK_TCK)
 tput() {	# tput NAME CMD...: sets rate, gen_cpu, srv_cpu, errors
 	start "$@"
 	t0=$(cpu_ticks "$pid")
-	"$BUILD/tests/echo_load" "$port" "$CONNS" "$TPUT_S" >"$tmp/$1.load" || true
+	"$BUILD/tests/echo_load" "$port" "$CONNS" "$TPUT_S" >"$tmp/$1.load" &
+	started $!
+	reap $!
 	t1=$(cpu_ticks "$pid")
 	stop "$pid"
 	rate=$(kv rate "$tmp/$1.load")
@@ -158,15 +168,18 @@ start rtt_sim "$BUILD/plcsim" serve --listen 127.0.0.1:0 --cycle 10ms -q \
 rtt_sim_pid=$pid
 "$BUILD/tests/rtt_probe" "$port" "$RTT_S" >"$tmp/rtt_sim.probe" &
 probe1=$!
+started "$probe1"
 start rtt_ref "$BUILD/tests/echo_epoll"
 rtt_ref_pid=$pid
 "$BUILD/tests/rtt_probe" "$port" "$RTT_S" >"$tmp/rtt_ref.probe" &
 probe2=$!
+started "$probe2"
 "$BUILD/tests/tick_probe" 10000 "$RTT_S" >"$tmp/rtt_sim.tick" &
 ticker=$!
-wait "$probe1" || true
-wait "$probe2" || true
-wait "$ticker" || true
+started "$ticker"
+reap "$probe1"
+reap "$probe2"
+reap "$ticker"
 stop "$rtt_sim_pid"
 stop "$rtt_ref_pid"
 for k in min p50 p99 max; do
@@ -185,17 +198,20 @@ life_sim_pid=$pid
 	--toggle-cycle 500ms --stats-interval 0 -q \
 	--stats-json "$tmp/life_sim.stats" >"$tmp/life_sim.tcpcom" 2>&1 &
 client1=$!
+started "$client1"
 start life_ref "$BUILD/tests/echo_epoll" -l 4
 life_ref_pid=$pid
 "$BUILD/tcpcom" --server 127.0.0.1 --port "$port" --duration "${LIFE_S}s" \
 	--toggle-cycle 500ms --stats-interval 0 -q \
 	--stats-json "$tmp/life_ref.stats" >"$tmp/life_ref.tcpcom" 2>&1 &
 client2=$!
+started "$client2"
 "$BUILD/tests/tick_probe" 10000 "$LIFE_S" >"$tmp/life_sim.tick" &
 ticker=$!
-wait "$client1" || true
-wait "$client2" || true
-wait "$ticker" || true
+started "$ticker"
+reap "$client1"
+reap "$client2"
+reap "$ticker"
 stop "$life_sim_pid"
 stop "$life_ref_pid"
 CENTRE=500000
@@ -233,7 +249,8 @@ bench: FAIL a: plcsim ${sim_rate}/s against the echo server's ${ref_rate}/s, rat
 [ "$v_a2" = ok ] || failed="$failed
 bench: FAIL a: the servers used ${ref_srv:-0}% (echo server) and ${sim_srv:-0}% (plcsim) of a core in their best rounds (bound >= 80%): not saturated, so the load generator or the machine's other work was the limit"
 if [ "$v_b" != ok ]; then
-	why="plcsim's task ran late (row d) or the machine was busy"
+	why="plcsim's task ran late (row d)"
+	[ "${t_rtt_sim_late_p99_us:-0}" -gt 1000 ] && why="the machine was busy: the simplest loop on it woke up to ${t_rtt_sim_late_p99_us} us late at p99 (row d)"
 	[ "${b_sim_min:-0}" -lt 10000 ] && why="an echo left within a cycle of its frame"
 	[ "${b_sim_n:-0}" -eq 0 ] || [ "${b_sim_err:-1}" -ne 0 ] && why="the probe failed: $(cat "$tmp/rtt_sim.probe" 2>/dev/null)"
 	failed="$failed
@@ -241,6 +258,7 @@ bench: FAIL b: round trip min $(ms "${b_sim_min:-0}") ms (bound >= 10), p99 $(ms
 fi
 if [ "$v_c" != ok ]; then
 	why="plcsim's task ran late (row d)"
+	[ "${t_life_sim_late_p99_us:-0}" -gt 1000 ] && why="the machine was busy: the simplest loop on it woke up to ${t_life_sim_late_p99_us} us late at p99 (row d)"
 	if [ "$c_sim_n" -lt 10 ]; then
 		why="fewer than 10 intervals: a run too short (BENCH_LIFEBIT_SECONDS) or a client that did not run"
 	elif [ "$c_ref_dev" -gt 500 ]; then
