@@ -9,6 +9,7 @@
 #include "options.h"
 #include "parse.h"
 #include "payload.h"
+#include "stats.h"
 #include "wire.h"
 
 static int
@@ -251,12 +252,20 @@ options_defaults(struct options *o)
 static int
 options_finish(struct options *o, char *err, size_t errlen)
 {
+	char inner[512];
+
 	if (payload_parse(o->payload, o->cfg.length_bits, &o->cfg.payload,
 	    o->cfg.fixed, err, errlen) != 0)
 		return -1;
 	if (o->cfg.backoff_max_us < o->cfg.backoff_min_us) {
 		snprintf(err, errlen, "backoff-max must not be below "
 		    "backoff-min");
+		return -1;
+	}
+	/* Found now, a usage error; planted later, a failed write. */
+	if (o->stats_json[0] != '\0' &&
+	    stats_json_target_check(o->stats_json, inner, sizeof inner) != 0) {
+		snprintf(err, errlen, "--stats-json: %s", inner);
 		return -1;
 	}
 	return 0;

@@ -1,9 +1,11 @@
 /* stats: counters, histograms, status line, summary and JSON; see stats.h. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "json.h"
 #include "parse.h"
@@ -194,21 +196,88 @@ stats_write_json(FILE *f, const struct tcpcom_stats *s,
 }
 
 int
+stats_json_target_check(const char *path, char *err, size_t errlen)
+{
+	struct stat sb;
+	const char *what;
+
+	if (lstat(path, &sb) != 0)
+		return 0;	/* nothing there yet, or found out when writing */
+	if (S_ISREG(sb.st_mode))
+		return 0;
+	if (S_ISLNK(sb.st_mode)) {
+		what = "a symbolic link";
+		errno = ELOOP;
+	} else if (S_ISDIR(sb.st_mode)) {
+		what = "a directory";
+		errno = EISDIR;
+	} else {
+		what = S_ISFIFO(sb.st_mode) ? "a FIFO" :
+		    S_ISSOCK(sb.st_mode) ? "a socket" : "a device";
+		errno = EEXIST;
+	}
+	snprintf(err, errlen, "'%s' is %s; the statistics replace a regular "
+	    "file only", path, what);
+	return -1;
+}
+
+/* Flushes the directory entry of a rename to disk. */
+static int
+sync_dir(const char *dir)
+{
+	int fd, rc, saved;
+
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
+int
 tcpcom_write_stats_json(const struct tcpcom_stats *st,
     const struct tcpcom_config *cfg, const char *path)
 {
-	char tmp[4096];
+	char dir[4096], tmp[4096], msg[64];
+	const char *base, *slash;
 	FILE *f;
-	int n, saved;
+	int fd, n, saved;
 
-	n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-	if (n < 0 || (size_t)n >= sizeof tmp) {
+	/* The temporary file beside the target, so that rename stays atomic,
+	 * and made by mkstemp: O_EXCL, never through a planted link. */
+	slash = strrchr(path, '/');
+	base = slash != NULL ? slash + 1 : path;
+	if (slash == NULL)
+		n = snprintf(dir, sizeof dir, ".");
+	else if (slash == path)
+		n = snprintf(dir, sizeof dir, "/");
+	else
+		n = snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+	if (*base == '\0') {
+		errno = EISDIR;
+		return -1;
+	}
+	if (n < 0 || (size_t)n >= sizeof dir ||
+	    (n = snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX", dir, base)) < 0 ||
+	    (size_t)n >= sizeof tmp) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	f = fopen(tmp, "w");
-	if (f == NULL)
+	if (stats_json_target_check(path, msg, sizeof msg) != 0)
 		return -1;
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return -1;
+	if (fchmod(fd, 0644) != 0 || (f = fdopen(fd, "w")) == NULL) {
+		saved = errno;
+		close(fd);
+		unlink(tmp);
+		errno = saved;
+		return -1;
+	}
 	stats_write_json(f, st, cfg);
 	/* Readers see the old file or the new one, never half of one. */
 	if (fflush(f) != 0 || fsync(fileno(f)) != 0 || ferror(f)) {
@@ -218,11 +287,19 @@ tcpcom_write_stats_json(const struct tcpcom_stats *st,
 		errno = saved;
 		return -1;
 	}
-	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+	if (fclose(f) != 0) {
 		saved = errno;
 		unlink(tmp);
 		errno = saved;
 		return -1;
 	}
-	return 0;
+	/* Once more, as late as can be: rename replaces whatever is there. */
+	if (stats_json_target_check(path, msg, sizeof msg) != 0 ||
+	    rename(tmp, path) != 0) {
+		saved = errno;
+		unlink(tmp);
+		errno = saved;
+		return -1;
+	}
+	return sync_dir(dir);
 }

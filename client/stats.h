@@ -49,4 +49,12 @@ void stats_format_line(const struct tcpcom_stats *s, char *out, size_t outlen);
 /* The multi-line summary printed at exit, into a FILE. */
 void stats_print_summary(const struct tcpcom_stats *s, void *file);
 
+/*
+ * Whether tcpcom_write_stats_json may replace what is at `path`: 0 when
+ * nothing or a regular file is there; -1 with a message in `err` and errno
+ * ELOOP (a symbolic link), EISDIR (a directory) or EEXIST (a FIFO, a
+ * socket, a device) otherwise.
+ */
+int stats_json_target_check(const char *path, char *err, size_t errlen);
+
 #endif
