@@ -94,7 +94,7 @@ cli_set(const struct cli_option *o, void *settings, const char *value,
 		return 0;
 	case CLI_U64:
 		errno = 0;
-		u = strtoull(value, &end, 0);
+		u = strtoull(value, &end, 10);	/* 010 is ten, not eight */
 		if (!isdigit((unsigned char)value[0]) || *end != '\0' ||
 		    errno == ERANGE) {
 			snprintf(err, errlen, "%s '%s' is not a whole number",

@@ -168,6 +168,26 @@ unquote(char *s)
 	return s;
 }
 
+/*
+ * The '#' that starts a comment, or NULL: one before the '=' or after the
+ * value, not one inside a quoted value (SERVER = "plc#2" # the second).
+ */
+static char *
+comment_start(char *line)
+{
+	char *hash, *eq, *p, *close;
+
+	hash = strchr(line, '#');
+	eq = strchr(line, '=');
+	if (hash == NULL || eq == NULL || hash < eq)
+		return hash;
+	for (p = eq + 1; *p == ' ' || *p == '\t'; p++)
+		;
+	if ((*p == '"' || *p == '\'') && (close = strchr(p + 1, *p)) != NULL)
+		return strchr(close + 1, '#');
+	return hash;
+}
+
 int
 options_load_file(struct options *o, const char *path, char *err,
     size_t errlen)
@@ -191,7 +211,7 @@ options_load_file(struct options *o, const char *path, char *err,
 			rc = -1;
 			break;
 		}
-		if ((hash = strchr(line, '#')) != NULL)
+		if ((hash = comment_start(line)) != NULL)
 			*hash = '\0';
 		key = trim(line);
 		if (*key == '\0')

@@ -104,7 +104,7 @@ test_cli_every_kind(void **state)
 {
 	char *argv[] = { "prog", "-vv", "--flag", "--name", "x", "file1",
 	    "--path", "/tmp/p", "--wait", "1.5s", "--cycle=20ms", "-j", "4",
-	    "--clients", "7", "--seed", "0x10", "--bits", "64", "--odd", "3",
+	    "--clients", "7", "--seed", "010", "--bits", "64", "--odd", "3",
 	    "file2", "--verbose", NULL };
 	struct settings s;
 	uint64_t given;
@@ -122,7 +122,7 @@ test_cli_every_kind(void **state)
 	assert_int_equal(s.cycle, 20 * TC_US_PER_MS);
 	assert_int_equal(s.jobs, 4);
 	assert_int_equal(s.clients, 7);
-	assert_int_equal(s.seed, 16);
+	assert_int_equal(s.seed, 10);	/* decimal, never octal */
 	assert_int_equal(s.bits, 64);
 	assert_int_equal(s.odd, 3);
 	/* Operands are moved after the options, in their order. */
@@ -220,6 +220,8 @@ test_cli_value_errors(void **state)
 	BAD("--cycle: cycle '0' must be more than 0", "--cycle", "0");
 	BAD("--seed: seed '-1' is not a whole number", "--seed", "-1");
 	BAD("--seed: seed '12x' is not a whole number", "--seed", "12x");
+	BAD("--seed: seed '0x10' is not a whole number", "--seed", "0x10");
+	BAD("--jobs: '0x4' is not a whole number", "--jobs", "0x4");
 	BAD("--seed: seed '99999999999999999999' is not a whole number",
 	    "--seed", "99999999999999999999");
 	BAD("--bits: length '12' is invalid", "--bits", "12");

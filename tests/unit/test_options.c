@@ -323,6 +323,59 @@ test_options_bad_flags(void **state)
 	    "1s");
 }
 
+/* Numbers are decimal wherever they come from: 010 is ten. */
+static void
+test_options_numbers_are_decimal(void **state)
+{
+	static struct options o;
+	const char *conf = conf_write("count = 010\nport = 0080\n");
+	char *argv[] = { "tcpcom", "--seed", "010", NULL };
+	char *argv_conf[] = { "tcpcom", "--config", (char *)conf, NULL };
+	char *argv_eight[] = { "tcpcom", "--count", "08", NULL };
+	char err[512];
+
+	(void)state;
+	assert_int_equal(parse(ARGC(argv), argv, &o, err, sizeof err),
+	    OPTIONS_RUN);
+	assert_int_equal(o.cfg.seed, 10);
+	assert_int_equal(parse(ARGC(argv_conf), argv_conf, &o, err,
+	    sizeof err), OPTIONS_RUN);
+	assert_int_equal(o.cfg.count, 10);
+	assert_int_equal(o.cfg.port, 80);
+	assert_int_equal(parse(ARGC(argv_eight), argv_eight, &o, err,
+	    sizeof err), OPTIONS_RUN);
+	assert_int_equal(o.cfg.count, 8);
+	BAD("0x10", "count", "--count", "0x10");
+	BAD("0x10", "seed", "--seed", "0x10");
+	BAD("0x50", "port", "--port", "0x50");
+}
+
+/* A '#' inside a quoted value is part of it; outside, a comment. */
+static void
+test_options_file_hash_in_quotes(void **state)
+{
+	static struct options o;
+	const char *conf = conf_write(
+	    "stats-json = \"/tmp/a#1.json\"   # the first\n"
+	    "# stats-json = /tmp/never\n"
+	    "payload = 'counter' # a 'quoted' # comment\n"
+	    "send-cycle = 200ms#no space\n");
+	const char *conf2 = conf_write("stats-json = '#b.json'\n");
+	char *argv[] = { "tcpcom", "--config", (char *)conf, NULL };
+	char *argv2[] = { "tcpcom", "--config", (char *)conf2, NULL };
+	char err[512];
+
+	(void)state;
+	assert_int_equal(parse(ARGC(argv), argv, &o, err, sizeof err),
+	    OPTIONS_RUN);
+	assert_string_equal(o.stats_json, "/tmp/a#1.json");
+	assert_int_equal(o.cfg.payload, TCPCOM_PAYLOAD_COUNTER);
+	assert_int_equal(o.cfg.send_cycle_us, 200 * TC_US_PER_MS);
+	assert_int_equal(parse(ARGC(argv2), argv2, &o, err, sizeof err),
+	    OPTIONS_RUN);
+	assert_string_equal(o.stats_json, "#b.json");
+}
+
 static void
 test_options_bad_environment(void **state)
 {
@@ -411,6 +464,10 @@ main(void)
 		    test_options_file_original_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_options_bad_flags, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_options_numbers_are_decimal, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_options_file_hash_in_quotes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_options_bad_environment,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_options_bad_file, setup,
