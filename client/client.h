@@ -4,8 +4,9 @@
  *
  * Ownership: tcpcom_new makes everything here; tcpcom_free releases it.
  * Threads: `cfg`, `addr` and `t0_us` are written before the threads start
- * and only read after; `lifebit` and `stats` have their own locks; `stopping`
- * is atomic; the pipes are written with single write(2)s.
+ * and only read after, and so are `on_echo` and `on_echo_arg`; `lifebit`,
+ * `stats`, `data` and `last` have their own locks; `stopping` is atomic;
+ * the pipes are written with single write(2)s.
  */
 #ifndef TCPCOM_CLIENT_H
 #define TCPCOM_CLIENT_H
@@ -14,6 +15,7 @@
 #include <stdatomic.h>
 
 #include "lifebit.h"
+#include "payload.h"
 #include "sock.h"
 #include "stats.h"
 #include "tcpcom.h"
@@ -29,6 +31,13 @@ struct tcpcom {
 
 	struct lifebit	     lifebit;
 	struct stats	     stats;
+	struct payload_data  data;	/* tcpcom_set_data */
+
+	pthread_mutex_t	     last_lock;
+	struct tcpcom_echo   last;	/* the last exchange, under last_lock */
+	tcpcom_echo_fn	     on_echo;
+	void		    *on_echo_arg;
+	int		     locks;	/* data and last_lock initialised */
 
 	pthread_t	     sender;
 	pthread_t	     toggler;
@@ -37,6 +46,9 @@ struct tcpcom {
 
 void *sender_main(void *arg);
 void *toggler_main(void *arg);
+
+/* The sender: records exchange `e` as the last and calls the callback. */
+void client_echo_done(struct tcpcom *tc, const struct tcpcom_echo *e);
 
 /* The calling thread asks for high timer precision (Linux timer slack). */
 void client_thread_setup(const char *name);

@@ -130,6 +130,27 @@ sender_report_mismatch(struct sender *s, const uint8_t *frame,
 	log_warn("echo mismatch: sent %s got %s, %s%s", fs, es, diff, note);
 }
 
+/* Hands the outcome of the frame just sent to tcpcom_last_echo and the
+ * callback. `echo` is NULL when none came. */
+static void
+sender_tell(struct sender *s, int status, const uint8_t *frame,
+    const uint8_t *echo, tc_us_t t_send, tc_us_t t_done)
+{
+	struct tcpcom_echo e;
+
+	memset(&e, 0, sizeof e);
+	e.seq = s->seq;
+	e.status = status;
+	e.len = s->len;
+	memcpy(e.frame, frame, s->len);
+	if (echo != NULL)
+		memcpy(e.echo, echo, s->len);
+	e.sent_us = t_send;
+	e.done_us = t_done;
+	e.rtt_us = t_done - t_send;
+	client_echo_done(s->tc, &e);
+}
+
 /*
  * One exchange: frame out, echo in, compared. `deadline` is when the frame
  * was due (for lateness), `periodic` says whether it was a scheduled one.
@@ -148,6 +169,7 @@ sender_exchange(struct sender *s, tc_us_t deadline, int periodic)
 
 	payload_fill(tc->cfg.payload, frame, s->len, s->seq, &s->rng,
 	    tc->cfg.fixed);
+	payload_data_fill(&tc->data, frame);
 	bit = lifebit_for_frame(&tc->lifebit, deadline, SENDER_FLIP_WAIT_US,
 	    &s->flips_sent);
 	wire_set_bit0(frame, s->len, bit);
@@ -187,17 +209,21 @@ sender_exchange(struct sender *s, tc_us_t deadline, int periodic)
 	case LINK_TIMEOUT:
 		stats_inc(&tc->stats, STAT_echo_timeouts);
 		sender_drop(s, "no echo within the echo timeout");
+		sender_tell(s, TCPCOM_ECHO_TIMEOUT, frame, NULL, t_send,
+		    t_echo);
 		return;
 	case LINK_EXTRA:
 		stats_inc(&tc->stats, STAT_protocol_errors);
 		snprintf(why, sizeof why, "%zu byte(s) beyond the echo", extra);
 		sender_drop(s, why);
+		sender_tell(s, TCPCOM_ECHO_ERROR, frame, NULL, t_send, t_echo);
 		return;
 	case LINK_STOPPED:
 		return;
 	default:
 		sender_drop(s, r == LINK_ERROR ? strerror(errno) :
 		    link_result_name(r));
+		sender_tell(s, TCPCOM_ECHO_ERROR, frame, NULL, t_send, t_echo);
 		return;
 	}
 
@@ -216,6 +242,8 @@ sender_exchange(struct sender *s, tc_us_t deadline, int periodic)
 		stats_inc(&tc->stats, STAT_mismatches);
 		sender_report_mismatch(s, frame, echo);
 	}
+	sender_tell(s, memcmp(frame, echo, s->len) == 0 ? TCPCOM_ECHO_OK :
+	    TCPCOM_ECHO_MISMATCH, frame, echo, t_send, t_echo);
 }
 
 /*

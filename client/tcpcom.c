@@ -14,6 +14,8 @@
 #include "log.h"
 #include "wire.h"
 
+_Static_assert(TCPCOM_FRAME_MAX == WIRE_MAX_BYTES, "frame sizes differ");
+
 #ifndef TCPCOM_VERSION
 #define TCPCOM_VERSION "0.0.0"
 #endif
@@ -107,6 +109,9 @@ tcpcom_new(const struct tcpcom_config *cfg, char *err, size_t errlen)
 		goto fail;
 	}
 	atomic_init(&tc->stopping, 0);
+	payload_data_init(&tc->data, cfg->length_bits / 8);
+	pthread_mutex_init(&tc->last_lock, NULL);
+	tc->locks = 1;
 	return tc;
 fail:
 	tcpcom_free(tc);
@@ -183,6 +188,12 @@ tcpcom_wait(struct tcpcom *tc, uint64_t timeout_us)
 	    clock_now_us() + timeout_us) != 0;
 }
 
+int
+tcpcom_stop_fd(struct tcpcom *tc)
+{
+	return tc->stop_pipe[0];
+}
+
 void
 tcpcom_join(struct tcpcom *tc)
 {
@@ -199,6 +210,44 @@ tcpcom_get_stats(struct tcpcom *tc, struct tcpcom_stats *out)
 	stats_snapshot(&tc->stats, clock_now_us(), out);
 }
 
+int
+tcpcom_set_data(struct tcpcom *tc, const uint8_t *bytes, size_t len)
+{
+	return payload_data_set(&tc->data, bytes, len);
+}
+
+int
+tcpcom_last_echo(struct tcpcom *tc, struct tcpcom_echo *out)
+{
+	pthread_mutex_lock(&tc->last_lock);
+	*out = tc->last;
+	pthread_mutex_unlock(&tc->last_lock);
+	return out->status != TCPCOM_ECHO_NONE;
+}
+
+int
+tcpcom_on_echo(struct tcpcom *tc, tcpcom_echo_fn fn, void *arg)
+{
+	if (tc->t0_us != 0) {
+		errno = EBUSY;
+		return -1;
+	}
+	tc->on_echo = fn;
+	tc->on_echo_arg = arg;
+	return 0;
+}
+
+/* The sender: one exchange is over; keep it and tell the callback. */
+void
+client_echo_done(struct tcpcom *tc, const struct tcpcom_echo *e)
+{
+	pthread_mutex_lock(&tc->last_lock);
+	tc->last = *e;
+	pthread_mutex_unlock(&tc->last_lock);
+	if (tc->on_echo != NULL)
+		tc->on_echo(e, tc->on_echo_arg);
+}
+
 void
 tcpcom_free(struct tcpcom *tc)
 {
@@ -209,6 +258,10 @@ tcpcom_free(struct tcpcom *tc)
 	if (tc->t0_us != 0) {
 		lifebit_destroy(&tc->lifebit);
 		stats_destroy(&tc->stats);
+	}
+	if (tc->locks) {
+		payload_data_destroy(&tc->data);
+		pthread_mutex_destroy(&tc->last_lock);
 	}
 	for (i = 0; i < 2; i++) {
 		if (tc->stop_pipe[i] >= 0)

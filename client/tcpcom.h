@@ -108,6 +108,13 @@ void tcpcom_stop(struct tcpcom *tc);
  */
 int tcpcom_wait(struct tcpcom *tc, uint64_t timeout_us);
 
+/*
+ * A descriptor that becomes readable once the client is stopping, for a
+ * caller's own poll(2) loop (what tcpcom_wait waits for). Valid until
+ * tcpcom_free; do not read, write or close it.
+ */
+int tcpcom_stop_fd(struct tcpcom *tc);
+
 /* Joins the threads and closes the link; after tcpcom_stop. */
 void tcpcom_join(struct tcpcom *tc);
 
@@ -120,6 +127,58 @@ void tcpcom_get_stats(struct tcpcom *tc, struct tcpcom_stats *out);
  */
 int tcpcom_write_stats_json(const struct tcpcom_stats *st,
     const struct tcpcom_config *cfg, const char *path);
+
+/*
+ * The data bits: every bit of the word but bit 0, which stays the life bit.
+ * tcpcom_set_data sets them to `len` big-endian bytes (1 to length_bits/8),
+ * placed at the low end of the word, the bytes above zero; bit 0 of the
+ * last byte is ignored. Every frame built from the next one on carries
+ * them, whatever the payload setting; a frame being built during the call
+ * carries the old or the new bits, never a mix. Safe from any thread,
+ * before or after tcpcom_start, and from an echo callback. Returns 0, or -1
+ * with errno EINVAL on a bad length (or NULL bytes).
+ */
+int tcpcom_set_data(struct tcpcom *tc, const uint8_t *bytes, size_t len);
+
+#define TCPCOM_FRAME_MAX 128		/* bytes of the longest frame */
+
+enum tcpcom_echo_status {
+	TCPCOM_ECHO_NONE = 0,		/* no exchange yet */
+	TCPCOM_ECHO_OK,			/* the echo equals the frame */
+	TCPCOM_ECHO_MISMATCH,		/* an echo came, and it differs */
+	TCPCOM_ECHO_TIMEOUT,		/* no echo within the echo timeout */
+	TCPCOM_ECHO_ERROR		/* the link failed before or after the
+					   echo (closed, reset, extra bytes) */
+};
+
+/* What happened to one frame. Times are CLOCK_MONOTONIC microseconds. */
+struct tcpcom_echo {
+	uint64_t seq;			/* frames sent since start; 1: first */
+	int	 status;		/* enum tcpcom_echo_status */
+	size_t	 len;			/* bytes in frame and echo */
+	uint8_t	 frame[TCPCOM_FRAME_MAX];	/* as sent, big-endian */
+	uint8_t	 echo[TCPCOM_FRAME_MAX];	/* as received; zero unless
+						   OK or MISMATCH */
+	uint64_t sent_us;		/* when the frame was written */
+	uint64_t done_us;		/* when the echo came or was given up */
+	uint64_t rtt_us;		/* done_us - sent_us */
+};
+
+/* Fills `out` with the last exchange: 1, or 0 before the first (zeroed). */
+int tcpcom_last_echo(struct tcpcom *tc, struct tcpcom_echo *out);
+
+typedef void (*tcpcom_echo_fn)(const struct tcpcom_echo *echo, void *arg);
+
+/*
+ * Registers `fn`, called with `arg` from the sender thread after every
+ * exchange (status OK, MISMATCH, TIMEOUT or ERROR), before the next frame.
+ * It runs on the link's time: it must not block or take long, or the next
+ * frames leave late. It may call tcpcom_set_data, tcpcom_last_echo,
+ * tcpcom_get_stats and tcpcom_stop, not tcpcom_join or tcpcom_free.
+ * `*echo` is valid during the call only. Before tcpcom_start only: returns
+ * 0, or -1 with errno EBUSY once started. NULL `fn` removes it.
+ */
+int tcpcom_on_echo(struct tcpcom *tc, tcpcom_echo_fn fn, void *arg);
 
 /* Releases everything tcpcom_new made; after tcpcom_join. */
 void tcpcom_free(struct tcpcom *tc);

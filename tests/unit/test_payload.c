@@ -1,4 +1,5 @@
 /* Unit tests of the frame payloads (client/payload.c). */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -195,6 +196,104 @@ test_payload_parse_errors(void **state)
 	parse_bad("", 32);
 }
 
+/* Data set by a program: placed at the low end, bit 0 cleared. */
+static void
+test_payload_data_set_fill(void **state)
+{
+	static const uint8_t two[] = { 0xab, 0xcd };
+	static const uint8_t four[] = { 0x12, 0x34, 0x56, 0x79 };
+	struct payload_data pd;
+	uint8_t frame[4];
+
+	(void)state;
+	payload_data_init(&pd, 4);
+	memset(frame, 0x55, sizeof frame);
+	assert_int_equal(payload_data_fill(&pd, frame), 0);
+	assert_int_equal(wire_get_u64(frame, 4), 0x55555555);
+	assert_int_equal(payload_data_set(&pd, four, 4), 0);
+	assert_int_equal(payload_data_fill(&pd, frame), 1);
+	assert_int_equal(wire_get_u64(frame, 4), 0x12345678);
+	assert_int_equal(payload_data_set(&pd, two, 2), 0);
+	assert_int_equal(payload_data_fill(&pd, frame), 1);
+	assert_int_equal(wire_get_u64(frame, 4), 0xabcc);
+	payload_data_destroy(&pd);
+}
+
+static void
+test_payload_data_bad_length(void **state)
+{
+	uint8_t five[5] = { 0 };
+	struct payload_data pd;
+	uint8_t frame[4] = { 1, 2, 3, 4 };
+
+	(void)state;
+	payload_data_init(&pd, 4);
+	errno = 0;
+	assert_int_equal(payload_data_set(&pd, five, 0), -1);
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_int_equal(payload_data_set(&pd, five, 5), -1);
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_int_equal(payload_data_set(&pd, NULL, 4), -1);
+	assert_int_equal(errno, EINVAL);
+	/* Nothing was set. */
+	assert_int_equal(payload_data_fill(&pd, frame), 0);
+	assert_int_equal(wire_get_u64(frame, 4), 0x01020304);
+	payload_data_destroy(&pd);
+}
+
+static uint64_t
+value_of(const char *text, size_t len)
+{
+	uint8_t out[128];
+	char err[256];
+
+	assert_int_equal(payload_parse_value(text, len, out, err, sizeof err),
+	    0);
+	return wire_get_u64(out, len);
+}
+
+static void
+value_bad(const char *text, size_t len)
+{
+	uint8_t out[128];
+	char err[256] = "";
+
+	assert_int_equal(payload_parse_value(text, len, out, err, sizeof err),
+	    -1);
+	assert_true(strlen(err) > 0);
+}
+
+static void
+test_payload_parse_value(void **state)
+{
+	uint8_t out[16];
+	char err[256];
+
+	(void)state;
+	assert_int_equal(value_of("0x12345678", 4), 0x12345678);
+	assert_int_equal(value_of("0X0000000000abcd", 4), 0xabcd);
+	assert_int_equal(value_of("  42\r\n", 4), 42);
+	assert_int_equal(value_of("4294967295", 4), 0xffffffffULL);
+	assert_int_equal(value_of("0x7", 4), 7);	/* bit 0 as given */
+	assert_int_equal(value_of("18446744073709551615", 16),
+	    UINT64_MAX);
+	assert_int_equal(value_of("255", 1), 255);
+	assert_int_equal(payload_parse_value(" \t\n", 4, out, err,
+	    sizeof err), 1);
+	value_bad("4294967296", 4);
+	value_bad("256", 1);
+	value_bad("18446744073709551616", 16);
+	value_bad("0x123456789", 4);
+	value_bad("0x", 4);
+	value_bad("0xg1", 4);
+	value_bad("12ab", 4);
+	value_bad("-1", 4);
+	value_bad("1 2", 4);
+	value_bad("hello", 4);
+}
+
 int
 main(void)
 {
@@ -208,6 +307,9 @@ main(void)
 		cmocka_unit_test(test_payload_fixed),
 		cmocka_unit_test(test_payload_parse_kinds),
 		cmocka_unit_test(test_payload_parse_errors),
+		cmocka_unit_test(test_payload_data_set_fill),
+		cmocka_unit_test(test_payload_data_bad_length),
+		cmocka_unit_test(test_payload_parse_value),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
