@@ -268,6 +268,32 @@ options_defaults(struct options *o)
 	snprintf(o->payload, sizeof o->payload, "random");
 }
 
+int
+options_check_cycles(const struct tcpcom_config *cfg, char *err,
+    size_t errlen)
+{
+	char send[32], toggle[32];
+
+	/* Without a toggler, or with a frame on every flip, any will do. */
+	if (cfg->mode != 0 || cfg->send_on_toggle)
+		return 0;
+	format_duration(cfg->send_cycle_us, send, sizeof send);
+	format_duration(cfg->toggle_cycle_us, toggle, sizeof toggle);
+	if (cfg->toggle_cycle_us < cfg->send_cycle_us) {
+		snprintf(err, errlen, "toggle-cycle %s is shorter than "
+		    "send-cycle %s: bit 0 would flip more than once between "
+		    "two frames and the PLC would miss its edges (make "
+		    "toggle-cycle at least send-cycle, or add --send-on-toggle)",
+		    toggle, send);
+		return -1;
+	}
+	if (cfg->toggle_cycle_us % cfg->send_cycle_us != 0)
+		log_warn("toggle-cycle %s is not a multiple of send-cycle %s: "
+		    "the PLC sees the flips one send cycle early or late",
+		    toggle, send);
+	return 0;
+}
+
 /* What a flag stands for, once every source has been read. */
 static int
 options_finish(struct options *o, char *err, size_t errlen)
@@ -282,6 +308,8 @@ options_finish(struct options *o, char *err, size_t errlen)
 		    "backoff-min");
 		return -1;
 	}
+	if (options_check_cycles(&o->cfg, err, errlen) != 0)
+		return -1;
 	/* Found now, a usage error; planted later, a failed write. */
 	if (o->stats_json[0] != '\0' &&
 	    stats_json_target_check(o->stats_json, inner, sizeof inner) != 0) {

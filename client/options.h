@@ -51,6 +51,15 @@ int options_set(struct options *o, const char *key, const char *value,
 int options_load_file(struct options *o, const char *path, char *err,
     size_t errlen);
 
+/*
+ * Whether the PLC can see every flip of the life bit: refuses (-1 and
+ * `err`) a toggle cycle shorter than the send cycle, when a toggler runs
+ * (mode 0) and frames are not sent on every flip (send_on_toggle); warns
+ * when the toggle cycle is not a multiple of the send cycle.
+ */
+int options_check_cycles(const struct tcpcom_config *cfg, char *err,
+    size_t errlen);
+
 void options_usage(void *file);
 
 #endif

@@ -578,7 +578,8 @@ class ClientTest(unittest.TestCase):
         # start, not a skipped cycle (it once counted 1 on every start). A
         # 1 s cycle leaves no room for a real overrun on a loaded machine.
         peer = self.peer()
-        c = self.client(peer.port, "--send-cycle", "1s", "--duration", "2500ms")
+        c = self.client(peer.port, "--send-cycle", "1s", "--toggle-cycle", "1s",
+                        "--duration", "2500ms")
         self.assertEqual(c.wait(30), 0, c.output())
         st = c.stats()
         self.assertEqual(st["skipped_cycles"], 0, st)

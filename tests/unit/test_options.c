@@ -376,6 +376,56 @@ test_options_file_hash_in_quotes(void **state)
 	assert_string_equal(o.stats_json, "#b.json");
 }
 
+/*
+ * The PLC sees every flip only when bit 0 flips at most once per frame:
+ * a toggle cycle shorter than the send cycle is refused, unless a frame
+ * goes out on every flip or nothing toggles (mode 1).
+ */
+static void
+test_options_toggle_not_shorter_than_send(void **state)
+{
+	static struct options o;
+	char *ok[][7] = {
+		{ "tcpcom", "--toggle-cycle", "100ms", "--send-cycle", "100ms",
+		  NULL },
+		{ "tcpcom", "--toggle-cycle", "250ms", "--send-cycle", "100ms",
+		  NULL },
+		{ "tcpcom", "--toggle-cycle", "50ms", "--send-cycle", "100ms",
+		  "--send-on-toggle", NULL },
+		{ "tcpcom", "--toggle-cycle", "50ms", "--send-cycle", "100ms",
+		  "--mode", "1" },
+	};
+	struct tcpcom_config cfg;
+	char err[512];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		int argc = 0;
+
+		while (argc < 7 && ok[i][argc] != NULL)
+			argc++;
+		if (parse(argc, ok[i], &o, err, sizeof err) != OPTIONS_RUN)
+			fail_msg("refused: %s %s %s %s: %s", ok[i][1], ok[i][2],
+			    ok[i][3], ok[i][4], err);
+	}
+	BAD("toggle-cycle 50ms is shorter than send-cycle 100ms",
+	    "--send-on-toggle", "--toggle-cycle", "50ms", "--send-cycle",
+	    "100ms");
+	/* The default send cycle (100ms). */
+	BAD("toggle-cycle 99ms", "send-cycle 100ms", "--toggle-cycle", "99ms");
+
+	tcpcom_config_init(&cfg);
+	cfg.send_cycle_us = 100 * TC_US_PER_MS;
+	cfg.toggle_cycle_us = 99999;
+	assert_int_equal(options_check_cycles(&cfg, err, sizeof err), -1);
+	cfg.toggle_cycle_us = 100000;
+	assert_int_equal(options_check_cycles(&cfg, err, sizeof err), 0);
+	cfg.toggle_cycle_us = 1;
+	cfg.send_on_toggle = 1;
+	assert_int_equal(options_check_cycles(&cfg, err, sizeof err), 0);
+}
+
 static void
 test_options_bad_environment(void **state)
 {
@@ -468,6 +518,8 @@ main(void)
 		    test_options_numbers_are_decimal, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_options_file_hash_in_quotes, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_options_toggle_not_shorter_than_send, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_options_bad_environment,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_options_bad_file, setup,
