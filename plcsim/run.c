@@ -83,8 +83,10 @@ struct run_opts {
 	int	    seed_set;
 	tc_us_t	    grace;
 	int	    verbose;
+	const char *shard;	/* "K/N", or NULL */
 	char	  **files;
 	int	    nfiles;
+	int	    nlibrary;	/* files given, before --shard kept some */
 	char	  **cmd;
 };
 
@@ -121,8 +123,8 @@ struct run_frag_ctx {
 /* ---- options ---- */
 
 enum run_opt {
-	RUN_JOBS = 0, RUN_JUNIT, RUN_JSON, RUN_SEED, RUN_GRACE, RUN_VERBOSE,
-	RUN_HELP, RUN_OPT_MAX
+	RUN_JOBS = 0, RUN_JUNIT, RUN_JSON, RUN_SEED, RUN_GRACE, RUN_SHARD,
+	RUN_VERBOSE, RUN_HELP, RUN_OPT_MAX
 };
 
 #define OPT(f)	offsetof(struct run_opts, f)
@@ -139,6 +141,9 @@ static const struct cli_option run_options[RUN_OPT_MAX] = {
 	[RUN_GRACE] = { "grace", 0, CLI_DURATION, OPT(grace), 0, 0, NULL,
 	    "DUR", "how long a client has to stop after SIGTERM before\n"
 	    "SIGKILL (5s)", 0 },
+	[RUN_SHARD] = { "shard", 0, CLI_STRING, OPT(shard), 0, 0, NULL, "K/N",
+	    "play only shard K of N (1 <= K <= N): every N-th file\n"
+	    "by name, so that N jobs share the files between them", 0 },
 	[RUN_VERBOSE] = { "verbose", 'v', CLI_COUNT, OPT(verbose), 0, 0, NULL,
 	    NULL, "print each run's events on stderr; -vv every frame", 0 },
 	[RUN_HELP] = { "help", 'h', CLI_HELP, 0, 0, 0, NULL, NULL,
@@ -162,6 +167,51 @@ run_usage(FILE *f)
 "environment. Temporary files go under $TMPDIR (default /tmp).\n"
 "Exit: 0 all passed, 1 a scenario failed, 2 usage or scenario-file error,\n"
 "3 internal or I/O error, 128+N interrupted by signal N. See plcsim(1).\n");
+}
+
+/*
+ * --shard K/N keeps the files whose rank by name is K-1 modulo N, in the
+ * order given: every job of a CI matrix computes the same split from the
+ * same files, whatever order its shell lists them in, and the N shards
+ * together are the whole list. Returns -1 to go on, or an exit code.
+ */
+static int
+run_shard(struct run_opts *o)
+{
+	long k, n;
+	char *slash, *end, **given;
+	int i, j, rank, kept = 0;
+
+	errno = 0;
+	k = strtol(o->shard, &slash, 10);
+	if (slash == o->shard || *slash != '/' || errno != 0)
+		return cli_usage_error(run_cli.prog, "--shard: '%s' is not "
+		    "K/N", o->shard);
+	n = strtol(slash + 1, &end, 10);
+	if (end == slash + 1 || *end != '\0' || errno != 0 || n < 1 ||
+	    k < 1 || k > n || n > 100000)
+		return cli_usage_error(run_cli.prog, "--shard: '%s' is not "
+		    "K/N with 1 <= K <= N", o->shard);
+	/* Ranks from the list as given, kept files to the front in order. */
+	if ((given = malloc((size_t)o->nfiles * sizeof *given)) == NULL)
+		return RUN_EXIT_ERROR;
+	memcpy(given, o->files, (size_t)o->nfiles * sizeof *given);
+	for (i = 0; i < o->nfiles; i++) {
+		for (rank = 0, j = 0; j < o->nfiles; j++) {
+			int c = strcmp(given[j], given[i]);
+			if (c < 0 || (c == 0 && j < i))
+				rank++;
+		}
+		if (rank % n == k - 1)
+			o->files[kept++] = given[i];
+	}
+	free(given);
+	if (kept == 0)
+		return cli_usage_error(run_cli.prog, "--shard %s: no file "
+		    "falls in it (%d files for %ld shards)", o->shard,
+		    o->nfiles, n);
+	o->nfiles = kept;
+	return -1;
 }
 
 /* Returns -1 to go on, or an exit code. */
@@ -202,8 +252,11 @@ run_parse(int argc, char **argv, struct run_opts *o)
 	o->cmd = argv + dash + 1;
 	o->files = argv + first;
 	o->nfiles = dash - first;
+	o->nlibrary = o->nfiles;
 	if (o->nfiles <= 0)
 		return cli_usage_error(run_cli.prog, "no scenario file given");
+	if (o->shard != NULL)
+		return run_shard(o);
 	return -1;
 }
 
