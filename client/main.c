@@ -2,17 +2,24 @@
  * tcpcom: the program. Reads its settings, runs the client until a signal,
  * --duration or --count stops it, reports, and exits:
  *   0 stopped cleanly, 1 a fatal error, 2 a usage error.
+ * With --payload stdin the main thread also reads standard input between
+ * its waits: each line is the data of the frames from the next one on.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "log.h"
 #include "options.h"
 #include "parse.h"
+#include "payload.h"
+#include "sock.h"
+#include "wire.h"
 #include "stats.h"
 #include "tcpcom.h"
 
@@ -46,6 +53,116 @@ install_signals(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
+/* Standard input as lines of data (--payload stdin). */
+struct input {
+	int	 open;			/* 0 after EOF or an error */
+	size_t	 len;			/* bytes in `line` */
+	int	 too_long;		/* discarding up to the next newline */
+	uint64_t lineno;
+	char	 line[1024];
+};
+
+/* One whole line: the data from the next frame on, or an error said. */
+static void
+input_line(struct tcpcom *tc, struct input *in, unsigned length_bits)
+{
+	uint8_t data[128];
+	char err[256];
+	size_t len = length_bits / 8;
+
+	in->lineno++;
+	if (in->too_long) {
+		log_error("stdin line %llu: longer than %zu bytes; ignored",
+		    (unsigned long long)in->lineno, sizeof in->line - 1);
+		return;
+	}
+	in->line[in->len] = '\0';
+	switch (payload_parse_value(in->line, len, data, err, sizeof err)) {
+	case 0:
+		if (tcpcom_set_data(tc, data, len) != 0)
+			log_error("stdin line %llu: %s",
+			    (unsigned long long)in->lineno, strerror(errno));
+		else if (log_enabled(LOG_INFO)) {
+			char hex[2 * sizeof data + 3];
+			wire_to_hex(data, len, hex, sizeof hex);
+			log_info("data %s from the next frame", hex);
+		}
+		break;
+	case 1:
+		break;	/* a blank line */
+	default:
+		log_error("stdin line %llu: %s; ignored",
+		    (unsigned long long)in->lineno, err);
+		break;
+	}
+}
+
+/* Reads what standard input has (poll said readable); never blocks. */
+static void
+input_read(struct tcpcom *tc, struct input *in, unsigned length_bits)
+{
+	char buf[4096];
+	ssize_t n, i;
+
+	n = read(STDIN_FILENO, buf, sizeof buf);
+	if (n < 0) {
+		if (errno == EINTR || errno == EAGAIN)
+			return;
+		log_error("stdin: %s; keeping the last value", strerror(errno));
+		in->open = 0;
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (buf[i] == '\n') {
+			input_line(tc, in, length_bits);
+			in->len = 0;
+			in->too_long = 0;
+		} else if (in->len < sizeof in->line - 1) {
+			in->line[in->len++] = buf[i];
+		} else {
+			in->too_long = 1;
+		}
+	}
+	if (n == 0) {
+		if (in->len > 0 || in->too_long)
+			input_line(tc, in, length_bits);
+		log_info("end of stdin; keeping the last value");
+		in->open = 0;
+	}
+}
+
+/*
+ * Waits up to `timeout_us` for the client to stop, reading standard input
+ * meanwhile when it is open. 1 when stopping, 0 at the timeout.
+ */
+static int
+wait_reading(struct tcpcom *tc, struct input *in, unsigned length_bits,
+    uint64_t timeout_us)
+{
+	tc_us_t deadline = clock_now_us() + timeout_us;
+	int w;
+
+	if (!in->open)
+		return tcpcom_wait(tc, timeout_us);
+	while (in->open) {
+		w = sock_wait(STDIN_FILENO, POLLIN, tcpcom_stop_fd(tc),
+		    deadline);
+		if (w < 0 && errno == ECANCELED)
+			return 1;
+		if (w == 0)
+			return 0;
+		if (w < 0) {
+			log_error("stdin: %s; keeping the last value",
+			    strerror(errno));
+			in->open = 0;
+			break;
+		}
+		input_read(tc, in, length_bits);
+	}
+	return tcpcom_wait(tc, deadline > clock_now_us() ?
+	    deadline - clock_now_us() : 0);
+}
+
 /* Status line and JSON file; returns -1 when the JSON cannot be written. */
 static int
 report(const struct tcpcom_stats *st, const struct options *o,
@@ -70,6 +187,7 @@ int
 main(int argc, char **argv)
 {
 	static struct options o;
+	static struct input in;
 	struct tcpcom_stats st;
 	struct tcpcom *tc;
 	char err[1024];
@@ -93,6 +211,7 @@ main(int argc, char **argv)
 	if (tc == NULL)
 		return cli_usage_error("tcpcom", "%s", err);
 	running = tc;
+	in.open = strcmp(o.payload, "stdin") == 0;
 	install_signals();
 	if (tcpcom_start(tc, err, sizeof err) != 0) {
 		log_error("%s", err);
@@ -124,8 +243,8 @@ main(int argc, char **argv)
 			continue;
 		}
 		wake = end < next_report ? end : next_report;
-		if (tcpcom_wait(tc, wake == UINT64_MAX ? 3600 * TC_US_PER_SEC :
-		    wake - now))
+		if (wait_reading(tc, &in, o.cfg.length_bits,
+		    wake == UINT64_MAX ? 3600 * TC_US_PER_SEC : wake - now))
 			break;
 	}
 	tcpcom_join(tc);

@@ -78,7 +78,7 @@ static const struct cli_option option_defs[] = {
 	{ "send-on-toggle", 0, CLI_BOOL, CFG(send_on_toggle), 0, 0, NULL,
 	  NULL, "send a frame at once when bit 0 flips", 0 },
 	{ "payload", 0, CLI_CUSTOM, OPT(payload), 0, 0, option_payload,
-	  "KIND", "random | counter | fixed:0xHEX (random)", 0 },
+	  "KIND", "random | counter | fixed:0xHEX | stdin (random)", 0 },
 	{ "echo-timeout", 0, CLI_DURATION, CFG(echo_timeout_us), POSITIVE,
 	  NULL, "DUR", "an echo later than DUR drops the link (1s)", 0 },
 	{ "connect-timeout", 0, CLI_DURATION, CFG(connect_timeout_us),

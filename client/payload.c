@@ -50,6 +50,12 @@ payload_parse(const char *text, unsigned length_bits,
 		*kind = TCPCOM_PAYLOAD_COUNTER;
 		return 0;
 	}
+	if (strcmp(text, "stdin") == 0) {
+		/* Zero until the program sets the data from its input. */
+		*kind = TCPCOM_PAYLOAD_FIXED;
+		memset(fixed, 0, length_bits / 8);
+		return 0;
+	}
 	if (strncmp(text, "fixed:", 6) == 0) {
 		if (wire_from_hex(text + 6, fixed, length_bits / 8) != 0) {
 			snprintf(err, errlen, "payload '%s': the value must be "
@@ -60,8 +66,8 @@ payload_parse(const char *text, unsigned length_bits,
 		*kind = TCPCOM_PAYLOAD_FIXED;
 		return 0;
 	}
-	snprintf(err, errlen, "payload '%s' is unknown (random, counter or "
-	    "fixed:0xHEX)", text);
+	snprintf(err, errlen, "payload '%s' is unknown (random, counter, "
+	    "fixed:0xHEX or stdin)", text);
 	return -1;
 }
 

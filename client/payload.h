@@ -3,7 +3,8 @@
  *   random   new random bits (what the original sent);
  *   counter  a sequence number in bits 31..1 (bits above 32 zero), so that a
  *            lost, duplicated or stale echo is identified exactly;
- *   fixed    the same configured value every time.
+ *   fixed    the same configured value every time;
+ *   stdin    (the program) the values read from standard input.
  * Bit 0 is left at 0; the sender sets the life bit afterwards.
  */
 #ifndef TCPCOM_PAYLOAD_H
@@ -23,7 +24,10 @@ void payload_fill(enum tcpcom_payload kind, uint8_t *frame, size_t len,
 /* The sequence number a counter frame carries (bits 31..1). */
 uint64_t payload_counter_of(const uint8_t *frame, size_t len);
 
-/* Parses "random", "counter" or "fixed:0xHEX". 0, or -1 and `err`. */
+/*
+ * Parses "random", "counter", "fixed:0xHEX" or "stdin" (fixed at zero: the
+ * program sets the data from its input). 0, or -1 and `err`.
+ */
 int payload_parse(const char *text, unsigned length_bits,
     enum tcpcom_payload *kind, uint8_t *fixed, char *err, size_t errlen);
 

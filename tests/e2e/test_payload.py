@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""End-to-end tests of the data bits (tcpcom_set_data)
+"""End-to-end tests of the data bits (tcpcom_set_data, --payload stdin)
 against plcsim, which records every frame it receives: the PLC must see
 exactly the data set, from the frame after the set on, with bit 0 still
 the life bit.
 """
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -14,6 +15,7 @@ import support
 from simproc import BUILD, TOP, Sim, edges, wait_for
 
 DATA_CLIENT = os.path.join(TOP, BUILD, "tests", "data_client")
+TCPCOM = os.path.join(TOP, BUILD, "tcpcom")
 TMP = support.tmpdir("tcpcom-payload-")
 
 
@@ -69,8 +71,89 @@ class DataApiTest(unittest.TestCase):
         self.assertGreater(int(last["rtt"]), 0)
 
 
+class StdinTest(unittest.TestCase):
+    """tcpcom --payload stdin, fed through a pipe."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(dir=TMP)
+        self.sim = Sim(self.tmp.name)
+        self.err = open(os.path.join(self.tmp.name, "stderr"), "w+")
+        self.proc = support.popen(
+            [TCPCOM, "--server", "127.0.0.1", "--port", str(self.sim.port),
+             "--send-cycle", "20ms", "--toggle-cycle", "60ms",
+             "--payload", "stdin", "--stats-interval", "0"],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+            stderr=self.err)
+
+    def tearDown(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc.stdin and not self.proc.stdin.closed:
+            try:
+                self.proc.stdin.close()
+            except BrokenPipeError:
+                pass
+        self.sim.stop()
+        self.err.close()
+        self.tmp.cleanup()
+
+    def data(self):
+        return [v & ~1 for _, v in self.sim.frames()]
+
+    def send(self, text):
+        self.proc.stdin.write(text.encode())
+        self.proc.stdin.flush()
+
+    def wait_data(self, value, frames=3):
+        """Waits for `frames` frames in a row carrying `value`."""
+        def seen():
+            d = self.data()
+            return len(d) >= frames and d[-frames:] == [value] * frames
+        wait_for(seen, 10, "frames carrying 0x%x" % value)
+
+    def stderr(self):
+        self.err.flush()
+        self.err.seek(0)
+        return self.err.read()
+
+    def test_lines_set_the_data(self):
+        wait_for(lambda: len(self.sim.frames()) >= 3, 10, "the first frames")
+        self.assertEqual(set(self.data()), {0}, "zero before any line")
+        self.send("0x12345678\n")
+        self.wait_data(0x12345678)
+        # A malformed line, one too large, a blank one: reported, ignored.
+        self.send("bogus\n0x123456789\n\n")
+        self.send("  4096 \r\n")
+        self.wait_data(4096)
+        # The last line without its newline, then EOF: kept for ever.
+        self.send("0xcafe")
+        self.proc.stdin.close()
+        self.wait_data(0xcafe, frames=10)
+        self.assertIsNone(self.proc.poll(), "tcpcom ended at EOF")
+
+        self.proc.send_signal(signal.SIGTERM)
+        self.assertEqual(self.proc.wait(10), 0, self.stderr())
+        err = self.stderr()
+        print(err)
+        self.assertIn("stdin line 2: 'bogus' is not a value", err)
+        self.assertIn("stdin line 3: '0x123456789' is not a hex value of "
+                      "at most 32 bits; ignored", err)
+        self.assertNotIn("line 4", err)
+
+        values = [v for _, v in self.sim.frames()]
+        self.assertEqual({c for c, _ in self.sim.frames()}, {1})
+        # Only the values set, in the order set, each in one run.
+        data = self.data()
+        runs = [d for i, d in enumerate(data) if i == 0 or d != data[i - 1]]
+        self.assertEqual(runs, [0, 0x12345678, 4096, 0xcafe])
+        # Bit 0 toggled all along: 60 ms against 20 ms frames.
+        self.assertGreaterEqual(edges(values), len(values) // 3 - 3,
+                                "bit 0: %s" % [v & 1 for v in values])
+
+
 if __name__ == "__main__":
-    if not os.path.exists(DATA_CLIENT):
+    if not os.path.exists(DATA_CLIENT) or not os.path.exists(TCPCOM):
         support.skip("%s is not built" % DATA_CLIENT)
     result = unittest.main(exit=False, verbosity=2).result
     sys.exit(0 if result.wasSuccessful() else 1)
