@@ -44,6 +44,35 @@ def skip(reason):
     sys.exit(SKIP)
 
 
+def run_tests(scope, programs=()):
+    """Runs every test_* function of a test program's `scope` (its
+    globals()), or those named on the command line; reports each and a
+    total, and returns the exit status. `programs` must exist first."""
+    import time
+    for p in programs:
+        if not os.access(p, os.X_OK):
+            print("missing %s (run make first)" % p)
+            return 1
+    tests = [(n, f) for n, f in scope.items()
+             if n.startswith("test_") and callable(f)]
+    if len(sys.argv) > 1:
+        tests = [(n, f) for n, f in tests if n in sys.argv[1:]]
+    failed = 0
+    for name, fn in tests:
+        t0 = time.monotonic()
+        try:
+            fn()
+            print("ok   %s (%.1fs)" % (name, time.monotonic() - t0),
+                  flush=True)
+        except Exception as e:  # report every test, then fail
+            failed += 1
+            print("FAIL %s (%.1fs): %s: %s" % (name, time.monotonic() - t0,
+                                                 type(e).__name__, e),
+                  flush=True)
+    print("%d passed, %d failed" % (len(tests) - failed, failed))
+    return 1 if failed else 0
+
+
 def _kill_all():
     # Never waits: this may run in a signal handler that interrupted a
     # Popen.wait() holding that process's lock; once this process is

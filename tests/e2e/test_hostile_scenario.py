@@ -315,20 +315,7 @@ def test_hostile_peers_during_echo_faults():
 
 
 def main():
-    tests = [(n, f) for n, f in globals().items() if n.startswith("test_") and callable(f)]
-    if len(sys.argv) > 1:
-        tests = [(n, f) for n, f in tests if n in sys.argv[1:]]
-    failed = 0
-    for name, fn in tests:
-        t0 = time.monotonic()
-        try:
-            fn()
-            print("ok   %s (%.1fs)" % (name, time.monotonic() - t0))
-        except Exception as e:  # report every test, then fail
-            failed += 1
-            print("FAIL %s (%.1fs): %s: %s" % (name, time.monotonic() - t0, type(e).__name__, e))
-    print("%d passed, %d failed" % (len(tests) - failed, failed))
-    return 1 if failed else 0
+    return support.run_tests(globals(), ())
 
 
 if __name__ == "__main__":

@@ -355,24 +355,7 @@ def test_harness_errors_are_errors_not_failures():
 
 
 def main():
-    for p in (PLCSIM, TCPCOM):
-        if not os.access(p, os.X_OK):
-            print("missing %s (run make first)" % p)
-            return 1
-    tests = [(n, f) for n, f in globals().items() if n.startswith("test_") and callable(f)]
-    if len(sys.argv) > 1:
-        tests = [(n, f) for n, f in tests if n in sys.argv[1:]]
-    failed = 0
-    for name, fn in tests:
-        t0 = time.monotonic()
-        try:
-            fn()
-            print("ok   %s (%.1fs)" % (name, time.monotonic() - t0))
-        except Exception as e:  # report every test, then fail
-            failed += 1
-            print("FAIL %s (%.1fs): %s: %s" % (name, time.monotonic() - t0, type(e).__name__, e))
-    print("%d passed, %d failed" % (len(tests) - failed, failed))
-    return 1 if failed else 0
+    return support.run_tests(globals(), (PLCSIM, TCPCOM))
 
 
 if __name__ == "__main__":

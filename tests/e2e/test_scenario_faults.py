@@ -126,19 +126,7 @@ def test_unwritable_events_file_is_an_error():
 
 
 def main():
-    tests = [(n, f) for n, f in globals().items() if n.startswith("test_") and callable(f)]
-    failed = 0
-    for name, fn in tests:
-        t0 = time.monotonic()
-        try:
-            fn()
-            print("ok   %s (%.1fs)" % (name, time.monotonic() - t0), flush=True)
-        except Exception as e:  # report every test, then fail
-            failed += 1
-            print("FAIL %s (%.1fs): %s: %s" % (name, time.monotonic() - t0,
-                                                 type(e).__name__, e), flush=True)
-    print("%d passed, %d failed" % (len(tests) - failed, failed))
-    return 1 if failed else 0
+    return support.run_tests(globals(), (PLCSIM, TCPCOM))
 
 
 if __name__ == "__main__":
