@@ -1,9 +1,10 @@
 #!/bin/sh
 # The installed library, as another program sees it: make install into a
 # staging folder, a C program and a C++ program built out of the tree with
-# `pkg-config --cflags --libs tcpcom` alone, each run against plcsim until
-# it has exchanged its frames and stopped; and the shared library exports
-# the functions tcpcom.h declares and nothing else.
+# `pkg-config --cflags --libs tcpcom` alone (and the C program again with
+# the static library), each run against plcsim until it has exchanged its
+# frames and stopped; and the shared library exports the functions tcpcom.h
+# declares and nothing else.
 set -u
 cd "${TOP:-.}"
 TOP=$(pwd)
@@ -32,9 +33,19 @@ fail() {
 }
 
 dest="$tmp/dest"
+# The build's own flags, so that make install finds it up to date; and a
+# library built with a sanitizer needs its runtime in the programs too.
+built=$(readelf -d "$BUILD/libtcpcom.so" 2>/dev/null)
+san=""
+set -- BUILD="$BUILD"
+case $built in
+*libasan*) san="-fsanitize=address,undefined"; set -- "$@" SANITIZE=address,undefined ;;
+*libtsan*) san="-fsanitize=thread"; set -- "$@" SANITIZE=thread ;;
+esac
+nm "$BUILD/libtcpcom.so" 2>/dev/null | grep -q __gcov_ && set -- "$@" COVERAGE=1
 # Not the outer make's jobserver or flags: a make of its own.
 if ! env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$TOP" \
-    BUILD="$BUILD" install DESTDIR="$dest" PREFIX=/usr >"$tmp/install.log" 2>&1; then
+    "$@" install DESTDIR="$dest" PREFIX=/usr >"$tmp/install.log" 2>&1; then
 	cat "$tmp/install.log"
 	echo "FAIL make install"
 	exit 1
@@ -162,21 +173,21 @@ export PKG_CONFIG_ALLOW_SYSTEM_CFLAGS=1
 export PKG_CONFIG_ALLOW_SYSTEM_LIBS=1
 flags=$(pkg-config --cflags --libs tcpcom) || { echo "FAIL pkg-config tcpcom"; exit 1; }
 echo "pkg-config: $flags"
-# A library built with a sanitizer needs its runtime in the program too.
-san=""
-case $(readelf -d "$lib/libtcpcom.so.1.0.0") in
-*libasan*) san="-fsanitize=address,undefined" ;;
-*libtsan*) san="-fsanitize=thread" ;;
-esac
 # shellcheck disable=SC2086
 cc -std=c11 -Wall -Wextra -Werror $san -o "$tmp/client-c" "$tmp/client.c" $flags ||
 	fail "the C program does not build"
+# The static library, whose inner names are local: the program's own
+# clock_now_us and log_msg do not clash with them.
+# shellcheck disable=SC2086
+cc -std=c11 -Wall -Wextra -Werror $san -o "$tmp/client-static" "$tmp/client.c" \
+    $(pkg-config --cflags tcpcom) "$lib/libtcpcom.a" -pthread -lm ||
+	fail "the C program does not build with libtcpcom.a"
 # shellcheck disable=SC2086
 g++ -std=c++11 -Wall -Wextra -Werror $san -o "$tmp/client-cxx" "$tmp/client.cc" $flags ||
 	fail "the C++ program does not build"
 
 export LD_LIBRARY_PATH="$lib"
-for prog in client-c client-cxx; do
+for prog in client-c client-cxx client-static; do
 	[ -x "$tmp/$prog" ] || continue
 	"$plcsim" serve --listen 127.0.0.1:0 >"$tmp/sim.out" 2>&1 &
 	sim=$!
@@ -193,7 +204,8 @@ for prog in client-c client-cxx; do
 		timeout 20 "$tmp/$prog" "$port"
 		rc=$?
 		[ "$rc" -eq 0 ] || fail "$prog: exit $rc"
-		ldd "$tmp/$prog" | grep -q "$lib/libtcpcom.so.1" ||
+		[ "$prog" = client-static ] ||
+			ldd "$tmp/$prog" | grep -q "$lib/libtcpcom.so.1" ||
 			fail "$prog: not run against the installed library"
 	fi
 	kill -TERM "$sim" 2>/dev/null
