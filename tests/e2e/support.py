@@ -44,6 +44,21 @@ def skip(reason):
     sys.exit(SKIP)
 
 
+def wait_for(cond, timeout, what, step=0.01):
+    """Polls cond() until it is true and returns its value; raises
+    AssertionError after `timeout` seconds, naming `what`."""
+    import time
+    deadline = time.monotonic() + timeout
+    while True:
+        value = cond()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError("timed out after %.1fs waiting for %s"
+                                 % (timeout, what))
+        time.sleep(step)
+
+
 def run_tests(scope, programs=()):
     """Runs every test_* function of a test program's `scope` (its
     globals()), or those named on the command line; reports each and a

@@ -28,6 +28,7 @@ import time
 import unittest
 
 import support
+from support import wait_for
 
 TOP = os.environ.get("TOP", os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.environ.get("BUILD", "build")
@@ -37,19 +38,6 @@ TMP = support.tmpdir("tcpcom-e2e-")
 COUNTERS = ("frames_sent", "echoes_ok", "mismatches", "echo_timeouts",
             "protocol_errors", "connects", "disconnects",
             "reconnect_attempts", "send_errors", "skipped_cycles", "toggles")
-
-
-def wait_for(cond, timeout, what, step=0.01):
-    """Polls cond() until it is true; fails the test after `timeout` s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = cond()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise AssertionError("timed out after %.1fs waiting for %s"
-                                 % (timeout, what))
-        time.sleep(step)
 
 
 class Peer:

@@ -19,6 +19,7 @@ import threading
 import time
 
 import support
+from support import wait_for
 
 TOP = os.environ.get("TOP", os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.environ.get("BUILD", "build")
@@ -36,16 +37,6 @@ KINDS = {
     "short_read": ("short_reads",),
     "restart": ("restarts",),
 }
-
-
-def wait_for(cond, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = cond()
-        if v:
-            return v
-        time.sleep(0.05)
-    raise AssertionError("timed out after %.1fs waiting for %s" % (timeout, what))
 
 
 def read_events(path):
@@ -199,11 +190,12 @@ def test_flood_folded_and_counted():
             n = len([e for e in read_events(events_path) if e["event"] == "summary"])
             proc.send_signal(signal.SIGUSR1)
             wait_for(lambda: len([e for e in read_events(events_path)
-                                  if e["event"] == "summary"]) > n, 10, "a summary")
+                                  if e["event"] == "summary"]) > n, 10, "a summary",
+                     step=0.05)
             c = [e for e in read_events(events_path) if e["event"] == "summary"][-1]
             return (c["connections"] + c["left_waiting"] + c["rejected"] == connected and
                     c["disconnects"] == c["connections"])
-        wait_for(settled, 30, "every connection to end")
+        wait_for(settled, 30, "every connection to end", step=0.05)
 
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0, "plcsim exited %d" % proc.returncode

@@ -24,6 +24,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import support
+from support import wait_for
 
 TOP = os.environ.get("TOP", os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.environ.get("BUILD", "build")
@@ -55,16 +56,6 @@ CASES = [
     # catches the hostile peers too, and lets each go 200 ms later.
     ("half_open", ["at: 0", "for: 200ms", "every: 500ms"], "2ms"),
 ]
-
-
-def wait_for(cond, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = cond()
-        if v:
-            return v
-        time.sleep(0.01)
-    raise AssertionError("timed out after %.1fs waiting for %s" % (timeout, what))
 
 
 def write_scenario(tmp, name, action, keys, cycle):

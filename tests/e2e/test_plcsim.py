@@ -17,6 +17,7 @@ import threading
 import time
 
 import support
+from support import wait_for
 
 TOP = os.environ.get("TOP", os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.environ.get("BUILD", "build")
@@ -25,16 +26,6 @@ PLCSIM = os.path.join(TOP, BUILD, "plcsim")
 # and a quarantine of freed blocks, so they get a looser one.
 RSS_LIMIT_KB = 32 * 1024 if not BUILD.rstrip("/").endswith(("-asan", "-tsan")) else 320 * 1024
 TMP = support.tmpdir("plcsim-e2e-")
-
-
-def wait_for(cond, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = cond()
-        if v:
-            return v
-        time.sleep(0.01)
-    raise AssertionError("timed out after %.1fs waiting for %s" % (timeout, what))
 
 
 class Sim:

@@ -21,21 +21,12 @@ import time
 import xml.dom.minidom
 
 import support
+from support import wait_for
 
 TOP = os.environ.get("TOP", os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.environ.get("BUILD", "build")
 PLCSIM = os.path.join(TOP, BUILD, "plcsim")
 TCPCOM = os.path.join(TOP, BUILD, "tcpcom")
-
-
-def wait_for(cond, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = cond()
-        if v:
-            return v
-        time.sleep(0.01)
-    raise AssertionError("timed out after %.1fs waiting for %s" % (timeout, what))
 
 
 def alive(pid):
