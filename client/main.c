@@ -176,8 +176,15 @@ report(const struct tcpcom_stats *st, const struct options *o,
 	}
 	if (o->stats_json[0] != '\0' &&
 	    tcpcom_write_stats_json(st, &o->cfg, o->stats_json) != 0) {
-		log_error("cannot write %s: %s", o->stats_json,
-		    strerror(errno));
+		int saved = errno;
+
+		/* Something put at the path since the start: say what. */
+		if (stats_json_target_check(o->stats_json, line,
+		    sizeof line) != 0)
+			log_error("cannot write %s: %s", o->stats_json, line);
+		else
+			log_error("cannot write %s: %s", o->stats_json,
+			    strerror(saved));
 		return -1;
 	}
 	return 0;

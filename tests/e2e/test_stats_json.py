@@ -104,7 +104,7 @@ class StatsJson(unittest.TestCase):
             os.symlink(self.outside, tmp)
             os.replace(tmp, self.path)
         err = self.planted(plant)
-        self.assertIn("symbolic link", err)
+        self.assertIn("is a symbolic link", err)
         self.assertTrue(os.path.islink(self.path))
         self.assertFalse(os.path.lexists(self.outside))
         self.assert_only("stats.json")
@@ -113,7 +113,8 @@ class StatsJson(unittest.TestCase):
         def plant():
             os.unlink(self.path)
             os.mkfifo(self.path)
-        self.planted(plant)
+        err = self.planted(plant)
+        self.assertIn("is a FIFO", err)
         self.assertTrue(stat.S_ISFIFO(os.lstat(self.path).st_mode))
         self.assert_only("stats.json")
 
