@@ -8,7 +8,8 @@ import time
 
 import support
 
-TOP = os.environ.get("TOP", os.path.join(os.path.dirname(__file__), "..", ".."))
+TOP = os.environ.get("TOP",
+                     os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.environ.get("BUILD", "build")
 PLCSIM = os.path.join(TOP, BUILD, "plcsim")
 

@@ -67,7 +67,8 @@ main(int argc, char **argv)
 	struct tcpcom_config cfg;
 	struct tcpcom_echo e;
 	struct tcpcom *tc;
-	char err[256], fh[2 * TCPCOM_FRAME_MAX + 1], eh[2 * TCPCOM_FRAME_MAX + 1];
+	char err[256];
+	char fh[2 * TCPCOM_FRAME_MAX + 1], eh[2 * TCPCOM_FRAME_MAX + 1];
 	uint64_t after;
 
 	if (argc != 2) {
