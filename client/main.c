@@ -66,7 +66,7 @@ struct input {
 static void
 input_line(struct tcpcom *tc, struct input *in, unsigned length_bits)
 {
-	uint8_t data[128];
+	uint8_t data[TCPCOM_FRAME_MAX];
 	char err[256];
 	size_t len = length_bits / 8;
 
@@ -79,6 +79,7 @@ input_line(struct tcpcom *tc, struct input *in, unsigned length_bits)
 	in->line[in->len] = '\0';
 	switch (payload_parse_value(in->line, len, data, err, sizeof err)) {
 	case 0:
+		wire_set_bit0(data, len, 0);	/* the life bit's, as logged */
 		if (tcpcom_set_data(tc, data, len) != 0)
 			log_error("stdin line %llu: %s",
 			    (unsigned long long)in->lineno, strerror(errno));

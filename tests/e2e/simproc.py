@@ -4,7 +4,6 @@ temporary directory; killed and removed at exit (support.py)."""
 import json
 import os
 import subprocess
-import time
 
 import support
 
@@ -12,19 +11,6 @@ TOP = os.environ.get("TOP",
                      os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.environ.get("BUILD", "build")
 PLCSIM = os.path.join(TOP, BUILD, "plcsim")
-
-
-def wait_for(cond, timeout, what, step=0.01):
-    """Polls cond() until it is true; raises AssertionError after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = cond()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise AssertionError("timed out after %.1fs waiting for %s"
-                                 % (timeout, what))
-        time.sleep(step)
 
 
 class Sim:

@@ -12,7 +12,8 @@ import tempfile
 import unittest
 
 import support
-from simproc import BUILD, TOP, Sim, edges, wait_for
+from simproc import BUILD, TOP, Sim, edges
+from support import wait_for
 
 DATA_CLIENT = os.path.join(TOP, BUILD, "tests", "data_client")
 TCPCOM = os.path.join(TOP, BUILD, "tcpcom")

@@ -8,17 +8,18 @@ A sanitizer build's library needs its runtime loaded first: the test then
 runs itself again with that runtime preloaded (and, for ASan, without leak
 checks, which would report the interpreter's own allocations).
 """
+import ctypes
 import os
 import re
 import subprocess
 import sys
 import tempfile
 import threading
-import time
 import unittest
 
 import support
-from simproc import BUILD, TOP, Sim, edges, wait_for
+from simproc import BUILD, TOP, Sim, edges
+from support import wait_for
 
 LIB = os.path.join(TOP, BUILD, "libtcpcom.so")
 
@@ -170,6 +171,21 @@ class PythonLinkTest(unittest.TestCase):
         self.assertEqual(r.stdout.count("confirmed"), 3, r.stdout)
         parts = {(v >> 8) for _, v in self.sim.frames()}
         self.assertLessEqual({1, 2, 3}, parts)
+
+    def test_structs_match_the_header(self):
+        """The ctypes mirror of tcpcom.h's structs has their layout."""
+        from tcpcom import _native as n
+        helper = os.path.join(TOP, BUILD, "tests", "data_client")
+        out = subprocess.run([helper, "sizes"], capture_output=True,
+                             text=True, check=True).stdout
+        want = {l.split()[0]: [int(x) for x in l.split()[1:]]
+                for l in out.splitlines()}
+        for name, cls, a, b in (("config", n.Config, "fixed", "seed"),
+                                ("stats", n.Stats, "link_up", "late_max_us"),
+                                ("echo", n.Echo, "echo", "rtt_us")):
+            got = [ctypes.sizeof(cls), getattr(cls, a).offset,
+                   getattr(cls, b).offset]
+            self.assertEqual(got, want[name], name)
 
     def test_version(self):
         self.assertRegex(tcpcom.version(), r"^\d+\.\d+\.\d+")

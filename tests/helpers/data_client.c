@@ -4,6 +4,10 @@
  * compares what it prints with what the PLC saw.
  *
  *	data_client PORT
+ *	data_client sizes
+ *
+ * The second prints the sizes and some offsets of the public structs, which
+ * tests/e2e/test_python.py compares with the ctypes mirror in python/.
  *
  * Frames 1-10 carry 0x12345678 (set before the start), 11-20 0xcafebab0
  * (set by the echo callback after frame 10), 21-30 0x0000f00e (set by the
@@ -16,6 +20,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +76,18 @@ main(int argc, char **argv)
 	char fh[2 * TCPCOM_FRAME_MAX + 1], eh[2 * TCPCOM_FRAME_MAX + 1];
 	uint64_t after;
 
+	if (argc == 2 && strcmp(argv[1], "sizes") == 0) {
+		printf("config %zu %zu %zu\n", sizeof cfg,
+		    offsetof(struct tcpcom_config, fixed),
+		    offsetof(struct tcpcom_config, seed));
+		printf("stats %zu %zu %zu\n", sizeof(struct tcpcom_stats),
+		    offsetof(struct tcpcom_stats, link_up),
+		    offsetof(struct tcpcom_stats, late_max_us));
+		printf("echo %zu %zu %zu\n", sizeof e,
+		    offsetof(struct tcpcom_echo, echo),
+		    offsetof(struct tcpcom_echo, rtt_us));
+		return 0;
+	}
 	if (argc != 2) {
 		fprintf(stderr, "usage: data_client PORT\n");
 		return 2;
