@@ -28,12 +28,6 @@ log_set_level(enum log_level level)
 	atomic_store(&log_level, (int)level);
 }
 
-enum log_level
-log_get_level(void)
-{
-	return (enum log_level)atomic_load(&log_level);
-}
-
 int
 log_enabled(enum log_level level)
 {

@@ -24,7 +24,6 @@ enum log_level {
 /* Sets the start of time and the level; call once before threads start. */
 void log_init(enum log_level level);
 void log_set_level(enum log_level level);
-enum log_level log_get_level(void);
 int log_enabled(enum log_level level);
 
 /* Names the calling thread in its log lines (a string with static life). */

@@ -149,12 +149,6 @@ child_poll(struct child *c)
 }
 
 int
-child_ended(const struct child *c)
-{
-	return c->ended;
-}
-
-int
 child_status(const struct child *c)
 {
 	return c->status;

@@ -39,7 +39,6 @@ void child_free(struct child *c);
 
 /* Reaps the child if it ended: 1 ended (status filled), 0 running. */
 int child_poll(struct child *c);
-int child_ended(const struct child *c);
 /* Exit code, or 128 + signal number when a signal ended it. */
 int child_status(const struct child *c);
 /* Sends `sig` to the child's process group while any of it is left. */

@@ -82,11 +82,3 @@ lifemon_watchdog(struct lifemon_stats *s, struct lifemon_watchdog *w,
 	*silent = now - w->since;
 	return 1;
 }
-
-tc_us_t
-lifemon_watchdog_due(const struct lifemon_watchdog *w, tc_us_t timeout)
-{
-	if (timeout == 0 || !w->started || w->barking)
-		return UINT64_MAX;
-	return w->since + timeout;
-}

@@ -75,8 +75,5 @@ int lifemon_watchdog_edge(struct lifemon_watchdog *w, tc_us_t now,
  */
 int lifemon_watchdog(struct lifemon_stats *s, struct lifemon_watchdog *w,
     tc_us_t now, tc_us_t timeout, tc_us_t *silent);
-/* When the watchdog would fire next; UINT64_MAX when it cannot. */
-tc_us_t lifemon_watchdog_due(const struct lifemon_watchdog *w,
-    tc_us_t timeout);
 
 #endif

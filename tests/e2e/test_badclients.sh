@@ -74,12 +74,16 @@ flood_sc="$tmp/watchdog-then-edge-flood.yaml"
 cat >"$flood_sc" <<'EOF'
 name: watchdog-then-edge-flood
 description: The watchdog fires at 1 s; then 70 000 edges follow.
-duration: 10s
+duration: 5s
 plc:
   cycle: 0
   watchdog: 1s
 expectations:
   - expect: watchdog_quiet
+  # Every frame of the flood is an edge: this says the flood was big
+  # enough to test the bound (it fails, naming itself, when it was not).
+  - expect: frames
+    at_least: 66000
 EOF
 
 # ---- the bad clients, in two lanes ----
@@ -112,6 +116,10 @@ expect_fail drift "send cycle: expected mean 50ms"
 expect_fail ignore-mismatch "counter mismatches: expected = 4 (injected), saw 0"
 expect_fail freeze-after-reconnect "its silence outlasted the fault"
 expect_fail edge-flood "watchdog (1s): expected quiet, fired 1 time, the first at 1.0"
+if grep -q "frames: expected at least 66000" "$tmp/edge-flood.out"; then
+	fail "edge-flood: the flood was too small to test the bound"
+	sed 's/^/    /' "$tmp/edge-flood.out"
+fi
 expect_fail never "never connected"
 expect_fail hung "hung"
 

@@ -499,11 +499,12 @@ class ClientTest(unittest.TestCase):
         self.assertEqual(st["mismatches"], 0)
         self.assertEqual(st["config"]["port"], peer.port)
         self.assertEqual(st["config"]["send_cycle_us"], 50000)
-        # No temporary file left next to it.
-        self.assertEqual(os.listdir(self.tmp.name).count(
-            os.path.basename(c.json_path)), 1)
+        # No temporary file left next to it (they are named
+        # ".NAME.XXXXXX" in the same folder).
+        base = os.path.basename(c.json_path)
         self.assertEqual([n for n in os.listdir(self.tmp.name)
-                          if ".tmp" in n], [])
+                          if n.startswith("." + base + ".")], [])
+        self.assertIn(base, os.listdir(self.tmp.name))
 
     # (f)
     def test_duplicated_echo(self):

@@ -12,6 +12,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 import support
@@ -40,17 +41,22 @@ def serve(path):
 
 
 def wait_line(p, text, timeout=10):
-    """Reads plcsim's output until a line holds `text`."""
-    deadline = time.monotonic() + timeout
+    """Reads plcsim's output until a line holds `text`; fails after
+    `timeout` even when plcsim prints nothing more (the reading is done by
+    a thread, so a silent pipe cannot block the test)."""
+    found = threading.Event()
     seen = []
-    while time.monotonic() < deadline:
-        line = p.stdout.readline()
-        if not line:
-            break
-        seen.append(line)
-        if text in line:
-            return
-    raise AssertionError("no line with %r in: %r" % (text, seen))
+
+    def read():
+        for line in p.stdout:
+            seen.append(line)
+            if text in line:
+                found.set()
+                return
+
+    threading.Thread(target=read, daemon=True).start()
+    if not found.wait(timeout):
+        raise AssertionError("no line with %r in: %r" % (text, seen))
 
 
 def recv_exactly(s, n, timeout):

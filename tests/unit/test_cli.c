@@ -298,10 +298,15 @@ test_cli_scan_twice(void **state)
 static void
 capture(int fd, void (*fn)(void), char *buf, size_t len)
 {
-	char path[] = "/tmp/test_cli.XXXXXX";
-	int tmp = mkstemp(path), saved;
+	const char *dir = getenv("TMPDIR");
+	char path[256];
+	int tmp, saved;
 	ssize_t n;
 
+	/* Under $TMPDIR, as every test's files. */
+	snprintf(path, sizeof path, "%s/test_cli.XXXXXX",
+	    dir != NULL && strlen(dir) < 200 ? dir : "/tmp");
+	tmp = mkstemp(path);
 	assert_true(tmp >= 0);
 	unlink(path);
 	fflush(NULL);

@@ -23,7 +23,6 @@ struct probe {
 	struct sim_timer *t;
 	tc_us_t		  armed;	/* when the delay was asked for */
 	uint64_t	  delay;
-	tc_us_t		  earliest;	/* armed + delay, over all rounds */
 	tc_us_t		  worst_early;	/* most a firing came too soon */
 	int		  rounds;
 	int		  busy_us;	/* work done in the callback */
