@@ -217,6 +217,9 @@ MANDIR  := $(DESTDIR)$(PREFIX)/share/man/man1
 DATADIR := $(DESTDIR)$(PREFIX)/share/tcpcom
 ETCDIR  := $(DESTDIR)$(PREFIX)/etc/tcpcom
 UNITDIR := $(DESTDIR)$(PREFIX)/lib/systemd/system
+# The Python module, where this Python looks for modules under PREFIX.
+PYTHON  ?= python3
+PYDIR   := $(DESTDIR)$(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_path("purelib", vars={"base": "$(PREFIX)"}))' 2>/dev/null)
 
 install: all
 	install -d $(BINDIR) $(LIBDIR) $(PCDIR) $(INCDIR) $(MANDIR) $(DATADIR)/scenarios $(ETCDIR) $(UNITDIR)
@@ -233,12 +236,16 @@ install: all
 	install -m 0644 scenarios/*.yaml scenarios/README.md scenarios/scenario.schema.json $(DATADIR)/scenarios/
 	sed 's|@BINDIR@|$(PREFIX)/bin|g; s|@ETCDIR@|$(PREFIX)/etc/tcpcom|g' doc/tcpcom.service.in > $(UNITDIR)/tcpcom.service
 	chmod 0644 $(UNITDIR)/tcpcom.service
+	install -d $(PYDIR)/tcpcom
+	install -m 0644 python/tcpcom/*.py $(PYDIR)/tcpcom/
 
 uninstall:
 	rm -f $(BINDIR)/tcpcom $(BINDIR)/plcsim $(LIBDIR)/libtcpcom.a $(LIBDIR)/libtcpcom.so \
 	      $(LIBDIR)/$(SO_NAME) $(LIBDIR)/$(SO_REAL) $(PCDIR)/tcpcom.pc $(INCDIR)/tcpcom.h $(MANDIR)/tcpcom.1 $(MANDIR)/plcsim.1 \
-	      $(UNITDIR)/tcpcom.service
-	rm -rf $(DATADIR) $(ETCDIR)
+	      $(UNITDIR)/tcpcom.service $(ETCDIR)/tcpcom.conf.example
+	rm -rf $(DATADIR) $(PYDIR)/tcpcom
+	# The operator's own tcpcom.conf stays; the folder goes only if empty.
+	-rmdir $(ETCDIR) 2>/dev/null
 
 include tests/fuzz/fuzz.mk
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

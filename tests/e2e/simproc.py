@@ -4,6 +4,7 @@ temporary directory; killed and removed at exit (support.py)."""
 import json
 import os
 import subprocess
+import threading
 
 import support
 
@@ -27,6 +28,14 @@ class Sim:
             self.stop()
             raise AssertionError("plcsim's first line: %r" % line)
         self.port = int(line.strip().rsplit(":", 1)[1])
+        # -vv prints two lines a frame: read them, or plcsim blocks on a
+        # full pipe once a test sends a few hundred frames.
+        self.drain = threading.Thread(target=self._drain, daemon=True)
+        self.drain.start()
+
+    def _drain(self):
+        for _ in self.proc.stdout:
+            pass
 
     def events(self, kind=None):
         try:
@@ -48,6 +57,8 @@ class Sim:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        if getattr(self, "drain", None) is not None:
+            self.drain.join(5)
         self.proc.stdout.close()
 
 

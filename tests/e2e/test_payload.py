@@ -154,7 +154,9 @@ class StdinTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    if not os.path.exists(DATA_CLIENT) or not os.path.exists(TCPCOM):
-        support.skip("%s is not built" % DATA_CLIENT)
+    for p in (DATA_CLIENT, TCPCOM):
+        if not os.path.exists(p):
+            print("missing %s (run make first)" % p)
+            sys.exit(1)
     result = unittest.main(exit=False, verbosity=2).result
     sys.exit(0 if result.wasSuccessful() else 1)

@@ -193,7 +193,8 @@ class PythonLinkTest(unittest.TestCase):
 
 if __name__ == "__main__":
     if not os.path.exists(LIB):
-        support.skip("%s is not built" % LIB)
+        print("missing %s (run make first)" % LIB)
+        sys.exit(1)
     preload_sanitizer()
     result = unittest.main(exit=False, verbosity=2).result
     sys.exit(0 if result.wasSuccessful() else 1)
