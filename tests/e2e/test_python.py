@@ -42,6 +42,8 @@ def preload_sanitizer():
     if m.group(1).startswith("libasan"):
         env["ASAN_OPTIONS"] = "detect_leaks=0:" + env.get("ASAN_OPTIONS", "")
     sys.stdout.flush()
+    # exec runs no exit handler: what this process made goes first.
+    support.cleanup()
     os.execve(sys.executable, [sys.executable] + sys.argv, env)
 
 
