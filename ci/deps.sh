@@ -3,7 +3,7 @@
 # nothing when every package is already installed. Uses sudo when not root.
 set -eu
 
-PACKAGES="build-essential pkg-config libevent-dev libyaml-dev libcmocka-dev gcovr python3 python3-jsonschema python3-yaml procps iproute2"
+PACKAGES="build-essential pkg-config libevent-dev libyaml-dev libcmocka-dev gcovr python3 python3-jsonschema python3-yaml python3-prometheus-client procps iproute2"
 # make fuzz: clang, and libFuzzer's runtime (not pulled in by clang itself).
 PACKAGES="$PACKAGES clang libclang-rt-dev"
 

@@ -164,31 +164,41 @@ wait_reading(struct tcpcom *tc, struct input *in, unsigned length_bits,
 	    deadline - clock_now_us() : 0);
 }
 
-/* Status line and JSON file; returns -1 when the JSON cannot be written. */
+/* Logs why a statistics file could not be written (errno `saved`). */
 static int
-report(const struct tcpcom_stats *st, const struct options *o,
-    int status_line)
+report_failed(const char *path, int saved)
+{
+	char why[512];
+
+	/* Something put at the path since the start: say what. */
+	if (stats_json_target_check(path, why, sizeof why) != 0)
+		log_error("cannot write %s: %s", path, why);
+	else
+		log_error("cannot write %s: %s", path, strerror(saved));
+	return -1;
+}
+
+/*
+ * Status line, JSON and Prometheus files; returns -1 when a file cannot be
+ * written. `last`: the report at exit.
+ */
+static int
+report(const struct tcpcom_stats *st, const struct options *o, int last)
 {
 	char line[512];
+	int rc = 0;
 
-	if (status_line) {
+	if (!last) {
 		stats_format_line(st, line, sizeof line);
 		log_notice("status: %s", line);
 	}
 	if (o->stats_json[0] != '\0' &&
-	    tcpcom_write_stats_json(st, &o->cfg, o->stats_json) != 0) {
-		int saved = errno;
-
-		/* Something put at the path since the start: say what. */
-		if (stats_json_target_check(o->stats_json, line,
-		    sizeof line) != 0)
-			log_error("cannot write %s: %s", o->stats_json, line);
-		else
-			log_error("cannot write %s: %s", o->stats_json,
-			    strerror(saved));
-		return -1;
-	}
-	return 0;
+	    tcpcom_write_stats_json(st, &o->cfg, o->stats_json) != 0)
+		rc = report_failed(o->stats_json, errno);
+	if (o->stats_prom[0] != '\0' &&
+	    stats_write_prom(st, &o->cfg, o->stats_prom, !last) != 0)
+		rc = report_failed(o->stats_prom, errno);
+	return rc;
 }
 
 int
@@ -245,7 +255,7 @@ main(int argc, char **argv)
 		}
 		if (now >= next_report) {
 			tcpcom_get_stats(tc, &st);
-			if (report(&st, &o, 1) != 0)
+			if (report(&st, &o, 0) != 0)
 				rc = 1;
 			next_report += o.stats_interval_us;
 			continue;
@@ -258,7 +268,7 @@ main(int argc, char **argv)
 	tcpcom_join(tc);
 	running = NULL;
 	tcpcom_get_stats(tc, &st);
-	if (report(&st, &o, 0) != 0)
+	if (report(&st, &o, 1) != 0)
 		rc = 1;
 	if (o.log_level > LOG_ERROR)
 		stats_print_summary(&st, stdout);

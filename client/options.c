@@ -98,6 +98,8 @@ static const struct cli_option option_defs[] = {
 	  NULL, "DUR", "a status line every DUR; 0 for none (10s)", 0 },
 	{ "stats-json", 0, CLI_PATH, OPT(stats_json), 0, OPTIONS_PATH_MAX,
 	  NULL, "FILE", "write the statistics as JSON to FILE", 0 },
+	{ "stats-prom", 0, CLI_PATH, OPT(stats_prom), 0, OPTIONS_PATH_MAX,
+	  NULL, "FILE", "write the statistics for Prometheus to FILE", 0 },
 	/* The command line's own. */
 	{ "config", 0, CLI_PATH, OPT(config), 0, OPTIONS_PATH_MAX, NULL,
 	  "FILE", "read key = value settings from FILE", 1 },
@@ -314,6 +316,11 @@ options_finish(struct options *o, char *err, size_t errlen)
 	if (o->stats_json[0] != '\0' &&
 	    stats_json_target_check(o->stats_json, inner, sizeof inner) != 0) {
 		snprintf(err, errlen, "--stats-json: %s", inner);
+		return -1;
+	}
+	if (o->stats_prom[0] != '\0' &&
+	    stats_json_target_check(o->stats_prom, inner, sizeof inner) != 0) {
+		snprintf(err, errlen, "--stats-prom: %s", inner);
 		return -1;
 	}
 	return 0;

@@ -23,6 +23,7 @@ struct options {
 	tc_us_t		     duration_us;	/* 0: run until stopped */
 	tc_us_t		     stats_interval_us;	/* 0: no status lines */
 	char		     stats_json[OPTIONS_PATH_MAX];	/* "" : none */
+	char		     stats_prom[OPTIONS_PATH_MAX];	/* "" : none */
 	char		     config[OPTIONS_PATH_MAX];
 	char		     payload[300];	/* parsed once length is known */
 	int		     quiet, verbose;	/* -q and -v, counted */

@@ -1,4 +1,7 @@
-/* stats: counters, histograms, status line, summary and JSON; see stats.h. */
+/*
+ * stats: counters, histograms, status line, summary, JSON and Prometheus
+ * text; see stats.h.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -237,9 +240,140 @@ sync_dir(const char *dir)
 	return rc;
 }
 
-int
-tcpcom_write_stats_json(const struct tcpcom_stats *st,
-    const struct tcpcom_config *cfg, const char *path)
+/* What a statistics file holds, and the function that writes it. */
+struct stats_doc {
+	const struct tcpcom_stats  *st;
+	const struct tcpcom_config *cfg;
+	int			    running;
+	void			  (*format)(FILE *, const struct stats_doc *);
+};
+
+static void
+stats_doc_json(FILE *f, const struct stats_doc *d)
+{
+	stats_write_json(f, d->st, d->cfg);
+}
+
+/* One number of microseconds as seconds, exactly: "1.000250". */
+static void
+prom_seconds(FILE *f, uint64_t us)
+{
+	fprintf(f, "%llu.%06llu", (unsigned long long)(us / TC_US_PER_SEC),
+	    (unsigned long long)(us % TC_US_PER_SEC));
+}
+
+/* A # HELP text: backslash and newline escaped. */
+static void
+prom_help(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s ", name);
+	for (; *help != '\0'; help++) {
+		if (*help == '\\')
+			fputs("\\\\", f);
+		else if (*help == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*help, f);
+	}
+	fprintf(f, "\n# TYPE %s %s\n", name, type);
+}
+
+/* `value` as a quoted label value. */
+static void
+prom_label(FILE *f, const char *value)
+{
+	fputc('"', f);
+	for (; *value != '\0'; value++) {
+		if (*value == '\\')
+			fputs("\\\\", f);
+		else if (*value == '"')
+			fputs("\\\"", f);
+		else if (*value == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*value, f);
+	}
+	fputc('"', f);
+}
+
+/* A quantile gauge's sample; NaN before the first value. */
+static void
+prom_quantile(FILE *f, const char *name, const char *q, uint64_t count,
+    uint64_t us)
+{
+	fprintf(f, "%s{quantile=\"%s\"} ", name, q);
+	if (count == 0)
+		fputs("NaN", f);
+	else
+		prom_seconds(f, us);
+	fputc('\n', f);
+}
+
+static void
+stats_doc_prom(FILE *f, const struct stats_doc *d)
+{
+	const struct tcpcom_stats *s = d->st;
+
+	prom_help(f, "tcpcom_up", "gauge",
+	    "1 while the client runs; 0 in the file written at its exit");
+	fprintf(f, "tcpcom_up %d\n", d->running ? 1 : 0);
+	prom_help(f, "tcpcom_info", "gauge",
+	    "the client's version and PLC as labels; always 1");
+	fputs("tcpcom_info{version=", f);
+	prom_label(f, tcpcom_version());
+	fputs(",server=", f);
+	prom_label(f, d->cfg->server);
+	fprintf(f, ",port=\"%u\"} 1\n", (unsigned)d->cfg->port);
+	prom_help(f, "tcpcom_elapsed_seconds", "gauge",
+	    "seconds since the client started");
+	fputs("tcpcom_elapsed_seconds ", f);
+	prom_seconds(f, s->elapsed_us);
+	fputc('\n', f);
+	prom_help(f, "tcpcom_link_up", "gauge",
+	    "1 while the link to the PLC is up, else 0");
+	fprintf(f, "tcpcom_link_up %d\n", s->link_up ? 1 : 0);
+	prom_help(f, "tcpcom_link_down_seconds_total", "counter",
+	    "seconds without a link, a current outage included");
+	fputs("tcpcom_link_down_seconds_total ", f);
+	prom_seconds(f, s->link_down_us);
+	fputc('\n', f);
+#define STAT_PROM(name, doc) \
+	prom_help(f, "tcpcom_" #name "_total", "counter", doc); \
+	fprintf(f, "tcpcom_" #name "_total %llu\n", \
+	    (unsigned long long)s->name);
+	TCPCOM_COUNTERS(STAT_PROM)
+#undef STAT_PROM
+	prom_help(f, "tcpcom_rtt_seconds", "gauge",
+	    "round-trip time of the echoes by quantile (0: least, 1: most)");
+	prom_quantile(f, "tcpcom_rtt_seconds", "0", s->rtt_count,
+	    s->rtt_min_us);
+	prom_quantile(f, "tcpcom_rtt_seconds", "0.5", s->rtt_count,
+	    s->rtt_p50_us);
+	prom_quantile(f, "tcpcom_rtt_seconds", "0.99", s->rtt_count,
+	    s->rtt_p99_us);
+	prom_quantile(f, "tcpcom_rtt_seconds", "1", s->rtt_count,
+	    s->rtt_max_us);
+	prom_help(f, "tcpcom_rtt_measured_total", "counter",
+	    "round-trip times measured");
+	fprintf(f, "tcpcom_rtt_measured_total %llu\n",
+	    (unsigned long long)s->rtt_count);
+	prom_help(f, "tcpcom_send_late_seconds", "gauge",
+	    "how late frames left after their deadline by quantile "
+	    "(1: the latest)");
+	prom_quantile(f, "tcpcom_send_late_seconds", "0.5", s->late_count,
+	    s->late_p50_us);
+	prom_quantile(f, "tcpcom_send_late_seconds", "0.99", s->late_count,
+	    s->late_p99_us);
+	prom_quantile(f, "tcpcom_send_late_seconds", "1", s->late_count,
+	    s->late_max_us);
+}
+
+/*
+ * Writes `d` to `path` atomically: every statistics file goes through here.
+ * 0, or -1 with errno set.
+ */
+static int
+stats_write_file(const struct stats_doc *d, const char *path)
 {
 	char dir[4096], tmp[4096], msg[64];
 	const char *base, *slash;
@@ -278,7 +412,7 @@ tcpcom_write_stats_json(const struct tcpcom_stats *st,
 		errno = saved;
 		return -1;
 	}
-	stats_write_json(f, st, cfg);
+	d->format(f, d);
 	/* Readers see the old file or the new one, never half of one. */
 	if (fflush(f) != 0 || fsync(fileno(f)) != 0 || ferror(f)) {
 		saved = errno;
@@ -302,4 +436,22 @@ tcpcom_write_stats_json(const struct tcpcom_stats *st,
 		return -1;
 	}
 	return sync_dir(dir);
+}
+
+int
+tcpcom_write_stats_json(const struct tcpcom_stats *st,
+    const struct tcpcom_config *cfg, const char *path)
+{
+	struct stats_doc d = { st, cfg, 1, stats_doc_json };
+
+	return stats_write_file(&d, path);
+}
+
+int
+stats_write_prom(const struct tcpcom_stats *st,
+    const struct tcpcom_config *cfg, const char *path, int running)
+{
+	struct stats_doc d = { st, cfg, running, stats_doc_prom };
+
+	return stats_write_file(&d, path);
 }

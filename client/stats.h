@@ -50,10 +50,19 @@ void stats_format_line(const struct tcpcom_stats *s, char *out, size_t outlen);
 void stats_print_summary(const struct tcpcom_stats *s, void *file);
 
 /*
- * Whether tcpcom_write_stats_json may replace what is at `path`: 0 when
- * nothing or a regular file is there; -1 with a message in `err` and errno
- * ELOOP (a symbolic link), EISDIR (a directory) or EEXIST (a FIFO, a
- * socket, a device) otherwise.
+ * Writes the statistics in the Prometheus text exposition format (for
+ * node_exporter's textfile collector) to `path`, atomically and only over a
+ * regular file, as tcpcom_write_stats_json does. `running`: tcpcom_up's
+ * value, 1 while the client runs, 0 at its exit. 0, or -1 with errno set.
+ */
+int stats_write_prom(const struct tcpcom_stats *st,
+    const struct tcpcom_config *cfg, const char *path, int running);
+
+/*
+ * Whether tcpcom_write_stats_json or stats_write_prom may replace what is
+ * at `path`: 0 when nothing or a regular file is there; -1 with a message
+ * in `err` and errno ELOOP (a symbolic link), EISDIR (a directory) or
+ * EEXIST (a FIFO, a socket, a device) otherwise.
  */
 int stats_json_target_check(const char *path, char *err, size_t errlen);
 

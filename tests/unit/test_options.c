@@ -110,6 +110,7 @@ test_options_defaults_are_the_originals(void **state)
 	assert_int_equal(o.cfg.count, 0);
 	assert_int_equal(o.duration_us, 0);
 	assert_string_equal(o.stats_json, "");
+	assert_string_equal(o.stats_prom, "");
 	assert_string_equal(o.config, "");
 	assert_int_equal(o.log_level, LOG_NOTICE);
 	/* The same defaults as the library's. */
@@ -135,7 +136,8 @@ test_options_flags(void **state)
 	    "--mode", "1", "--send-on-toggle", "--payload", "counter",
 	    "--echo-timeout", "300ms", "--backoff-min", "50ms",
 	    "--backoff-max", "200ms", "--count", "7", "--seed", "42",
-	    "--duration", "1.5s", "--stats-json", "out.json", "-vv", NULL };
+	    "--duration", "1.5s", "--stats-json", "out.json",
+	    "--stats-prom", "out.prom", "-vv", NULL };
 	char err[512];
 
 	(void)state;
@@ -156,6 +158,7 @@ test_options_flags(void **state)
 	assert_int_equal(o.cfg.seed, 42);
 	assert_int_equal(o.duration_us, 1500 * TC_US_PER_MS);
 	assert_string_equal(o.stats_json, "out.json");
+	assert_string_equal(o.stats_prom, "out.prom");
 	assert_int_equal(o.log_level, LOG_DEBUG);
 }
 
