@@ -3,7 +3,7 @@
  * life cycle), sender.c and toggler.c. Not installed: users see tcpcom.h.
  *
  * Ownership: tcpcom_new makes everything here; tcpcom_free releases it.
- * Threads: `cfg`, `addr` and `t0_us` are written before the threads start
+ * Threads: `cfg` and `t0_us` are written before the threads start
  * and only read after, and so are `on_echo` and `on_echo_arg`; `lifebit`,
  * `stats`, `data` and `last` have their own locks; `stopping` is atomic;
  * the pipes are written with single write(2)s.
@@ -22,7 +22,6 @@
 
 struct tcpcom {
 	struct tcpcom_config cfg;
-	struct sock_addr     addr;
 	tc_us_t		     t0_us;	/* both schedules start here */
 
 	atomic_int	     stopping;

@@ -224,7 +224,7 @@ main(int argc, char **argv)
 	}
 	log_set_level(o.log_level);
 
-	/* Mostly a server name that does not resolve: a usage error too. */
+	/* A server that cannot be a host name: a usage error too. */
 	tc = tcpcom_new(&o.cfg, err, sizeof err);
 	if (tc == NULL)
 		return cli_usage_error("tcpcom", "%s", err);

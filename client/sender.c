@@ -35,6 +35,7 @@
 struct sender {
 	struct tcpcom  *tc;
 	struct sock	sock;
+	struct sock_addr peer;		/* the address connected to */
 	struct cycle	sched;
 	struct backoff	backoff;
 	struct rng	rng;
@@ -44,6 +45,7 @@ struct sender {
 	int		ever_connected;
 	int		retry;		/* the next connect follows a failure */
 	int		refused;	/* the last attempt was refused */
+	int		outage_said;	/* this outage was logged at notice */
 };
 
 static int
@@ -56,7 +58,7 @@ sender_stopping(struct sender *s)
 static void
 sender_drop(struct sender *s, const char *why)
 {
-	log_warn("link to %s lost: %s", s->tc->addr.text, why);
+	log_warn("link to %s lost: %s", s->peer.text, why);
 	sock_close(&s->sock);
 	stats_link_down(&s->tc->stats, clock_now_us());
 	s->retry = 1;
@@ -67,7 +69,8 @@ static int
 sender_connect(struct sender *s)
 {
 	struct tcpcom *tc = s->tc;
-	char err[256];
+	char err[512];
+	enum sock_fail why;
 	tc_us_t delay, now;
 
 	if (s->retry) {
@@ -84,26 +87,30 @@ sender_connect(struct sender *s)
 			stats_inc(&tc->stats, STAT_reconnect_attempts);
 	}
 	now = clock_now_us();
-	if (sock_connect(&s->sock, &tc->addr, now + tc->cfg.connect_timeout_us,
-	    tc->cfg.echo_timeout_us * 2 + TC_US_PER_SEC, err,
+	/* Resolved afresh every time: the name may move, or come back. */
+	if (sock_connect_host(&s->sock, tc->cfg.server, tc->cfg.port,
+	    now + tc->cfg.connect_timeout_us,
+	    tc->cfg.echo_timeout_us * 2 + TC_US_PER_SEC, &s->peer, &why, err,
 	    sizeof err) != 0) {
-		s->refused = errno == ECONNREFUSED;
-		if (errno != ECANCELED) {
+		s->refused = why == SOCK_FAIL_CONNECT && errno == ECONNREFUSED;
+		if (why != SOCK_FAIL_STOP) {
 			/* Said once per outage at notice level, then quietly. */
-			if (backoff_ceiling(&s->backoff) <= s->backoff.min_us * 2)
+			if (!s->outage_said)
 				log_notice("%s; retrying", err);
 			else
 				log_info("%s; retrying", err);
+			s->outage_said = 1;
 		}
 		s->retry = 1;
 		return -1;
 	}
 	s->retry = 0;
 	s->refused = 0;
+	s->outage_said = 0;
 	backoff_reset(&s->backoff);
 	stats_link_up(&tc->stats, clock_now_us());
 	log_notice("%s %s", s->ever_connected ? "reconnected to" :
-	    "connected to", tc->addr.text);
+	    "connected to", s->peer.text);
 	s->ever_connected = 1;
 	return 0;
 }

@@ -131,30 +131,110 @@ sock_addr_format(struct sock_addr *a)
 }
 
 int
-sock_resolve(const char *host, uint16_t port, struct sock_addr *out,
-    char *err, size_t errlen)
+sock_host_check(const char *host, char *err, size_t errlen)
 {
-	struct addrinfo hints, *res = NULL;
-	char service[8];
-	int rc;
+	struct in6_addr a6;
+	size_t n = strlen(host), label = 0, i;
+	unsigned char c;
+
+	if (inet_pton(AF_INET6, host, &a6) == 1)
+		return 0;
+	if (n == 0 || n > 253)
+		goto bad;
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)host[i];
+		if (c == '.') {
+			if (label == 0)
+				goto bad;
+			label = 0;
+			continue;
+		}
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			goto bad;
+		if (++label > 63)
+			goto bad;
+	}
+	return 0;
+bad:
+	snprintf(err, errlen, "server '%s' is not a host name or address",
+	    host);
+	return -1;
+}
+
+int
+sock_connect_host(struct sock *s, const char *host, uint16_t port,
+    tc_us_t deadline, tc_us_t user_timeout_us, struct sock_addr *out,
+    enum sock_fail *why, char *err, size_t errlen)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	char service[8], one[256];
+	size_t left = 0, used;
+	tc_us_t now, until;
+	int rc, all_refused = 1, saved = 0;
 
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_protocol = IPPROTO_TCP;
 	snprintf(service, sizeof service, "%u", (unsigned)port);
+	memset(out, 0, sizeof *out);
+	snprintf(out->text, sizeof out->text, "%.48s:%u", host,
+	    (unsigned)port);
 	rc = getaddrinfo(host, service, &hints, &res);
 	if (rc != 0 || res == NULL) {
-		snprintf(err, errlen, "cannot resolve server '%s': %s", host,
-		    rc != 0 ? gai_strerror(rc) : "no address");
+		snprintf(err, errlen, "server '%s' does not resolve: %s", host,
+		    rc == EAI_SYSTEM ? strerror(errno) : rc != 0 ?
+		    gai_strerror(rc) : "no address");
+		if (res != NULL)
+			freeaddrinfo(res);
+		*why = SOCK_FAIL_RESOLVE;
+		errno = EHOSTUNREACH;
 		return -1;
 	}
-	memset(out, 0, sizeof *out);
-	memcpy(&out->ss, res->ai_addr, res->ai_addrlen);
-	out->len = res->ai_addrlen;
+	for (ai = res; ai != NULL; ai = ai->ai_next)
+		left++;
+	snprintf(err, errlen, "connect to %s:", host);
+	for (ai = res; ai != NULL; ai = ai->ai_next, left--) {
+		if (ai->ai_addrlen > sizeof out->ss)
+			continue;
+		memset(out, 0, sizeof *out);
+		memcpy(&out->ss, ai->ai_addr, ai->ai_addrlen);
+		out->len = ai->ai_addrlen;
+		sock_addr_format(out);
+		/* An even share of what is left, so that a silent first
+		 * address leaves time for the others. */
+		now = clock_now_us();
+		until = deadline > now ? now + (deadline - now) / left : now;
+		if (sock_connect(s, out, until, user_timeout_us, one,
+		    sizeof one) == 0) {
+			freeaddrinfo(res);
+			*why = SOCK_FAIL_NONE;
+			return 0;
+		}
+		saved = errno;
+		if (saved == ECANCELED)
+			break;
+		if (saved != ECONNREFUSED)
+			all_refused = 0;
+		used = strlen(err);
+		if (used < errlen)
+			snprintf(err + used, errlen - used, " %s;",
+			    strncmp(one, "connect to ", 11) == 0 ? one + 11 :
+			    one);
+	}
 	freeaddrinfo(res);
-	sock_addr_format(out);
-	return 0;
+	if (saved == ECANCELED) {
+		*why = SOCK_FAIL_STOP;
+		errno = ECANCELED;
+		return -1;
+	}
+	used = strlen(err);
+	if (used > 0 && err[used - 1] == ';')
+		err[used - 1] = '\0';
+	*why = SOCK_FAIL_CONNECT;
+	errno = all_refused ? ECONNREFUSED : saved;
+	return -1;
 }
 
 static void

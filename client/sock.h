@@ -29,9 +29,32 @@ struct sock_addr {
 
 extern const struct link_ops sock_link_ops;	/* io is a struct sock * */
 
-/* Resolves host and port (numeric or by name). 0, or -1 and `err`. */
-int sock_resolve(const char *host, uint16_t port, struct sock_addr *out,
-    char *err, size_t errlen);
+/*
+ * Whether `host` can be a server at all: an IPv4 or IPv6 address, or a name
+ * of letters, digits, '-', '_' and '.' (labels of 1 to 63, 253 in all).
+ * Whether the name resolves is for each connect to find out. 0, or -1 and
+ * `err`.
+ */
+int sock_host_check(const char *host, char *err, size_t errlen);
+
+/* Why sock_connect_host failed. */
+enum sock_fail {
+	SOCK_FAIL_NONE = 0,
+	SOCK_FAIL_RESOLVE,	/* the name has no address now */
+	SOCK_FAIL_CONNECT,	/* no address took the connection */
+	SOCK_FAIL_STOP		/* the client is stopping */
+};
+
+/*
+ * Resolves host and port afresh and tries each address in turn until one
+ * connects, all before `deadline` (a silent address leaves time for the
+ * rest); then as sock_connect. `out` names the address connected to, or
+ * the last one tried. 0, or -1 with `*why`, `err` and errno (ECONNREFUSED
+ * when every address refused).
+ */
+int sock_connect_host(struct sock *s, const char *host, uint16_t port,
+    tc_us_t deadline, tc_us_t user_timeout_us, struct sock_addr *out,
+    enum sock_fail *why, char *err, size_t errlen);
 
 /*
  * Connects before `deadline` and sets TCP_NODELAY, keepalive and

@@ -101,7 +101,8 @@ tcpcom_new(const struct tcpcom_config *cfg, char *err, size_t errlen)
 		tc->cfg.seed = clock_wall_us() ^ ((uint64_t)getpid() << 32);
 	tc->stop_pipe[0] = tc->stop_pipe[1] = -1;
 	tc->toggle_pipe[0] = tc->toggle_pipe[1] = -1;
-	if (sock_resolve(cfg->server, cfg->port, &tc->addr, err, errlen) != 0)
+	/* Only the syntax: the name is resolved at every connect. */
+	if (sock_host_check(cfg->server, err, errlen) != 0)
 		goto fail;
 	if (tcpcom_pipe(tc->stop_pipe) != 0 ||
 	    tcpcom_pipe(tc->toggle_pipe) != 0) {

@@ -34,7 +34,7 @@ class TcpcomError(Exception):
 
 
 class ConfigError(TcpcomError, ValueError):
-    """A bad setting: a value out of range, a server that does not resolve."""
+    """A bad setting: a value out of range, a server that is not a host."""
 
 
 @dataclass(frozen=True)

@@ -544,7 +544,9 @@ class ClientTest(unittest.TestCase):
             (["--bogus"], "--bogus"),
             (["--config", "/nonexistent/file"], "/nonexistent/file"),
             (["--config", conf], conf + ":2"),
-            (["--server", "no.such.host.invalid"], "no.such.host.invalid"),
+            # Not a host at all; a name that does not resolve is an
+            # outage (test_unresolvable_name_keeps_retrying).
+            (["--server", "bad/host"], "bad/host"),
         ]
         for args, needle in cases:
             with self.subTest(args=args):
@@ -561,6 +563,60 @@ class ClientTest(unittest.TestCase):
                     self.assertIn("--help", extra)
                 self.assertLessEqual(len(lines), 2, p.stderr)
                 self.assertEqual(p.stdout, "")
+
+    def test_unresolvable_name_keeps_retrying(self):
+        # A name without an address (a DNS outage at boot looks the same)
+        # is a link that is down: retried with the back-off, said once at
+        # the default level, and a clean stop on SIGTERM.
+        js = os.path.join(self.tmp.name, "stats.json")
+        log = open(os.path.join(self.tmp.name, "unresolved.log"), "w+")
+        self.addCleanup(log.close)
+        p = support.popen([TCPCOM, "--server", "no-such-host.invalid",
+                           "--backoff-min", "20ms", "--backoff-max", "100ms",
+                           "--stats-json", js, "--stats-interval", "100ms",
+                           "-v"], stdout=log, stderr=subprocess.STDOUT)
+        self.addCleanup(lambda: p.poll() is None and (p.kill(), p.wait()))
+
+        def text():
+            log.flush()
+            log.seek(0)
+            return log.read()
+        wait_for(lambda: text().count("does not resolve") >= 4, 30,
+                 "four resolution attempts")
+        self.assertIsNone(p.poll(), text())
+        p.send_signal(signal.SIGTERM)
+        self.assertEqual(p.wait(10), 0, text())
+        out = text()
+        self.assertEqual(len([l for l in out.splitlines()
+                              if "notice:" in l and "does not resolve" in l]),
+                         1, out)
+        with open(js) as f:
+            st = json.load(f)
+        self.assertEqual(st["connects"], 0, st)
+        self.assertEqual(st["frames_sent"], 0, st)
+        self.assertGreater(st["link_down_us"], 0, st)
+
+    def test_localhost_tries_every_address(self):
+        # The peer listens on 127.0.0.1 only: where localhost resolves to
+        # ::1 first, that refusal must not end the attempt.
+        peer = self.peer()
+        js = os.path.join(self.tmp.name, "stats.json")
+        log = open(os.path.join(self.tmp.name, "localhost.log"), "w+")
+        self.addCleanup(log.close)
+        p = support.popen([TCPCOM, "--server", "localhost", "--port",
+                           str(peer.port), "--send-cycle", "50ms",
+                           "--stats-json", js], stdout=log,
+                          stderr=subprocess.STDOUT)
+        self.addCleanup(lambda: p.poll() is None and (p.kill(), p.wait()))
+        wait_for(lambda: peer.count() >= 3, 20, "three frames")
+        p.send_signal(signal.SIGTERM)
+        self.assertEqual(p.wait(10), 0)
+        with open(js) as f:
+            st = json.load(f)
+        self.assertEqual(st["connects"], 1, st)
+        self.assertEqual(st["reconnect_attempts"], 0, st)
+        log.seek(0)
+        self.assertIn("connected to 127.0.0.1:%d" % peer.port, log.read())
 
     def test_clean_start_counts_no_skip(self):
         # The first deadline passes while the client connects: that is the

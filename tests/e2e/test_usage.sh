@@ -72,7 +72,7 @@ refused tcpcom "'0'" "$tcpcom" --port 0
 refused tcpcom "--port" "$tcpcom" --port
 refused tcpcom stray "$tcpcom" stray
 refused tcpcom "takes no value" "$tcpcom" --send-on-toggle=yes
-refused tcpcom no.such.host.invalid "$tcpcom" --server no.such.host.invalid
+refused tcpcom bad/host "$tcpcom" --server bad/host
 
 refused plcsim "no command" "$plcsim"
 refused plcsim nope "$plcsim" nope
