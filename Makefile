@@ -233,6 +233,9 @@ install: all
 	install -m 0644 client/tcpcom.h $(INCDIR)/
 	install -m 0644 doc/tcpcom.1 doc/plcsim.1 $(MANDIR)/
 	install -m 0644 doc/tcpcom.conf.example $(ETCDIR)/tcpcom.conf.example
+	# The unit reads tcpcom.conf: the example's settings when there is none;
+	# the operator's own is never replaced.
+	[ -e $(ETCDIR)/tcpcom.conf ] || install -m 0644 doc/tcpcom.conf.example $(ETCDIR)/tcpcom.conf
 	install -m 0644 scenarios/*.yaml scenarios/README.md scenarios/scenario.schema.json $(DATADIR)/scenarios/
 	sed 's|@BINDIR@|$(PREFIX)/bin|g; s|@ETCDIR@|$(PREFIX)/etc/tcpcom|g' doc/tcpcom.service.in > $(UNITDIR)/tcpcom.service
 	chmod 0644 $(UNITDIR)/tcpcom.service

@@ -4,6 +4,9 @@
 set -eu
 
 PACKAGES="build-essential pkg-config libevent-dev libyaml-dev libcmocka-dev gcovr python3 python3-jsonschema python3-yaml python3-prometheus-client procps iproute2"
+# tests/e2e/test_service.sh: systemd-analyze verify (offline, no running
+# systemd needed).
+PACKAGES="$PACKAGES systemd"
 # make fuzz: clang, and libFuzzer's runtime (not pulled in by clang itself).
 PACKAGES="$PACKAGES clang libclang-rt-dev"
 

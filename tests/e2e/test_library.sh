@@ -215,8 +215,12 @@ done
 
 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$TOP" BUILD="$BUILD" \
     uninstall DESTDIR="$dest" PREFIX=/usr >/dev/null 2>&1 || fail "make uninstall"
-left=$(find "$dest" -type f -o -type l | head -n 5)
+# The default tcpcom.conf install put there is the operator's now: it stays.
+conf="$dest/usr/etc/tcpcom/tcpcom.conf"
+[ -f "$conf" ] || fail "make uninstall removed tcpcom.conf"
+left=$(find "$dest" \( -type f -o -type l \) ! -path "$conf" | head -n 5)
 [ -z "$left" ] || fail "make uninstall left: $left"
+rm -f "$conf"
 
 [ "$bad" -eq 0 ] || exit 1
 echo "library: installed, linked from C and C++, tcpcom_* only"
