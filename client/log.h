@@ -6,6 +6,13 @@
  * only errors, the default adds warnings and notices, -v adds info, -vv adds
  * debug (a line per frame). Safe to call from any thread: a line is written
  * with one write(2), so lines never interleave.
+ *
+ * A program whose threads must never wait for stderr (a full pipe, a
+ * stalled journal) calls log_queue_start before its threads start: from
+ * then on every line goes into a bounded queue in memory, and the program's
+ * main thread writes them out with log_queue_flush, only as far as stderr
+ * takes them without blocking. When the queue is full a line is dropped and
+ * counted, and the count is said ("N log lines dropped") once there is room.
  */
 #ifndef TCPCOM_LOG_H
 #define TCPCOM_LOG_H
@@ -28,6 +35,17 @@ int log_enabled(enum log_level level);
 
 /* Names the calling thread in its log lines (a string with static life). */
 void log_set_thread_name(const char *name);
+
+/* From now on, lines are queued for log_queue_flush (the program's main
+ * thread), never written by the thread that logs them. */
+void log_queue_start(void);
+
+/*
+ * Writes queued lines to stderr while it takes them without blocking, and
+ * waits for it up to the absolute `deadline` (CLOCK_MONOTONIC, us; 0: no
+ * wait). Returns how many lines are left in the queue.
+ */
+unsigned log_queue_flush(unsigned long long deadline_us);
 
 void log_msg(enum log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

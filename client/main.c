@@ -4,6 +4,8 @@
  *   0 stopped cleanly, 1 a fatal error, 2 a usage error.
  * With --payload stdin the main thread also reads standard input between
  * its waits: each line is the data of the frames from the next one on.
+ * And it writes the log lines of the threads (log_queue_flush), so that
+ * they never wait for stderr themselves.
  */
 #include <errno.h>
 #include <poll.h>
@@ -22,6 +24,11 @@
 #include "wire.h"
 #include "stats.h"
 #include "tcpcom.h"
+
+/* How often queued log lines are written out, and how long the exit waits
+ * for a stderr that does not take them. */
+#define MAIN_LOG_EVERY_US (50 * TC_US_PER_MS)
+#define MAIN_LOG_EXIT_US  (200 * TC_US_PER_MS)
 
 static struct tcpcom *running;
 
@@ -231,8 +238,11 @@ main(int argc, char **argv)
 	running = tc;
 	in.open = strcmp(o.payload, "stdin") == 0;
 	install_signals();
+	/* The threads never wait for stderr: this thread writes their lines. */
+	log_queue_start();
 	if (tcpcom_start(tc, err, sizeof err) != 0) {
 		log_error("%s", err);
+		log_queue_flush(clock_now_us() + MAIN_LOG_EXIT_US);
 		tcpcom_free(tc);
 		return 1;
 	}
@@ -247,6 +257,7 @@ main(int argc, char **argv)
 	next_report = o.stats_interval_us ? start + o.stats_interval_us :
 	    UINT64_MAX;
 	for (;;) {
+		log_queue_flush(0);
 		now = clock_now_us();
 		if (now >= end) {
 			log_info("duration reached; stopping");
@@ -261,6 +272,8 @@ main(int argc, char **argv)
 			continue;
 		}
 		wake = end < next_report ? end : next_report;
+		if (wake > now + MAIN_LOG_EVERY_US)
+			wake = now + MAIN_LOG_EVERY_US;
 		if (wait_reading(tc, &in, o.cfg.length_bits,
 		    wake == UINT64_MAX ? 3600 * TC_US_PER_SEC : wake - now))
 			break;
@@ -270,6 +283,7 @@ main(int argc, char **argv)
 	tcpcom_get_stats(tc, &st);
 	if (report(&st, &o, 1) != 0)
 		rc = 1;
+	log_queue_flush(clock_now_us() + MAIN_LOG_EXIT_US);
 	if (o.log_level > LOG_ERROR)
 		stats_print_summary(&st, stdout);
 	tcpcom_free(tc);

@@ -618,6 +618,53 @@ class ClientTest(unittest.TestCase):
         log.seek(0)
         self.assertIn("connected to 127.0.0.1:%d" % peer.port, log.read())
 
+    def test_stalled_stderr_never_stalls_frames(self):
+        # stderr is a pipe filled to the brim that nobody reads for 3 s,
+        # and -vv logs a line per frame, 300 in all, more than the client
+        # keeps in memory (256): the frames keep their cycle, the
+        # lines that do not fit are dropped and counted, and once the pipe
+        # is read again the count is said.
+        r, w = os.pipe()
+        self.addCleanup(os.close, r)
+        os.set_blocking(w, False)
+        try:
+            while True:
+                os.write(w, b"x" * 4096)
+        except BlockingIOError:
+            pass
+        os.set_blocking(w, True)
+        peer = self.peer()
+        p = support.popen([TCPCOM, "--server", "127.0.0.1", "--port",
+                           str(peer.port), "--send-cycle", "10ms",
+                           "--toggle-cycle", "100ms", "--duration", "5s",
+                           "-vv"], stdout=subprocess.DEVNULL, stderr=w)
+        os.close(w)
+        self.addCleanup(lambda: p.poll() is None and (p.kill(), p.wait()))
+        wait_for(lambda: peer.count() >= 1, 20, "the first frame")
+        time.sleep(3)
+        self.assertIsNone(p.poll())
+        got = []
+
+        def drain():
+            while True:
+                b = os.read(r, 65536)
+                if not b:
+                    return
+                got.append(b)
+        t = threading.Thread(target=drain, daemon=True)
+        t.start()
+        self.assertEqual(p.wait(20), 0)
+        t.join(10)
+        text = b"".join(got).decode(errors="replace")
+        times = [f[0] for f in peer.snapshot()]
+        gaps = intervals(times)
+        # 5 s at 10 ms is 500 frames; a sender that waited for stderr
+        # would stop for the 3 s nobody read it.
+        self.assertGreaterEqual(len(times), 375, len(times))
+        self.assertLess(max(gaps), 0.5, max(gaps))
+        self.assertTrue("log lines dropped" in text,
+                        text.replace("x", "")[-3000:])
+
     def test_clean_start_counts_no_skip(self):
         # The first deadline passes while the client connects: that is the
         # start, not a skipped cycle (it once counted 1 on every start). A
