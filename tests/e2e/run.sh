@@ -215,24 +215,7 @@ for t in $order; do
 done
 cp "$state/times" "$times"
 rm -rf "$tmproot"
-total=$((passed + skipped + failed))
-seconds=$(($(date +%s) - start_all))
-if [ "$total" -eq 0 ]; then
-	echo "FAIL: no tests in tests/e2e/"
-	failed=1
-	failed_names="(none found)"
-fi
-status=PASS
-[ "$failed" -eq 0 ] || status=FAIL
-cat >"$result" <<EOF
-status=$status
-passed=$passed
-skipped=$skipped
-failed=$failed
-total=$total
-failed_names=${failed_names# }
-skipped_names=${skipped_names# }
-seconds=$seconds
-EOF
+. tests/phase.sh
+phase_result tests/e2e/ "$result" "$start_all"
 echo "e2e: $passed passed, $skipped skipped, $failed failed in ${seconds}s ($jobs at a time)"
 [ "$failed" -eq 0 ]

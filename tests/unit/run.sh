@@ -74,24 +74,7 @@ for src in tests/unit/test_*.c; do
 		rm -f "$log"
 	fi
 done
-total=$((passed + skipped + failed))
-seconds=$(($(date +%s) - start))
-if [ "$total" -eq 0 ]; then
-	echo "FAIL: no unit tests in tests/unit/"
-	failed=1
-	failed_names=" (none found)"
-fi
-status=PASS
-[ "$failed" -eq 0 ] || status=FAIL
-cat >"$result" <<EOF
-status=$status
-passed=$passed
-skipped=$skipped
-failed=$failed
-total=$total
-failed_names=${failed_names# }
-skipped_names=${skipped_names# }
-seconds=$seconds
-EOF
+. tests/phase.sh
+phase_result tests/unit/ "$result" "$start"
 echo "unit: $passed passed, $skipped skipped, $failed failed in ${seconds}s"
 [ "$failed" -eq 0 ]
