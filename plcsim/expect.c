@@ -143,18 +143,6 @@ judge_life_bit_silent(const struct facts *f, struct verdict_item *it)
 	    "first at %s", n, plural(n), format_at(f->edges.t[0], a, sizeof a));
 }
 
-/* The first edge strictly after `t`, or -1. */
-static long
-next_edge(const struct facts *f, tc_us_t t)
-{
-	size_t i;
-
-	for (i = 0; i < f->edges.n; i++)
-		if (f->edges.t[i] > t)
-			return (long)i;
-	return -1;
-}
-
 /* Why a watchdog firing counts against the client. */
 enum watchdog_blame {
 	WD_EXCUSED = 0,
@@ -176,7 +164,7 @@ static enum watchdog_blame
 watchdog_blame(const struct facts *f, tc_us_t w, tc_us_t watchdog,
     size_t *window)
 {
-	long k = next_edge(f, w);
+	long k = facts_next(&f->edges, w);
 	enum watchdog_blame blame = WD_OUTSIDE;
 	tc_us_t grace;
 	size_t i;
@@ -230,7 +218,7 @@ judge_watchdog_quiet(const struct scenario *sc, const struct scenario_expect *e,
 	}
 	why[0] = '\0';
 	if (first_blame == WD_OUTLASTED && first_win != SIZE_MAX) {
-		k = next_edge(f, first);
+		k = facts_next(&f->edges, first);
 		snprintf(why, sizeof why, "; its silence outlasted the fault "
 		    "that ended at %s: next edge %s",
 		    format_at(f->windows.w[first_win].to, to, sizeof to),
@@ -241,18 +229,6 @@ judge_watchdog_quiet(const struct scenario *sc, const struct scenario_expect *e,
 	    "the first at %s%s", wd,
 	    e->outside_faults ? " outside fault windows" : "", counted,
 	    plural(counted), format_at(first, a, sizeof a), why);
-}
-
-/* The first connection strictly after `t`, or -1. */
-static long
-next_connect(const struct facts *f, tc_us_t t)
-{
-	size_t i;
-
-	for (i = 0; i < f->connects.n; i++)
-		if (f->connects.t[i] > t)
-			return (long)i;
-	return -1;
 }
 
 static void
@@ -273,7 +249,7 @@ judge_reconnect(const struct scenario_expect *e, const struct facts *f,
 	}
 	for (i = 0; i < f->drops.n; i++) {
 		d = f->drops.t[i];
-		k = next_connect(f, d);
+		k = facts_next(&f->connects, d);
 		if (k >= 0 && f->connects.t[k] - d <= e->within) {
 			if (f->connects.t[k] - d > slowest)
 				slowest = f->connects.t[k] - d;
@@ -295,7 +271,7 @@ judge_reconnect(const struct scenario_expect *e, const struct facts *f,
 		return;
 	}
 	d = f->drops.t[first_late];
-	k = next_connect(f, d);
+	k = facts_next(&f->connects, d);
 	format_at(d, a, sizeof a);
 	if (k < 0) {
 		item_set(it, 0, "reconnect: drop at %s, not connected again "

@@ -72,6 +72,21 @@ facts_add_window(struct facts *f, tc_us_t from, tc_us_t to)
 	return ws->n++;
 }
 
+long
+facts_next(const struct facts_times *ts, tc_us_t t)
+{
+	size_t lo = 0, hi = ts->n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (ts->t[mid] > t)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo < ts->n ? (long)lo : -1;
+}
+
 size_t
 facts_lost(const struct facts *f)
 {

@@ -84,6 +84,9 @@ void facts_free(struct facts *f);
 void facts_add_time(struct facts_times *ts, tc_us_t t);
 /* Appends a window; returns its index, or SIZE_MAX when it was lost. */
 size_t facts_add_window(struct facts *f, tc_us_t from, tc_us_t to);
+/* The index of the first time strictly after `t`, or -1 (times are
+ * appended as they happen, so they ascend: a bisection). */
+long facts_next(const struct facts_times *ts, tc_us_t t);
 /* Facts that could not be recorded, over every list. */
 size_t facts_lost(const struct facts *f);
 
