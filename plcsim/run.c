@@ -41,6 +41,7 @@
 #include "log.h"
 #include "parse.h"
 #include "play.h"
+#include "progress.h"
 #include "report.h"
 #include "run.h"
 
@@ -108,6 +109,7 @@ struct run {
 	tc_us_t		       stop_by;	/* workers left are killed then */
 	int		       killed;
 	int		       ioerr;	/* something could not be written */
+	struct progress	       progress; /* the live line on a terminal */
 };
 
 /* What one scenario's fragments say: a verdict, or an error or a skip. */
@@ -164,7 +166,8 @@ run_usage(FILE *f)
 	fprintf(f,
 "In CMD, {host} {port} {stats} {scenario} are replaced; the client also\n"
 "finds PLCSIM_HOST, PLCSIM_PORT, TCPCOM_SERVER, TCPCOM_PORT in its\n"
-"environment. Temporary files go under $TMPDIR (default /tmp).\n"
+"environment. Temporary files go under $TMPDIR (default /tmp). On a\n"
+"terminal the last line shows the progress and the time left.\n"
 "Exit: 0 all passed, 1 a scenario failed, 2 usage or scenario-file error,\n"
 "3 internal or I/O error, 128+N interrupted by signal N. See plcsim(1).\n");
 }
@@ -560,13 +563,29 @@ run_wait(int timeout_ms)
 
 /* ---- the parent ---- */
 
+/* Prints scenario i's text as it ends, under the live line if any. */
+static void
+run_show(struct run *r, int i)
+{
+	char path[RUN_PATH_MAX];
+
+	progress_clear(&r->progress);
+	run_fragment_path(path, sizeof path, r->dir, i, "txt");
+	if (run_copy_file(stdout, path) != 0)
+		r->ioerr = 1;
+	fflush(stdout);
+	progress_end(&r->progress, i, clock_now_us(),
+	    r->outcome[i] == RUN_PASSED ? 0 : r->outcome[i] == RUN_FAILED ?
+	    1 : 2);
+	progress_draw(&r->progress, clock_now_us());
+}
+
 /* Reports scenario i as an error (or skipped) and prints its text. */
 static void
 run_error(struct run *r, int i, double seconds, const char *why,
     int skipped)
 {
 	struct run_frag_ctx c;
-	char path[RUN_PATH_MAX];
 
 	memset(&c, 0, sizeof c);
 	c.sc = r->sc[i];
@@ -579,10 +598,7 @@ run_error(struct run *r, int i, double seconds, const char *why,
 		r->ioerr = 1;
 		return;
 	}
-	run_fragment_path(path, sizeof path, r->dir, i, "txt");
-	if (run_copy_file(stdout, path) != 0)
-		r->ioerr = 1;
-	fflush(stdout);
+	run_show(r, i);
 }
 
 /*
@@ -610,17 +626,14 @@ run_kill_client(const struct run *r, int i)
 static void
 run_finished(struct run *r, int i, int status, double secs)
 {
-	char path[RUN_PATH_MAX], why[160];
+	char why[160];
 	int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 
 	if (code == WORKER_PASSED || code == WORKER_FAILED ||
 	    code == WORKER_ERROR) {
 		r->outcome[i] = code == WORKER_PASSED ? RUN_PASSED :
 		    code == WORKER_FAILED ? RUN_FAILED : RUN_ERROR;
-		run_fragment_path(path, sizeof path, r->dir, i, "txt");
-		if (run_copy_file(stdout, path) != 0)
-			r->ioerr = 1;
-		fflush(stdout);
+		run_show(r, i);
 		return;
 	}
 	if (WIFSIGNALED(status))
@@ -675,6 +688,7 @@ run_start(struct run *r)
 	r->jobs[r->running].started = clock_now_us();
 	r->running++;
 	r->outcome[i] = RUN_RUNNING;
+	progress_begin(&r->progress, i, r->jobs[r->running - 1].started);
 }
 
 static void
@@ -741,6 +755,8 @@ run_timeout(struct run *r)
 static void
 run_all(struct run *r)
 {
+	int wait_ms;
+
 	for (;;) {
 		run_interrupt(r);
 		run_reap(r);
@@ -750,8 +766,18 @@ run_all(struct run *r)
 		if (r->running == 0 &&
 		    (r->signo != 0 || r->next >= r->o->nfiles))
 			break;
-		run_wait(run_timeout(r));
+		progress_draw(&r->progress, clock_now_us());
+		wait_ms = run_timeout(r);
+		/* The live line's clock moves by the second. */
+		if (r->progress.live) {
+			int tick = (int)(progress_next_draw(&r->progress,
+			    clock_now_us()) / 1000) + 1;
+			if (wait_ms < 0 || tick < wait_ms)
+				wait_ms = tick;
+		}
+		run_wait(wait_ms);
 	}
+	progress_clear(&r->progress);
 }
 
 /* The JUnit or JSON report: the fragments in scenario order. */
@@ -830,6 +856,25 @@ run_report(struct run *r, double secs, struct report_counts *n)
 		    "output: %s\n", strerror(errno));
 		r->ioerr = 1;
 	}
+}
+
+/*
+ * The live line: on a terminal only, and not under -v, whose event lines
+ * on the same screen would tear it apart. Without memory for it the run
+ * goes on without it.
+ */
+static void
+run_progress_init(struct run *r, tc_us_t start)
+{
+	const char *term = getenv("TERM");
+	int i, live = isatty(STDOUT_FILENO) && r->o->verbose == 0 &&
+	    !(term != NULL && strcmp(term, "dumb") == 0);
+
+	if (progress_init(&r->progress, stdout, live, r->o->nfiles,
+	    r->o->jobs, start) != 0)
+		return;
+	for (i = 0; i < r->o->nfiles; i++)
+		progress_plan(&r->progress, i, r->sc[i]->duration);
 }
 
 static int
@@ -923,7 +968,9 @@ run_main(int argc, char **argv)
 		run_free(&r);
 		return RUN_EXIT_ERROR;
 	}
+	run_progress_init(&r, t_start);
 	run_all(&r);
+	progress_free(&r.progress);
 	for (i = 0; i < o.nfiles; i++)
 		if (r.outcome[i] == RUN_PENDING) {
 			snprintf(err, sizeof err, "not run: the run was "
