@@ -49,7 +49,16 @@ void *toggler_main(void *arg);
 /* The sender: records exchange `e` as the last and calls the callback. */
 void client_echo_done(struct tcpcom *tc, const struct tcpcom_echo *e);
 
-/* The calling thread asks for high timer precision (Linux timer slack). */
+/* The calling thread (sender or toggler) names itself in the log, queues
+ * its log lines and asks for high timer precision (Linux timer slack). */
 void client_thread_setup(const char *name);
+
+/*
+ * Writes out queued log lines as far as stderr takes them without blocking;
+ * the link's threads call it between frames. tcpcom_join waits up to
+ * CLIENT_LOG_JOIN_US for the last ones.
+ */
+void client_log_flush(void);
+#define CLIENT_LOG_JOIN_US (200 * TC_US_PER_MS)
 
 #endif

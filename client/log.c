@@ -25,10 +25,16 @@ struct log_line {
 };
 
 static atomic_int log_queued;	/* log_queue_start was called */
+static _Thread_local int log_thread_queued;	/* log_queue_thread */
 static pthread_mutex_t log_queue_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct log_line log_queue[LOG_QUEUE_LINES];
 static unsigned log_queue_head, log_queue_count;
 static uint64_t log_queue_dropped;
+/* Lines and drop notices waiting, as of the last change: read without the
+ * lock by log_queue_waiting, written under it. */
+static atomic_uint log_queue_pending;
+/* One writer at a time, so that lines leave in the order they came. */
+static pthread_mutex_t log_flush_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void log_queue_push(const char *line, size_t len);
 
@@ -86,7 +92,7 @@ log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	if ((size_t)n > sizeof line - 2)
 		n = (int)sizeof line - 2;
 	line[n++] = '\n';
-	if (atomic_load(&log_queued)) {
+	if (log_thread_queued || atomic_load(&log_queued)) {
 		log_queue_push(line, (size_t)n);
 		return;
 	}
@@ -99,6 +105,32 @@ void
 log_queue_start(void)
 {
 	atomic_store(&log_queued, 1);
+}
+
+int
+log_queue_started(void)
+{
+	return atomic_load(&log_queued);
+}
+
+void
+log_queue_thread(void)
+{
+	log_thread_queued = 1;
+}
+
+unsigned
+log_queue_waiting(void)
+{
+	return atomic_load_explicit(&log_queue_pending, memory_order_relaxed);
+}
+
+/* Under log_queue_lock: publishes how much is waiting. */
+static void
+log_queue_publish(void)
+{
+	atomic_store_explicit(&log_queue_pending, log_queue_count +
+	    (log_queue_dropped > 0), memory_order_relaxed);
 }
 
 /* Queues one line, or counts it dropped; never waits for stderr. */
@@ -117,6 +149,7 @@ log_queue_push(const char *line, size_t len)
 	} else {
 		log_queue_dropped++;
 	}
+	log_queue_publish();
 	pthread_mutex_unlock(&log_queue_lock);
 }
 
@@ -146,8 +179,9 @@ log_stderr_ready(tc_us_t deadline)
 	}
 }
 
-unsigned
-log_queue_flush(unsigned long long deadline_us)
+/* log_queue_flush with log_flush_lock held. */
+static unsigned
+log_queue_write_out(tc_us_t deadline_us)
 {
 	struct log_line out;
 	uint64_t dropped;
@@ -182,6 +216,7 @@ log_queue_flush(unsigned long long deadline_us)
 			    (unsigned long long)dropped);
 			log_queue_dropped -= dropped;
 		}
+		log_queue_publish();
 		pthread_mutex_unlock(&log_queue_lock);
 		if (write(STDERR_FILENO, out.text, out.len) < 0 &&
 		    errno != EAGAIN && errno != EINTR) {
@@ -189,10 +224,29 @@ log_queue_flush(unsigned long long deadline_us)
 			pthread_mutex_lock(&log_queue_lock);
 			log_queue_count = 0;
 			log_queue_dropped = 0;
+			log_queue_publish();
 			pthread_mutex_unlock(&log_queue_lock);
 			return 0;
 		}
 	}
+}
+
+unsigned
+log_queue_flush(unsigned long long deadline_us)
+{
+	unsigned left;
+
+	/* Without a deadline the caller must not wait, not even for another
+	 * thread's flush: that one writes the lines anyway. */
+	if (deadline_us == 0) {
+		if (pthread_mutex_trylock(&log_flush_lock) != 0)
+			return log_queue_waiting();
+	} else {
+		pthread_mutex_lock(&log_flush_lock);
+	}
+	left = log_queue_write_out(deadline_us);
+	pthread_mutex_unlock(&log_flush_lock);
+	return left;
 }
 
 void

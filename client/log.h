@@ -7,10 +7,12 @@
  * debug (a line per frame). Safe to call from any thread: a line is written
  * with one write(2), so lines never interleave.
  *
- * A program whose threads must never wait for stderr (a full pipe, a
- * stalled journal) calls log_queue_start before its threads start: from
- * then on every line goes into a bounded queue in memory, and the program's
- * main thread writes them out with log_queue_flush, only as far as stderr
+ * A thread that must never wait for stderr (a full pipe, a stalled
+ * journal) queues its lines instead: every thread once a program calls
+ * log_queue_start (the tcpcom program, before its threads start), or the
+ * threads that call log_queue_thread (the link's own, in any program that
+ * uses the library). Queued lines wait in a bounded queue in memory until
+ * some thread writes them out with log_queue_flush, only as far as stderr
  * takes them without blocking. When the queue is full a line is dropped and
  * counted, and the count is said ("N log lines dropped") once there is room.
  */
@@ -36,14 +38,23 @@ int log_enabled(enum log_level level);
 /* Names the calling thread in its log lines (a string with static life). */
 void log_set_thread_name(const char *name);
 
-/* From now on, lines are queued for log_queue_flush (the program's main
- * thread), never written by the thread that logs them. */
+/* From now on, lines of every thread are queued for log_queue_flush,
+ * never written by the thread that logs them. */
 void log_queue_start(void);
+int log_queue_started(void);
+
+/* From now on, the calling thread's lines are queued. */
+void log_queue_thread(void);
+
+/* Lines (and a drop notice) waiting; cheap, for "is a flush worth it". */
+unsigned log_queue_waiting(void);
 
 /*
  * Writes queued lines to stderr while it takes them without blocking, and
- * waits for it up to the absolute `deadline` (CLOCK_MONOTONIC, us; 0: no
- * wait). Returns how many lines are left in the queue.
+ * waits for it up to the absolute `deadline` (CLOCK_MONOTONIC, us). With
+ * `deadline` 0 it never waits, not even for another thread's flush (it
+ * returns at once if one is under way). One thread writes at a time, so
+ * lines keep their order. Returns how many lines are left in the queue.
  */
 unsigned log_queue_flush(unsigned long long deadline_us);
 

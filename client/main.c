@@ -4,8 +4,9 @@
  *   0 stopped cleanly, 1 a fatal error, 2 a usage error.
  * With --payload stdin the main thread also reads standard input between
  * its waits: each line is the data of the frames from the next one on.
- * And it writes the log lines of the threads (log_queue_flush), so that
- * they never wait for stderr themselves.
+ * Every thread's log lines are queued (log_queue_start); this thread
+ * writes them out too (log_queue_flush), its own included, and gives the
+ * last ones a bounded time at exit.
  */
 #include <errno.h>
 #include <poll.h>

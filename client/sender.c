@@ -313,6 +313,7 @@ sender_main(void *arg)
 	rng_seed(&s.rng, tc->cfg.seed);
 
 	while (!sender_stopping(&s)) {
+		client_log_flush();	/* before any wait: lines leave now */
 		if (s.sock.fd < 0 && sender_connect(&s) != 0)
 			continue;
 		turn = sender_wait_turn(&s);

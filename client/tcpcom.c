@@ -123,10 +123,20 @@ void
 client_thread_setup(const char *name)
 {
 	log_set_thread_name(name);
+	/* Never wait for stderr on the link's time: lines go to the queue,
+	 * which client_log_flush writes out between frames. */
+	log_queue_thread();
 #ifdef __linux__
 	/* Wake-ups within microseconds of a deadline, not the default 50. */
 	prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
 #endif
+}
+
+void
+client_log_flush(void)
+{
+	if (log_queue_waiting() > 0)
+		log_queue_flush(0);
 }
 
 int
@@ -203,6 +213,10 @@ tcpcom_join(struct tcpcom *tc)
 	if (tc->threads >= 2)
 		pthread_join(tc->toggler, NULL);
 	tc->threads = 0;
+	/* The threads' last lines, unless the program writes its own queue
+	 * out (the tcpcom program does, after its report). */
+	if (!log_queue_started() && log_queue_waiting() > 0)
+		log_queue_flush(clock_now_us() + CLIENT_LOG_JOIN_US);
 }
 
 void

@@ -20,6 +20,15 @@
  * Threads: tcpcom_start creates the sender and (mode 0) the toggler; they
  * block every signal, so signals reach the caller's threads. tcpcom_stop may
  * be called from any thread and from a signal handler.
+ *
+ * Logging: the threads log to stderr (connections, outages, mismatches)
+ * but never wait for it: their lines go into a queue of 256 lines in
+ * memory that they write out between frames, only as far as stderr takes
+ * them without blocking (poll, then one write of at most a line). When
+ * stderr takes nothing (a full pipe, a stalled journal) the frames keep
+ * their cycle; lines that do not fit are dropped, and "N log lines
+ * dropped" is said once there is room. tcpcom_join gives the last lines at
+ * most 200 ms.
  */
 #ifndef TCPCOM_H
 #define TCPCOM_H
@@ -115,7 +124,9 @@ int tcpcom_wait(struct tcpcom *tc, uint64_t timeout_us);
  */
 int tcpcom_stop_fd(struct tcpcom *tc);
 
-/* Joins the threads and closes the link; after tcpcom_stop. */
+/* Joins the threads and closes the link; after tcpcom_stop. Waits at most
+ * 200 ms more for stderr to take the threads' last log lines; those it
+ * does not take stay queued (for a later client's threads). */
 void tcpcom_join(struct tcpcom *tc);
 
 /* A consistent copy of the statistics; safe while the threads run. */

@@ -35,6 +35,7 @@ toggler_main(void *arg)
 		    write(tc->toggle_pipe[1], &one, 1) < 0 && errno != EAGAIN)
 			log_warn("toggler: cannot wake the sender: %s",
 			    strerror(errno));
+		client_log_flush();
 	}
 	lifebit_retire(&tc->lifebit);
 	return NULL;

@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""End-to-end tests of what a program linked with libtcpcom gets, through
+tests/helpers/link_client.c (the library, no tcpcom program around it):
+its log lines never hold up a frame, and the server name is resolved as
+the program resolves it.
+"""
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+import support
+from simproc import BUILD, TOP, Sim
+
+LINK_CLIENT = os.path.join(TOP, BUILD, "tests", "link_client")
+TMP = support.tmpdir("tcpcom-liblink-")
+
+# Every echo corrupted: one warning line per frame, for the whole run;
+# answered at once, so that 10 ms frames are not limited by a PLC cycle.
+CORRUPT_ALL = """name: corrupt-all
+duration: 60s
+plc:
+  cycle: 0
+timeline:
+  - action: corrupt
+    at: 0s
+    for: 60s
+    mask: "0x00ff0000"
+"""
+
+
+def full_pipe():
+    """A pipe whose buffer is full: (read end, write end, blocking)."""
+    r, w = os.pipe()
+    os.set_blocking(w, False)
+    try:
+        while True:
+            os.write(w, b"x" * 4096)
+    except BlockingIOError:
+        pass
+    os.set_blocking(w, True)
+    return r, w
+
+
+def parse(out):
+    """link_client's stdout as a dict: the stats pairs and stop_us."""
+    d = {}
+    for line in out.splitlines():
+        for kv in line.split():
+            if "=" in kv:
+                k, v = kv.split("=", 1)
+                d[k] = int(v)
+    return d
+
+
+class StalledStderrTest(unittest.TestCase):
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(dir=TMP)
+        self.addCleanup(self.tmp.cleanup)
+
+    def test_stalled_stderr_never_stalls_frames(self):
+        # One plcsim and one link_client per run, side by side: each
+        # client's stderr is a full pipe nobody reads for the first 3 s of
+        # its 4 s run, and every echo is corrupted, so that it logs a
+        # warning a frame (10 ms): 300 lines in the stall, more than the
+        # library keeps in memory (256). Mode 1 has no toggler: the sender
+        # writes the lines out itself. The third run's stderr is never
+        # read: its stop waits for it only a bounded time.
+        scen = os.path.join(self.tmp.name, "corrupt.yaml")
+        with open(scen, "w") as f:
+            f.write(CORRUPT_ALL)
+        runs = []
+        for i, (mode, read) in enumerate([(0, True), (1, True),
+                                          (1, False)]):
+            d = os.path.join(self.tmp.name, "run%d" % i)
+            os.mkdir(d)
+            sim = Sim(d, scen)
+            self.addCleanup(sim.stop)
+            r, w = full_pipe()
+            self.addCleanup(os.close, r)
+            p = support.popen([LINK_CLIENT, "127.0.0.1", str(sim.port),
+                               "10", "100", str(mode), "4000"],
+                              stdout=subprocess.PIPE, stderr=w, text=True)
+            os.close(w)
+            self.addCleanup(lambda p=p: p.poll() is None and
+                            (p.kill(), p.wait()))
+            runs.append((mode, read, sim, p, r))
+        time.sleep(3)
+        for mode, read, sim, p, r in runs:
+            self.assertIsNone(p.poll(), "mode %d ended early" % mode)
+        results = []
+        for mode, read, sim, p, r in runs:
+            got = []
+            if not read:
+                results.append((mode, read, sim, p, None, got))
+                continue
+
+            def drain(r=r, got=got):
+                while True:
+                    b = os.read(r, 65536)
+                    if not b:
+                        return
+                    got.append(b)
+            t = threading.Thread(target=drain, daemon=True)
+            t.start()
+            results.append((mode, read, sim, p, t, got))
+        for mode, read, sim, p, t, got in results:
+            out, _ = p.communicate(timeout=30)
+            if t is not None:
+                t.join(10)
+            text = b"".join(got).decode(errors="replace").replace("x", "")
+            self.assertEqual(p.returncode, 0, "mode %d: %s" % (mode, text))
+            st = parse(out)
+            times = [e["t"] for e in sim.events("frame")]
+            conn = [e["t"] for e in sim.events("connect")]
+            print("mode %d%s: %d frames, stats %s" % (
+                mode, "" if read else " (never read)", len(times), st))
+            self.assertEqual(len(conn), 1, "mode %d" % mode)
+            # A sender that waited for stderr would send nothing after its
+            # first line ("connected to") until the pipe is read 3 s
+            # later: the gaps (the first one from the connection on) stay
+            # far below that, with room for a loaded machine.
+            gaps = [b - a for a, b in zip(conn + times, times)]
+            self.assertLess(max(gaps), 0.5, "mode %d" % mode)
+            # 4 s at 10 ms is 400 frames; a sender stalled for 3 s sends
+            # at most 100.
+            self.assertGreaterEqual(len(times), 300, "mode %d" % mode)
+            self.assertEqual(st["frames_sent"], len(times))
+            self.assertEqual(st["mismatches"], len(times))
+            self.assertLess(st["skipped_cycles"], 100, "mode %d" % mode)
+            if not read:
+                # tcpcom_join gives the last lines 200 ms, then returns
+                # (a stop that waited for them would never end).
+                self.assertGreaterEqual(st["stop_us"], 200000)
+                self.assertLess(st["stop_us"], 1000000)
+                continue
+            # The lines that did not fit are counted and said, and the
+            # ones after the stall are written by the link's own threads.
+            self.assertIn("log lines dropped", text, "mode %d" % mode)
+            self.assertIn("echo mismatch", text, "mode %d" % mode)
+            # stderr is read again at the stop: no wait for it then.
+            self.assertLess(st["stop_us"], 200000, "mode %d" % mode)
+
+
+if __name__ == "__main__":
+    if not os.access(LINK_CLIENT, os.X_OK):
+        print("missing %s (run make first)" % LINK_CLIENT)
+        sys.exit(1)
+    result = unittest.main(exit=False, verbosity=2).result
+    sys.exit(0 if result.wasSuccessful() else 1)
