@@ -28,6 +28,42 @@ item_set(struct verdict_item *it, int passed, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* How close it came: see struct verdict_item. */
+static void
+item_margin(struct verdict_item *it, enum verdict_unit unit, double margin)
+{
+	it->unit = unit;
+	it->margin = margin;
+}
+
+static void
+item_expected(struct verdict_item *it, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+item_expected(struct verdict_item *it, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(it->expected, sizeof it->expected, fmt, ap);
+	va_end(ap);
+}
+
+static void
+item_seen(struct verdict_item *it, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+item_seen(struct verdict_item *it, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(it->seen, sizeof it->seen, fmt, ap);
+	va_end(ap);
+}
+
 static const char *
 plural(uint64_t n)
 {
@@ -49,6 +85,25 @@ bounds_describe(const struct scenario_expect *e, char *buf, size_t len)
 		snprintf(buf, len, "at most %lld", (long long)e->at_most);
 	else
 		snprintf(buf, len, "any value");
+}
+
+/*
+ * The margin of `value` against the bounds of `e`: how far inside the
+ * nearest bound (>= 0), or outside it (< 0); for `equals`, 0 when equal,
+ * else minus the difference. 0 when there is no bound.
+ */
+static double
+bounds_margin(const struct scenario_expect *e, double value)
+{
+	double m = INFINITY;
+
+	if (e->has_equals)
+		m = -fabs(value - (double)e->equals);
+	if (e->has_at_least)
+		m = fmin(m, value - (double)e->at_least);
+	if (e->has_at_most)
+		m = fmin(m, (double)e->at_most - value);
+	return isinf(m) ? 0 : m;
 }
 
 static int
@@ -90,6 +145,31 @@ trailing_silence(const struct facts *f, tc_us_t *since)
 	return f->end > from ? f->end - from : 0;
 }
 
+/*
+ * The smallest d such that at least `need` values lie in [centre - d,
+ * centre + d] (to the histogram's precision): the tolerance that would
+ * just pass. The same counting as the verdict's, so that a margin, the
+ * tolerance less d, is >= 0 exactly when the verdict passed.
+ */
+static uint64_t
+deviation_for(const struct hist *h, uint64_t centre, uint64_t need)
+{
+	uint64_t lo = 0, hi, mid, from;
+
+	hi = h->max > centre ? h->max - centre : 0;
+	if (centre > h->min && centre - h->min > hi)
+		hi = centre - h->min;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		from = centre > mid ? centre - mid : 0;
+		if (hist_count_in(h, from, centre + mid) >= need)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
 static void
 judge_life_bit_period(const struct scenario_expect *e, const struct facts *f,
     struct verdict_item *it)
@@ -103,7 +183,9 @@ judge_life_bit_period(const struct scenario_expect *e, const struct facts *f,
 
 	format_duration(e->period, p, sizeof p);
 	format_duration(e->tolerance, t, sizeof t);
+	item_expected(it, "%s ± %s at %g%%", p, t, e->quantile * 100);
 	if (h->count == 0) {
+		item_seen(it, "no interval");
 		item_set(it, 0, "life bit: expected intervals %s ± %s for "
 		    "%g%% of them, saw no interval (%zu edge%s)", p, t,
 		    e->quantile * 100, f->edges.n, plural(f->edges.n));
@@ -111,6 +193,10 @@ judge_life_bit_period(const struct scenario_expect *e, const struct facts *f,
 	}
 	silence = trailing_silence(f, &since);
 	if (silence > e->period + e->tolerance) {
+		item_seen(it, "no edge for %s up to the end",
+		    format_measured(silence, mx, sizeof mx));
+		item_margin(it, VERDICT_US, (double)(e->period + e->tolerance) -
+		    (double)silence);
 		item_set(it, 0, "life bit: expected intervals %s ± %s, but it "
 		    "stopped: no edge from %s to the end of the run (%s)", p, t,
 		    format_at(since, qlo, sizeof qlo),
@@ -122,6 +208,9 @@ judge_life_bit_period(const struct scenario_expect *e, const struct facts *f,
 	format_measured(hist_quantile(h, low_q), qlo, sizeof qlo);
 	format_measured(hist_quantile(h, e->quantile), qhi, sizeof qhi);
 	format_measured(h->max, mx, sizeof mx);
+	item_seen(it, "%s … %s", qlo, qhi);
+	item_margin(it, VERDICT_US, (double)e->tolerance -
+	    (double)deviation_for(h, e->period, need));
 	item_set(it, inside >= need, "life bit: expected intervals %s ± %s "
 	    "for %g%% of them, saw %llu of %llu within (p%g = %s, p%g = %s, "
 	    "max %s)", p, t, e->quantile * 100, (unsigned long long)inside,
@@ -135,6 +224,9 @@ judge_life_bit_silent(const struct facts *f, struct verdict_item *it)
 	size_t n = f->edges.n;
 	char a[32];
 
+	item_expected(it, "no edge");
+	item_seen(it, "%zu edge%s", n, plural(n));
+	item_margin(it, VERDICT_COUNT, -(double)n);
 	if (n == 0) {
 		item_set(it, 1, "life bit: expected no edge, saw none");
 		return;
@@ -183,15 +275,51 @@ watchdog_blame(const struct facts *f, tc_us_t w, tc_us_t watchdog,
 	return blame;
 }
 
+/*
+ * The longest silence of the life bit as the PLC's watchdog counts it:
+ * from time 0 (the watch starts with the first connection) or an edge on
+ * any connection to the next edge, or to the end of the run. With
+ * `outside_faults`, a silence in which an excused firing lies is left out:
+ * the fault explains it. *from is where the longest one started.
+ */
+static tc_us_t
+longest_silence(const struct scenario *sc, const struct facts *f,
+    int outside_faults, tc_us_t *from)
+{
+	tc_us_t a = 0, b, best = 0, t;
+	size_t i, w = 0, win;
+	int excused;
+
+	*from = 0;
+	for (i = 0; i <= f->edges.n; i++) {
+		b = i < f->edges.n ? f->edges.t[i] : f->end;
+		if (b < a)
+			b = a;
+		excused = 0;
+		for (; w < f->watchdogs.n && f->watchdogs.t[w] <= b; w++) {
+			t = f->watchdogs.t[w];
+			if (outside_faults && t > a && watchdog_blame(f, t,
+			    sc->plc.watchdog, &win) == WD_EXCUSED)
+				excused = 1;
+		}
+		if (!excused && b - a > best) {
+			best = b - a;
+			*from = a;
+		}
+		a = b;
+	}
+	return best;
+}
+
 static void
 judge_watchdog_quiet(const struct scenario *sc, const struct scenario_expect *e,
     const struct facts *f, struct verdict_item *it)
 {
 	size_t i, counted = 0, excused = 0, win = SIZE_MAX, first_win = SIZE_MAX;
 	enum watchdog_blame blame, first_blame = WD_OUTSIDE;
-	tc_us_t first = 0;
+	tc_us_t first = 0, longest, lfrom;
 	long k;
-	char a[32], wd[32], to[32], nx[32], why[128];
+	char a[32], wd[32], to[32], nx[32], why[128], ls[32], lf[32];
 
 	for (i = 0; i < f->watchdogs.n; i++) {
 		blame = WD_OUTSIDE;
@@ -209,6 +337,14 @@ judge_watchdog_quiet(const struct scenario *sc, const struct scenario_expect *e,
 		}
 	}
 	format_duration(sc->plc.watchdog, wd, sizeof wd);
+	longest = longest_silence(sc, f, e->outside_faults, &lfrom);
+	item_expected(it, "quiet%s (watchdog %s)",
+	    e->outside_faults ? " outside fault windows" : "", wd);
+	item_seen(it, "%s%slongest silence %s from %s", counted > 0 ?
+	    "fired, " : "", excused > 0 ? "excused firings aside, " : "",
+	    format_measured(longest, ls, sizeof ls),
+	    format_at(lfrom, lf, sizeof lf));
+	item_margin(it, VERDICT_US, (double)sc->plc.watchdog - (double)longest);
 	if (counted == 0) {
 		item_set(it, 1, "watchdog (%s): expected quiet%s, saw %zu "
 		    "firing%s inside fault windows", wd,
@@ -236,12 +372,14 @@ judge_reconnect(const struct scenario_expect *e, const struct facts *f,
     struct verdict_item *it)
 {
 	size_t i, late = 0, open = 0;
-	tc_us_t slowest = 0, d, c;
+	tc_us_t slowest = 0, worst = 0, d, c;
 	long k, first_late = -1;
 	char w[32], a[32], b[32], g[32];
 
 	format_duration(e->within, w, sizeof w);
+	item_expected(it, "connected within %s of every drop", w);
 	if (f->drops.n == 0) {
+		item_seen(it, "no drop");
 		item_set(it, 0, "reconnect: expected a connection within %s "
 		    "after every drop, but no drop was injected (run ended at "
 		    "%s)", w, format_at(f->end, a, sizeof a));
@@ -260,9 +398,22 @@ judge_reconnect(const struct scenario_expect *e, const struct facts *f,
 			open++;
 			continue;
 		}
+		/* Late by at least what the run saw. */
+		c = k >= 0 ? f->connects.t[k] - d : f->end - d;
+		if (c > worst)
+			worst = c;
 		if (late++ == 0)
 			first_late = (long)i;
 	}
+	if (slowest > worst)
+		worst = slowest;
+	if (open < f->drops.n) {
+		item_seen(it, "%s %s over %zu drop%s", late > 0 ? "latest" :
+		    "slowest", format_measured(worst, g, sizeof g),
+		    f->drops.n - open, plural(f->drops.n - open));
+		item_margin(it, VERDICT_US, (double)e->within - (double)worst);
+	} else
+		item_seen(it, "every drop too close to the end to judge");
 	if (late == 0) {
 		item_set(it, 1, "reconnect: %zu drop%s, each followed by a "
 		    "connection within %s (slowest %s)%s", f->drops.n,
@@ -293,6 +444,9 @@ judge_frames(const struct scenario_expect *e, const struct facts *f,
 	char bounds[64];
 
 	bounds_describe(e, bounds, sizeof bounds);
+	item_expected(it, "%s", bounds);
+	item_seen(it, "%llu", (unsigned long long)f->frames);
+	item_margin(it, VERDICT_COUNT, bounds_margin(e, (double)f->frames));
 	item_set(it, bounds_hold(e, (double)f->frames), "frames: expected %s, "
 	    "saw %llu", bounds, (unsigned long long)f->frames);
 }
@@ -305,10 +459,12 @@ judge_send_cycle(const struct scenario_expect *e, const struct facts *f,
 	double mean = hist_mean(h);
 	int ok = 1;
 	uint64_t jit = 0;
+	double margin = INFINITY;
 	char p[32], t[32], m[32], j[32], js[32], mn[32], mx[32];
 	char want[160];
 
 	if (h->count == 0) {
+		item_seen(it, "no interval");
 		item_set(it, 0, "send cycle: no interval between frames "
 		    "(%llu frame%s)", (unsigned long long)f->frames,
 		    plural(f->frames));
@@ -318,6 +474,7 @@ judge_send_cycle(const struct scenario_expect *e, const struct facts *f,
 	if (e->period > 0) {
 		if (fabs(mean - (double)e->period) > (double)e->tolerance)
 			ok = 0;
+		margin = (double)e->tolerance - fabs(mean - (double)e->period);
 		snprintf(want, sizeof want, "mean %s ± %s",
 		    format_duration(e->period, p, sizeof p),
 		    format_duration(e->tolerance, t, sizeof t));
@@ -326,15 +483,20 @@ judge_send_cycle(const struct scenario_expect *e, const struct facts *f,
 		jit = hist_deviation_p99(h, (uint64_t)llround(mean));
 		if (jit > e->jitter_p99)
 			ok = 0;
+		margin = fmin(margin, (double)e->jitter_p99 - (double)jit);
 		snprintf(want + strlen(want), sizeof want - strlen(want),
 		    "%sp99 jitter at most %s", want[0] ? ", " : "",
 		    format_duration(e->jitter_p99, j, sizeof j));
 	}
+	format_measured((tc_us_t)llround(mean), m, sizeof m);
+	format_measured(e->jitter_p99 > 0 ? jit :
+	    hist_deviation_p99(h, (uint64_t)llround(mean)), js, sizeof js);
+	item_expected(it, "%s", want);
+	item_seen(it, "mean %s, p99 jitter %s", m, js);
+	if (!isinf(margin))
+		item_margin(it, VERDICT_US, margin);
 	item_set(it, ok, "send cycle: expected %s, saw mean %s, p99 jitter "
-	    "%s (%llu intervals, min %s, max %s)", want,
-	    format_measured((tc_us_t)llround(mean), m, sizeof m),
-	    format_measured(e->jitter_p99 > 0 ? jit :
-	    hist_deviation_p99(h, (uint64_t)llround(mean)), js, sizeof js),
+	    "%s (%llu intervals, min %s, max %s)", want, m, js,
 	    (unsigned long long)h->count,
 	    format_measured(h->min, mn, sizeof mn),
 	    format_measured(h->max, mx, sizeof mx));
@@ -347,11 +509,15 @@ judge_startup(const struct scenario_expect *e, const struct facts *f,
 	char w[32], a[32];
 
 	format_duration(e->within, w, sizeof w);
+	item_expected(it, "first connection within %s", w);
 	if (!f->connected) {
+		item_seen(it, "none");
 		item_set(it, 0, "startup: expected a first connection within "
 		    "%s, saw none", w);
 		return;
 	}
+	item_seen(it, "%s", format_measured(f->t0, a, sizeof a));
+	item_margin(it, VERDICT_US, (double)e->within - (double)f->t0);
 	item_set(it, f->t0 <= e->within, "startup: expected a first "
 	    "connection within %s, saw it at %s", w,
 	    format_at(f->t0, a, sizeof a));
@@ -586,16 +752,22 @@ judge_counter(const struct scenario_expect *e, const struct facts *f,
 		return;
 	}
 	format_number(value, seen, sizeof seen);
+	item_seen(it, "%s", seen);
 	if (e->equals_injected) {
 		injected = *e;
 		injected.has_equals = 1;
 		injected.equals = (int64_t)f->injected_mismatches;
+		item_expected(it, "= %llu (injected)",
+		    (unsigned long long)f->injected_mismatches);
+		item_margin(it, VERDICT_COUNT, bounds_margin(&injected, value));
 		item_set(it, bounds_hold(&injected, value), "counter %s: "
 		    "expected = %llu (injected), saw %s", e->name,
 		    (unsigned long long)f->injected_mismatches, seen);
 		return;
 	}
 	bounds_describe(e, bounds, sizeof bounds);
+	item_expected(it, "%s", bounds);
+	item_margin(it, VERDICT_COUNT, bounds_margin(e, value));
 	item_set(it, bounds_hold(e, value), "counter %s: expected %s, saw %s",
 	    e->name, bounds, seen);
 }
@@ -615,6 +787,9 @@ judge_exit_code(const struct scenario_expect *e, const struct facts *f,
 	bounds_describe(e, bounds, sizeof bounds);
 	if (e->has_equals && !e->has_at_least && !e->has_at_most)
 		snprintf(bounds, sizeof bounds, "%lld", (long long)e->equals);
+	item_expected(it, "%s", bounds);
+	item_seen(it, "%d", f->client_status);
+	item_margin(it, VERDICT_COUNT, bounds_margin(e, f->client_status));
 	if (f->client_status > 128 && f->client_status < 128 + 65) {
 		item_set(it, bounds_hold(e, f->client_status), "exit code: "
 		    "expected %s, saw %d (killed by signal %d)", bounds,
@@ -737,6 +912,46 @@ expect_judge(const struct scenario *sc, const struct facts *f,
 		if (!v->items[i].passed)
 			v->nfailed++;
 	return (int)v->nfailed;
+}
+
+const char *
+verdict_unit_name(enum verdict_unit unit)
+{
+	switch (unit) {
+	case VERDICT_US:
+		return "us";
+	case VERDICT_COUNT:
+		return "count";
+	case VERDICT_PERCENT:
+		return "percent";
+	default:
+		return NULL;
+	}
+}
+
+const char *
+verdict_margin_text(const struct verdict_item *it, char *buf, size_t len)
+{
+	double m = it->margin;
+	tc_us_t us;
+
+	buf[0] = '\0';
+	switch (it->unit) {
+	case VERDICT_US:
+		us = (tc_us_t)llround(fabs(m));
+		snprintf(buf, len, "%s", m <= -0.5 ? "-" : "");
+		format_measured(us, buf + strlen(buf), len - strlen(buf));
+		break;
+	case VERDICT_COUNT:
+		format_number(m, buf, len);
+		break;
+	case VERDICT_PERCENT:
+		snprintf(buf, len, "%.2f%%", m);
+		break;
+	default:
+		break;
+	}
+	return buf;
 }
 
 void

@@ -17,6 +17,20 @@
 #include "scenario.h"
 
 #define VERDICT_MESSAGE 512
+#define VERDICT_PHRASE	160
+
+/*
+ * The unit of a margin. Durations are in microseconds whatever the
+ * scenario wrote; a duty cycle in percentage points; frames, counters and
+ * exit codes in their own numbers.
+ */
+enum verdict_unit {
+	VERDICT_NO_MARGIN = 0,	/* nothing measured: not judged, no data */
+	VERDICT_US,
+	VERDICT_COUNT,
+	VERDICT_PERCENT,
+	VERDICT_UNIT_MAX
+};
 
 struct verdict_item {
 	/* The expectation judged; NULL for the run itself (a client that
@@ -27,6 +41,18 @@ struct verdict_item {
 	   has no exit code); the message says why. Such an item passes. */
 	int	judged;
 	char	message[VERDICT_MESSAGE];	/* one line, no newline */
+	/*
+	 * How close it came. `expected` and `seen` are short phrases ("500ms
+	 * ± 5ms at 95%", "499.8ms … 503ms"); "" for the run's own item.
+	 * `margin` is the distance from what was seen to the nearest bound
+	 * of what was expected, in `unit`: >= 0 inside (it passed, with that
+	 * much to spare), < 0 outside (it failed, by that much). Its exact
+	 * meaning for each expectation is in scenarios/README.md ("Margins").
+	 */
+	char	expected[VERDICT_PHRASE];
+	char	seen[VERDICT_PHRASE];
+	enum verdict_unit unit;		/* VERDICT_NO_MARGIN: margin unset */
+	double	margin;
 };
 
 struct verdict {
@@ -44,6 +70,15 @@ struct verdict {
 int expect_judge(const struct scenario *sc, const struct facts *f,
     struct verdict *v);
 void verdict_free(struct verdict *v);
+
+/* "us", "count", "percent" (NULL for VERDICT_NO_MARGIN): JSON's names. */
+const char *verdict_unit_name(enum verdict_unit unit);
+/*
+ * An item's margin for people: "2ms", "-195ms", "-3", "+4.2%"... in
+ * `buf`; "" when it has none.
+ */
+const char *verdict_margin_text(const struct verdict_item *it, char *buf,
+    size_t len);
 
 /*
  * Finds the number at `name` ("mismatches", "rtt_us.p99": dots reach into

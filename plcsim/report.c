@@ -1,4 +1,5 @@
 /* report: one scenario's result as text, JUnit and JSON fragments. */
+#include <math.h>
 #include <string.h>
 
 #include "json.h"
@@ -94,6 +95,68 @@ cycle_phrase(char *buf, size_t len, const struct plc_cycle_stats *cs)
 	    (unsigned long long)cs->skipped, d[1], d[2], d[3]);
 }
 
+/* ---- how close it came ---- */
+
+/* A margin as a number: whole ones exactly, others to 6 digits. */
+static void
+put_number(FILE *out, double v)
+{
+	if (v == floor(v) && fabs(v) < 9e15)
+		fprintf(out, "%.0f", v);
+	else
+		fprintf(out, "%.6g", v);
+}
+
+/*
+ * "life_bit_period 500ms ± 5ms at 95%: seen 499.8ms … 503ms, margin 2ms"
+ * for an item judged with a margin; "" for one without (not judged, the
+ * run's own item).
+ */
+static void
+closeness_phrase(char *buf, size_t len, const struct verdict_item *it)
+{
+	char m[48];
+
+	buf[0] = '\0';
+	if (it->e == NULL || !it->judged || it->expected[0] == '\0')
+		return;
+	snprintf(buf, len, "%s %s: seen %s", scenario_expect_name(it->e->kind),
+	    it->expected, it->seen[0] != '\0' ? it->seen : "nothing");
+	if (it->unit != VERDICT_NO_MARGIN)
+		snprintf(buf + strlen(buf), len - strlen(buf), ", margin %s",
+		    verdict_margin_text(it, m, sizeof m));
+}
+
+/*
+ * One line per item worth a line: a failed one, its message and margin; a
+ * passed one judged with an expectation, "ok" and how close it came.
+ * Returns 0 when the item has no line.
+ */
+static int
+item_line(char *buf, size_t len, const struct verdict_item *it)
+{
+	char phrase[VERDICT_PHRASE * 2 + 128], m[48];
+	int n = 0;
+
+	buf[0] = '\0';
+	if (it->e != NULL)
+		n = snprintf(buf, len, "line %d: ", it->e->line);
+	if (n < 0 || (size_t)n >= len)
+		return 0;
+	if (!it->passed) {
+		snprintf(buf + n, len - (size_t)n, "%s", it->message);
+		if (it->unit != VERDICT_NO_MARGIN)
+			snprintf(buf + strlen(buf), len - strlen(buf),
+			    "; margin %s", verdict_margin_text(it, m, sizeof m));
+		return 1;
+	}
+	closeness_phrase(phrase, sizeof phrase, it);
+	if (phrase[0] == '\0')
+		return 0;
+	snprintf(buf + n, len - (size_t)n, "ok %s", phrase);
+	return 1;
+}
+
 /* ---- text ---- */
 
 /* A message on one line of a terminal: control characters become spaces. */
@@ -108,8 +171,7 @@ void
 report_text(FILE *out, const struct scenario *sc, const struct verdict *v,
     double seconds, uint64_t seed, const struct plc_cycle_stats *cycle)
 {
-	const struct verdict_item *it;
-	char phrase[256];
+	char phrase[256], line[VERDICT_MESSAGE + 2 * VERDICT_PHRASE + 128];
 	size_t i;
 
 	fprintf(out, "%s %s (%.1fs, seed %llu",
@@ -121,13 +183,10 @@ report_text(FILE *out, const struct scenario *sc, const struct verdict *v,
 	}
 	fputs(")\n", out);
 	for (i = 0; i < v->nitems; i++) {
-		it = &v->items[i];
-		if (it->passed)
+		if (!item_line(line, sizeof line, &v->items[i]))
 			continue;
 		fputs("    ", out);
-		if (it->e != NULL)
-			fprintf(out, "line %d: ", it->e->line);
-		text_line(out, it->message);
+		text_line(out, line);
 		fputc('\n', out);
 	}
 }
@@ -231,20 +290,58 @@ junit_property(FILE *out, const char *name, uint64_t value)
 	    (unsigned long long)value);
 }
 
-/* The task cycle's numbers, for CI systems that chart properties. */
+/*
+ * Each margin, "line7_reconnect_margin_us" = -1300000, for CI systems that
+ * chart properties: named by the expectation's line and kind, and unit.
+ */
 static void
-junit_properties(FILE *out, const struct plc_cycle_stats *cs)
+junit_margins(FILE *out, const struct verdict *v)
+{
+	const struct verdict_item *it;
+	size_t i;
+
+	for (i = 0; v != NULL && i < v->nitems; i++) {
+		it = &v->items[i];
+		if (it->e == NULL || it->unit == VERDICT_NO_MARGIN)
+			continue;
+		fprintf(out, "        <property name=\"line%d_%s_margin_%s\" "
+		    "value=\"", it->e->line, scenario_expect_name(it->e->kind),
+		    verdict_unit_name(it->unit));
+		put_number(out, it->margin);
+		fputs("\"/>\n", out);
+	}
+}
+
+/* The task cycle's numbers and the margins. */
+static void
+junit_properties(FILE *out, const struct plc_cycle_stats *cs,
+    const struct verdict *v)
 {
 	fputs("      <properties>\n", out);
-	junit_property(out, "cycle_us", cs->cycle_us);
-	junit_property(out, "cycle_ticks", cs->ticks);
-	junit_property(out, "cycle_skipped", cs->skipped);
-	if (cs->ticks > 0) {
+	if (cs != NULL) {
+		junit_property(out, "cycle_us", cs->cycle_us);
+		junit_property(out, "cycle_ticks", cs->ticks);
+		junit_property(out, "cycle_skipped", cs->skipped);
+	}
+	if (cs != NULL && cs->ticks > 0) {
 		junit_property(out, "cycle_late_p50_us", cs->late_p50_us);
 		junit_property(out, "cycle_late_p99_us", cs->late_p99_us);
 		junit_property(out, "cycle_late_max_us", cs->late_max_us);
 	}
+	junit_margins(out, v);
 	fputs("      </properties>\n", out);
+}
+
+static int
+verdict_has_margin(const struct verdict *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->nitems; i++)
+		if (v->items[i].e != NULL &&
+		    v->items[i].unit != VERDICT_NO_MARGIN)
+			return 1;
+	return 0;
 }
 
 /*
@@ -253,11 +350,12 @@ junit_properties(FILE *out, const struct plc_cycle_stats *cs)
  * what was cut.
  */
 static void
-junit_output(FILE *out, const struct scenario *sc, uint64_t seed,
-    const struct plc_cycle_stats *cycle, const char *output, size_t len)
+junit_output(FILE *out, const struct scenario *sc, const struct verdict *v,
+    uint64_t seed, const struct plc_cycle_stats *cycle, const char *output,
+    size_t len)
 {
-	char phrase[256];
-	size_t start = 0, skip;
+	char phrase[256], line[VERDICT_MESSAGE + 2 * VERDICT_PHRASE + 128];
+	size_t start = 0, skip, i;
 
 	fputs("      <system-out>", out);
 	fputs("scenario ", out);
@@ -268,6 +366,12 @@ junit_output(FILE *out, const struct scenario *sc, uint64_t seed,
 		cycle_phrase(phrase, sizeof phrase, cycle);
 		fprintf(out, "%s\n", phrase);
 	}
+	/* How close each expectation came, as in the text. */
+	for (i = 0; i < v->nitems; i++)
+		if (item_line(line, sizeof line, &v->items[i])) {
+			xml_write(out, line, strlen(line), 0);
+			fputc('\n', out);
+		}
 	if (output != NULL && len > REPORT_OUTPUT_MAX) {
 		start = len - REPORT_OUTPUT_MAX;
 		for (skip = 0; skip < 3 && start < len &&
@@ -288,11 +392,11 @@ report_junit_case(FILE *out, const struct scenario *sc,
     size_t output_len)
 {
 	junit_testcase_open(out, sc, seconds);
-	if (cycle != NULL)
-		junit_properties(out, cycle);
+	if (cycle != NULL || verdict_has_margin(v))
+		junit_properties(out, cycle, v);
 	if (v->nfailed > 0)
 		junit_failure(out, v);
-	junit_output(out, sc, seed, cycle, output, output_len);
+	junit_output(out, sc, v, seed, cycle, output, output_len);
 	fputs("    </testcase>\n", out);
 }
 
@@ -351,6 +455,8 @@ json_head(FILE *out, const struct scenario *sc, double seconds,
 static void
 json_item(FILE *out, const struct verdict_item *it)
 {
+	char m[48];
+
 	fputs("{\"expect\": ", out);
 	if (it->e != NULL) {
 		json_string(out, scenario_expect_name(it->e->kind));
@@ -360,6 +466,20 @@ json_item(FILE *out, const struct verdict_item *it)
 	fprintf(out, ", \"passed\": %s, \"judged\": %s, \"message\": ",
 	    it->passed ? "true" : "false", it->judged ? "true" : "false");
 	json_string(out, it->message);
+	fputs(", \"expected\": ", out);
+	json_string(out, it->expected);
+	fputs(", \"seen\": ", out);
+	json_string(out, it->seen);
+	if (it->unit == VERDICT_NO_MARGIN) {
+		fputs(", \"margin\": null, \"unit\": null, \"margin_text\": "
+		    "null}", out);
+		return;
+	}
+	fputs(", \"margin\": ", out);
+	put_number(out, it->margin);
+	fprintf(out, ", \"unit\": \"%s\", \"margin_text\": ",
+	    verdict_unit_name(it->unit));
+	json_string(out, verdict_margin_text(it, m, sizeof m));
 	fputc('}', out);
 }
 

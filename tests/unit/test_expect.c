@@ -96,6 +96,22 @@ assert_contains(const char *text, const char *part)
 		fail_msg("\"%s\" does not contain \"%s\"", text, part);
 }
 
+/* How close item i came: its phrases, and its margin exactly. */
+static void
+assert_margin(const struct judged *j, size_t i, const char *expected,
+    const char *seen, enum verdict_unit unit, double margin)
+{
+	const struct verdict_item *it = &j->v.items[i];
+
+	assert_string_equal(it->expected, expected);
+	assert_string_equal(it->seen, seen);
+	assert_int_equal(it->unit, unit);
+	if (it->margin != margin)
+		fail_msg("margin %.17g, expected %.17g", it->margin, margin);
+	/* Inside the bounds exactly when it passed. */
+	assert_int_equal(it->passed, margin >= 0);
+}
+
 #define HEAD "name: t\nduration: 20s\n"
 
 /* ---- life_bit_period ---- */
@@ -239,11 +255,29 @@ test_watchdog_quiet(void **state)
 	struct judged *j = judged_new(watchdog_any);
 
 	(void)state;
+	/* No edge at all: the whole run is one silence. */
+	j->f->end = SEC(2);
 	assert_int_equal(judge(j), 0);
-	facts_add_time(&j->f->watchdogs, MS(4210));
+	assert_margin(j, 0, "quiet (watchdog 3s)", "longest silence 2s from "
+	    "0.000s", VERDICT_US, SEC(1));
+	/* The longest silence between edges, or from the last to the end. */
+	j->f->end = SEC(20);
+	facts_add_time(&j->f->edges, MS(500));
+	facts_add_time(&j->f->edges, MS(1000));
+	facts_add_time(&j->f->edges, MS(3800));
+	facts_add_time(&j->f->edges, MS(18000));
+	facts_add_time(&j->f->watchdogs, MS(6800));
 	assert_int_equal(judge(j), 1);
 	assert_contains(j->v.items[0].message,
-	    "watchdog (3s): expected quiet, fired 1 time, the first at 4.210s");
+	    "watchdog (3s): expected quiet, fired 1 time, the first at 6.800s");
+	assert_margin(j, 0, "quiet (watchdog 3s)", "fired, longest silence "
+	    "14.2s from 3.800s", VERDICT_US, -(double)MS(11200));
+	j->f->edges.n = 3;
+	j->f->watchdogs.n = 0;
+	j->f->end = MS(5000);
+	assert_int_equal(judge(j), 0);
+	assert_margin(j, 0, "quiet (watchdog 3s)", "longest silence 2.8s from "
+	    "1.000s", VERDICT_US, MS(200));
 	judged_free(j);
 }
 
@@ -254,6 +288,7 @@ test_watchdog_outside_faults(void **state)
 
 	(void)state;
 	facts_add_window(j->f, SEC(3), SEC(5));
+	j->f->end = SEC(9) + 500;
 	/* The life bit is back just before the fault's end + a watchdog. */
 	facts_add_time(&j->f->edges, MS(7999) + 500);
 	/* Within the window, and up to one watchdog period after it. */
@@ -261,6 +296,10 @@ test_watchdog_outside_faults(void **state)
 	facts_add_time(&j->f->watchdogs, MS(7999));
 	assert_int_equal(judge(j), 0);
 	assert_contains(j->v.items[0].message, "2 firings inside fault");
+	/* The excused silences aside, the longest is the last one. */
+	assert_margin(j, 0, "quiet outside fault windows (watchdog 3s)",
+	    "excused firings aside, longest silence 1.001s from 7.999s",
+	    VERDICT_US, SEC(3) - MS(1001));
 	/* A silence that began after the client was serving again counts. */
 	facts_add_time(&j->f->watchdogs, SEC(8));
 	assert_int_equal(judge(j), 1);
@@ -367,6 +406,8 @@ test_reconnect_passes(void **state)
 	assert_int_equal(judge(j), 0);
 	assert_contains(j->v.items[0].message,
 	    "2 drops, each followed by a connection within 2s (slowest 2s)");
+	assert_margin(j, 0, "connected within 2s of every drop", "slowest 2s "
+	    "over 2 drops", VERDICT_US, 0);
 	judged_free(j);
 }
 
@@ -384,6 +425,8 @@ test_reconnect_late(void **state)
 	assert_contains(j->v.items[0].message,
 	    "reconnect: drop at 3.000s, not connected again within 2s "
 	    "(next connection: 5.500s, after 2.5s; 1 of 2 drops late)");
+	assert_margin(j, 0, "connected within 2s of every drop", "latest 2.5s "
+	    "over 2 drops", VERDICT_US, -(double)MS(500));
 	judged_free(j);
 }
 
@@ -398,6 +441,9 @@ test_reconnect_never(void **state)
 	assert_contains(j->v.items[0].message,
 	    "drop at 3.000s, not connected again within 2s (next "
 	    "connection: none");
+	/* Late by at least the rest of the run. */
+	assert_margin(j, 0, "connected within 2s of every drop", "latest 17s "
+	    "over 1 drop", VERDICT_US, -(double)SEC(15));
 	judged_free(j);
 }
 
@@ -443,14 +489,16 @@ test_frames(void **state)
 	assert_false(j->v.items[0].passed);
 	assert_string_equal(j->v.items[0].message,
 	    "frames: expected at least 30, saw 12");
-	assert_true(j->v.items[1].passed);
-	assert_true(j->v.items[2].passed);
+	assert_margin(j, 0, "at least 30", "12", VERDICT_COUNT, -18);
+	assert_margin(j, 1, "at most 100", "12", VERDICT_COUNT, 88);
+	assert_margin(j, 2, "10..20", "12", VERDICT_COUNT, 2);
 	j->f->frames = 101;
 	assert_int_equal(judge(j), 2);
 	assert_string_equal(j->v.items[1].message,
 	    "frames: expected at most 100, saw 101");
 	assert_string_equal(j->v.items[2].message,
 	    "frames: expected 10..20, saw 101");
+	assert_margin(j, 2, "10..20", "101", VERDICT_COUNT, -81);
 	judged_free(j);
 }
 
@@ -491,6 +539,9 @@ test_send_cycle_mean_off(void **state)
 		hist_add(&j->f->send_intervals, MS(110));
 	assert_int_equal(judge(j), 1);
 	assert_contains(j->v.items[0].message, "saw mean 110ms, p99 jitter 0");
+	/* The mean is 8ms outside its tolerance; the jitter well inside. */
+	assert_margin(j, 0, "mean 100ms ± 2ms, p99 jitter at most 15ms",
+	    "mean 110ms, p99 jitter 0us", VERDICT_US, -(double)MS(8));
 	judged_free(j);
 }
 
@@ -542,6 +593,8 @@ test_startup(void **state)
 	(void)state;
 	j->f->t0 = MS(999);
 	assert_int_equal(judge(j), 0);
+	assert_margin(j, 0, "first connection within 1s", "999ms",
+	    VERDICT_US, MS(1));
 	j->f->t0 = MS(1500);
 	assert_int_equal(judge(j), 1);
 	assert_string_equal(j->v.items[0].message,
@@ -594,6 +647,8 @@ test_counter_fails(void **state)
 	    "counter mismatches: expected = 5 (injected), saw 0");
 	assert_string_equal(j->v.items[1].message,
 	    "counter rtt_us.p99: expected at most 5000, saw 6000");
+	assert_margin(j, 0, "= 5 (injected)", "0", VERDICT_COUNT, -5);
+	assert_margin(j, 1, "at most 5000", "6000", VERDICT_COUNT, -1000);
 	judged_free(j);
 }
 

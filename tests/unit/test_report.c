@@ -393,7 +393,8 @@ test_junit_failure(void **state)
 	/* Passed expectations are not failures. */
 	assert_null(strstr(out, "frames: expected"));
 	assert_contains(out, "<system-out>scenario scenarios/drop-rst.yaml, "
-	    "seed 42\na&lt;b&gt;&amp;c");
+	    "seed 42\nline 7: reconnect: drop at 3.000s, not connected again "
+	    "within 2s (next connection: none) &lt;&amp;&gt;\na&lt;b&gt;&amp;c");
 	assert_contains(out, "</system-out>\n    </testcase>\n"
 	    "  </testsuite>\n</testsuites>\n");
 	free(out);
@@ -580,7 +581,80 @@ test_json_run_item(void **state)
 	assert_json_valid(out);
 	assert_contains(out, "{\"expect\": \"run\", \"line\": null, "
 	    "\"passed\": false, \"judged\": true, \"message\": \"client "
-	    "never connected within 5s\"}");
+	    "never connected within 5s\", \"expected\": \"\", \"seen\": \"\", "
+	    "\"margin\": null, \"unit\": null, \"margin_text\": null}");
+	free(out);
+}
+
+/* ---- how close each expectation came ---- */
+
+/* The fixture's items with what the judge gives: expected, seen, margin. */
+static void
+with_margins(struct fixture *fx)
+{
+	snprintf(fx->items[0].expected, sizeof fx->items[0].expected,
+	    "connected within 2s of every drop");
+	snprintf(fx->items[0].seen, sizeof fx->items[0].seen,
+	    "latest 3.3s over 1 drop");
+	fx->items[0].unit = VERDICT_US;
+	fx->items[0].margin = -1300000;
+	snprintf(fx->items[1].expected, sizeof fx->items[1].expected,
+	    "at least 30");
+	snprintf(fx->items[1].seen, sizeof fx->items[1].seen, "31");
+	fx->items[1].unit = VERDICT_COUNT;
+	fx->items[1].margin = 1;
+}
+
+static void
+test_margins_text(void **state)
+{
+	struct fixture *fx = *state;
+	struct capture c;
+	char *out;
+
+	with_margins(fx);
+	capture_open(&c);
+	report_text(c.fp, fx->sc, &fx->v, 12.34, 42, NULL);
+	out = capture_close(&c);
+	/* A failed item says by how much; a passed one how close it came. */
+	assert_string_equal(out, "FAIL drop-rst (12.3s, seed 42)\n"
+	    "    line 7: reconnect: drop at 3.000s, not connected again "
+	    "within 2s (next connection: none) <&>; margin -1.3s\n"
+	    "    line 9: ok frames at least 30: seen 31, margin 1\n");
+	free(out);
+}
+
+static void
+test_margins_junit_json(void **state)
+{
+	struct fixture *fx = *state;
+	struct capture c;
+	char *out;
+
+	with_margins(fx);
+	capture_open(&c);
+	report_junit_case(c.fp, fx->sc, &fx->v, 1, 1, NULL, NULL, 0);
+	out = capture_close(&c);
+	assert_xml_hygiene(out);
+	assert_contains(out, "<properties>\n"
+	    "        <property name=\"line7_reconnect_margin_us\" "
+	    "value=\"-1300000\"/>\n"
+	    "        <property name=\"line9_frames_margin_count\" "
+	    "value=\"1\"/>\n      </properties>");
+	assert_contains(out, "\nline 9: ok frames at least 30: seen 31, "
+	    "margin 1\n</system-out>");
+	free(out);
+
+	capture_open(&c);
+	report_json_case(c.fp, fx->sc, &fx->v, 1, 1, NULL, NULL);
+	out = capture_close(&c);
+	assert_json_valid(out);
+	assert_contains(out, "\"expected\": \"connected within 2s of every "
+	    "drop\", \"seen\": \"latest 3.3s over 1 drop\", \"margin\": "
+	    "-1300000, \"unit\": \"us\", \"margin_text\": \"-1.3s\"}");
+	assert_contains(out, "\"expected\": \"at least 30\", \"seen\": "
+	    "\"31\", \"margin\": 1, \"unit\": \"count\", \"margin_text\": "
+	    "\"1\"}");
 	free(out);
 }
 
@@ -636,12 +710,14 @@ test_cycle_junit(void **state)
 	    "      </properties>\n      <failure ");
 	assert_contains(out, "<system-out>scenario scenarios/drop-rst.yaml, "
 	    "seed 1\ntask cycle 10ms: 300 ticks, 2 skipped, late p50 35us, "
-	    "p99 98us, max 1248us\nx\n</system-out>");
+	    "p99 98us, max 1248us\nline 7: reconnect: drop at 3.000s, not "
+	    "connected again within 2s (next connection: none) &lt;&amp;&gt;"
+	    "\nx\n</system-out>");
 	/* No task ran: no lateness to state. */
 	assert_contains(out, "<property name=\"cycle_skipped\" value=\"0\"/>\n"
 	    "      </properties>");
 	assert_contains(out, "seed 1\nno task cycle: frames answered at "
-	    "once\n</system-out>");
+	    "once\nline 7: reconnect");
 	free(out);
 }
 
@@ -704,6 +780,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_junit_error, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_json_document, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_margins_text, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_margins_junit_json, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_json_run_item, setup,
 		    teardown),
