@@ -21,6 +21,7 @@ struct econn {
 	int		 served;	/* the PLC took a frame from it */
 	int		 have_frame;
 	tc_us_t		 last_frame;	/* since time 0 */
+	size_t		 frames;	/* its list in facts.frame_times */
 	int		 held;		/* held back or vanished ... */
 	int		 vanished;	/* ... as a half-open PLC */
 	tc_us_t		 held_until;	/* monotonic */
@@ -453,6 +454,10 @@ engine_frame_hook(void *arg, struct sim_conn *conn, const uint8_t *frame,
 	e->f->frames++;
 	if (ec->have_frame)
 		hist_add(&e->f->send_intervals, rel - ec->last_frame);
+	else
+		ec->frames = facts_add_conn(e->f);
+	if (ec->frames != SIZE_MAX)
+		facts_add_time(&e->f->frame_times.conn[ec->frames], rel);
 	ec->have_frame = 1;
 	ec->last_frame = rel;
 	/*

@@ -502,6 +502,128 @@ judge_send_cycle(const struct scenario_expect *e, const struct facts *f,
 	    format_measured(h->max, mx, sizeof mx));
 }
 
+/*
+ * One connection's frames fitted to a grid. Each frame's slot is its time
+ * since the connection's first frame divided by the client's own cycle,
+ * rounded: a skipped cycle moves two slots, a frame late by most of a
+ * cycle may share the next one's. The client's own cycle is the mean of
+ * the intervals of about one period (half to one and a half): intervals
+ * of a skipped cycle, a burst or a late frame and the next do not count.
+ * The least-squares line through (slot, time) then gives the period the
+ * client really keeps. *slots is the span of slots covered; 0 when fewer
+ * than two frames.
+ */
+static double
+fitted_period(const struct facts_times *ts, tc_us_t period, double *slots)
+{
+	double n = 0, mk = 0, mt = 0, sxx = 0, sxy = 0, k, t, dk, dt;
+	double own = 0, cycles = 0, iv;
+	size_t i;
+
+	*slots = 0;
+	if (ts->n < 2)
+		return 0;
+	for (i = 1; i < ts->n; i++) {
+		iv = (double)(ts->t[i] - ts->t[i - 1]);
+		if (iv >= 0.5 * (double)period && iv <= 1.5 * (double)period) {
+			own += iv;
+			cycles++;
+		}
+	}
+	own = cycles > 0 ? own / cycles : (double)period;
+	for (i = 0; i < ts->n; i++) {
+		t = (double)(ts->t[i] - ts->t[0]);
+		k = floor(t / own + 0.5);
+		/* Welford's running means and co-moments: no large sums. */
+		n++;
+		dk = k - mk;
+		dt = t - mt;
+		mk += dk / n;
+		mt += dt / n;
+		sxx += dk * (k - mk);
+		sxy += dk * (t - mt);
+	}
+	*slots = floor((double)(ts->t[ts->n - 1] - ts->t[0]) / own + 0.5);
+	return sxx > 0 ? sxy / sxx : own;
+}
+
+static void
+judge_send_drift(const struct scenario_expect *e, const struct facts *f,
+    struct verdict_item *it)
+{
+	double slots = 0, all = 0, drift = 0, fit, per;
+	size_t i, conns = 0;
+	char p[32], t[32], d[32], m[32];
+
+	format_duration(e->period, p, sizeof p);
+	format_duration(e->tolerance, t, sizeof t);
+	for (i = 0; i < f->frame_times.n; i++) {
+		fit = fitted_period(&f->frame_times.conn[i], e->period,
+		    &slots);
+		if (slots < 1)
+			continue;
+		/* How far its grid walked from the ideal one while it lasted. */
+		drift += (fit - (double)e->period) * slots;
+		all += slots;
+		conns++;
+	}
+	if (all == 0) {
+		item_set(it, 0, "send drift: expected at most %s from a %s "
+		    "grid, saw no two frames on one connection (%llu frame%s)",
+		    t, p, (unsigned long long)f->frames, plural(f->frames));
+		return;
+	}
+	per = (double)e->period + drift / all;
+	snprintf(d, sizeof d, "%s%.3fms", drift < 0 ? "-" : "+",
+	    fabs(drift) / 1000.0);
+	snprintf(m, sizeof m, "%.3fms", per / 1000.0);
+	item_set(it, fabs(drift) <= (double)e->tolerance, "send drift: "
+	    "expected at most %s from a %s grid over the run, saw %s "
+	    "(fitted period %s, %+.3f %%, over %.0f cycles on %zu "
+	    "connection%s)", t, p, d, m,
+	    100.0 * drift / (all * (double)e->period), all, conns,
+	    plural(conns));
+}
+
+static void
+judge_no_burst(const struct scenario_expect *e, const struct facts *f,
+    struct verdict_item *it)
+{
+	const struct facts_times *ts;
+	size_t c, i, j, most = 0, n;
+	tc_us_t from = 0, to = 0;
+	char p[32], a[32], b[32];
+
+	format_duration(e->period, p, sizeof p);
+	/* The most frames of one connection in any window [t, t + period)
+	 * that starts at a frame. */
+	for (c = 0; c < f->frame_times.n; c++) {
+		ts = &f->frame_times.conn[c];
+		for (i = 0, j = 0; i < ts->n; i++) {
+			if (j < i)
+				j = i;
+			while (j < ts->n && ts->t[j] - ts->t[i] < e->period)
+				j++;
+			n = j - i;
+			if (n > most) {
+				most = n;
+				from = ts->t[i];
+				to = ts->t[j - 1];
+			}
+		}
+	}
+	if (most <= (uint64_t)e->at_most) {
+		item_set(it, 1, "no burst: expected at most %lld frames in "
+		    "any %s of a connection, saw at most %zu",
+		    (long long)e->at_most, p, most);
+		return;
+	}
+	item_set(it, 0, "no burst: expected at most %lld frames in any %s "
+	    "of a connection, saw a burst of %zu from %s to %s (catch-up "
+	    "frames)", (long long)e->at_most, p, most,
+	    format_at(from, a, sizeof a), format_at(to, b, sizeof b));
+}
+
 static void
 judge_startup(const struct scenario_expect *e, const struct facts *f,
     struct verdict_item *it)
@@ -842,6 +964,12 @@ judge_one(const struct scenario *sc, const struct scenario_expect *e,
 		break;
 	case EXPECT_STARTUP:
 		judge_startup(e, f, it);
+		break;
+	case EXPECT_SEND_DRIFT:
+		judge_send_drift(e, f, it);
+		break;
+	case EXPECT_NO_BURST:
+		judge_no_burst(e, f, it);
 		break;
 	case EXPECT_COUNTER:
 		judge_counter(e, f, it);

@@ -15,12 +15,17 @@ facts_init(struct facts *f)
 void
 facts_free(struct facts *f)
 {
+	size_t i;
+
 	free(f->connects.t);
 	free(f->disconnects.t);
 	free(f->drops.t);
 	free(f->windows.w);
 	free(f->edges.t);
 	free(f->watchdogs.t);
+	for (i = 0; i < f->frame_times.n; i++)
+		free(f->frame_times.conn[i].t);
+	free(f->frame_times.conn);
 	facts_init(f);
 }
 
@@ -72,6 +77,21 @@ facts_add_window(struct facts *f, tc_us_t from, tc_us_t to)
 	return ws->n++;
 }
 
+size_t
+facts_add_conn(struct facts *f)
+{
+	struct facts_frames *fr = &f->frame_times;
+	void *items = fr->conn;
+
+	if (facts_grow(&items, fr->n, &fr->alloc, sizeof *fr->conn) != 0) {
+		fr->lost++;
+		return SIZE_MAX;
+	}
+	fr->conn = items;
+	memset(&fr->conn[fr->n], 0, sizeof fr->conn[fr->n]);
+	return fr->n++;
+}
+
 long
 facts_next(const struct facts_times *ts, tc_us_t t)
 {
@@ -90,6 +110,10 @@ facts_next(const struct facts_times *ts, tc_us_t t)
 size_t
 facts_lost(const struct facts *f)
 {
-	return f->connects.lost + f->disconnects.lost + f->drops.lost +
+	size_t i, frames = f->frame_times.lost;
+
+	for (i = 0; i < f->frame_times.n; i++)
+		frames += f->frame_times.conn[i].lost;
+	return frames + f->connects.lost + f->disconnects.lost + f->drops.lost +
 	    f->windows.lost + f->edges.lost + f->watchdogs.lost + f->unplayed;
 }

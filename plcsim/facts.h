@@ -39,6 +39,15 @@ struct facts_windows {
 	size_t		     lost;
 };
 
+/* The times of the whole frames of each connection, one list per connection
+ * in the order they sent their first frame. */
+struct facts_frames {
+	struct facts_times  *conn;
+	size_t		     n;
+	size_t		     alloc;
+	size_t		     lost;
+};
+
 struct facts {
 	int		   connected;		/* a client ever connected */
 	tc_us_t		   t0;			/* first connection, since start */
@@ -55,6 +64,7 @@ struct facts {
 
 	uint64_t	   frames;		/* whole frames received */
 	struct hist	   send_intervals;	/* between frames of one conn */
+	struct facts_frames frame_times;	/* every whole frame's time */
 	uint64_t	   injected_mismatches;	/* altered echoes delivered whole
 						   on a live connection */
 	size_t		   unplayed;		/* connections the timeline could
@@ -82,6 +92,9 @@ void facts_free(struct facts *f);
 
 /* Appends a time (counted in `lost` when memory runs out). */
 void facts_add_time(struct facts_times *ts, tc_us_t t);
+/* Starts the list of a new connection's frames; returns its index, or
+ * SIZE_MAX when it was lost. */
+size_t facts_add_conn(struct facts *f);
 /* Appends a window; returns its index, or SIZE_MAX when it was lost. */
 size_t facts_add_window(struct facts *f, tc_us_t from, tc_us_t to);
 /* The index of the first time strictly after `t`, or -1 (times are

@@ -134,6 +134,10 @@ static const struct expect_def {
 	[EXPECT_SEND_CYCLE] = { "send_cycle",
 	    B(K_PERIOD) | B(K_TOLERANCE) | B(K_JITTER_P99), 0 },
 	[EXPECT_STARTUP] = { "startup", B(K_WITHIN), B(K_WITHIN) },
+	[EXPECT_SEND_DRIFT] = { "send_drift", B(K_PERIOD) | B(K_TOLERANCE),
+	    B(K_PERIOD) | B(K_TOLERANCE) },
+	[EXPECT_NO_BURST] = { "no_burst", B(K_PERIOD) | B(K_AT_MOST),
+	    B(K_PERIOD) },
 	[EXPECT_COUNTER] = { "counter",
 	    B(K_NAME) | B(K_EQUALS) | B(K_AT_LEAST) | B(K_AT_MOST),
 	    B(K_NAME) },
@@ -973,6 +977,16 @@ parse_expect(struct ctx *c, yaml_node_t *item, size_t idx)
 			    "than at_most %lld: it can never pass", d->name,
 			    (long long)e->at_least, (long long)e->at_most);
 		break;
+	case EXPECT_NO_BURST:
+		/* A late frame and the next on time: two in one period. */
+		if (!e->has_at_most) {
+			e->has_at_most = 1;
+			e->at_most = 2;
+		}
+		if (e->at_most < 1)
+			return fail(c, e->line, "no_burst: at_most must be at "
+			    "least 1 (a frame in every period)");
+		break;
 	case EXPECT_SEND_CYCLE:
 		if (!(st.seen & (B(K_PERIOD) | B(K_JITTER_P99))))
 			return fail(c, e->line, "send_cycle: give period "
@@ -1417,6 +1431,8 @@ check_expects(struct ctx *c)
 		e = &s->expects[i];
 		switch (e->kind) {
 		case EXPECT_LIFE_BIT_PERIOD:
+		case EXPECT_SEND_DRIFT:
+		case EXPECT_NO_BURST:
 		case EXPECT_SEND_CYCLE:	/* its period may be left out: 0 */
 			if (e->period != 0 && s->duration / 2 < e->period)
 				return fail(c, e->line, "%s: a %s scenario is "

@@ -101,6 +101,8 @@ enum scenario_expect_kind {
 	EXPECT_FRAMES,		/* frames received, at least / at most */
 	EXPECT_SEND_CYCLE,	/* mean period and p99 jitter of the sends */
 	EXPECT_STARTUP,		/* first connection within T of the start */
+	EXPECT_SEND_DRIFT,	/* the frames' grid against the ideal one */
+	EXPECT_NO_BURST,	/* at most N frames in any send period */
 	/* judged from the client */
 	EXPECT_COUNTER,		/* a number in the client's stats JSON */
 	EXPECT_EXIT_CODE,	/* the client's exit status */
@@ -111,15 +113,18 @@ struct scenario_expect {
 	enum scenario_expect_kind kind;
 	int		line;
 
-	tc_us_t		period;		/* life_bit_period, send_cycle */
-	tc_us_t		tolerance;	/* life_bit_period, send_cycle */
+	tc_us_t		period;		/* life_bit_period, send_cycle,
+					   send_drift, no_burst */
+	tc_us_t		tolerance;	/* life_bit_period, send_cycle,
+					   send_drift */
 	double		quantile;	/* life_bit_period, (0, 1] */
 	int		outside_faults;	/* watchdog_quiet */
 	tc_us_t		within;		/* reconnect, startup */
 	tc_us_t		jitter_p99;	/* send_cycle; 0 when not judged */
 	char		name[SCENARIO_MAX_NAME]; /* counter */
 
-	/* frames, counter, exit_code: each bound only when its has_ is set */
+	/* frames, counter, exit_code, no_burst (at_most): each bound only
+	   when its has_ is set */
 	int		has_at_least, has_at_most, has_equals;
 	int64_t		at_least, at_most, equals;
 	int		equals_injected; /* counter: equals what was injected */

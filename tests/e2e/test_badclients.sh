@@ -64,6 +64,7 @@ reconnect_sc="$sc/drop-rst-reconnect.yaml"
 split_sc="$sc/echo-split-2x2.yaml"
 toggle_sc="$sc/life-bit-period-500ms.yaml"
 cycle_sc="$sc/send-cycle-50ms-steady.yaml"
+drift_sc="$sc/send-drift-100ms.yaml"
 mismatch_sc="$sc/corrupt-mask-counted.yaml"
 jitter_sc="$sc/echo-delay-jitter-uniform.yaml"
 startup_sc="$sc/startup-within-2s.yaml"
@@ -91,6 +92,7 @@ EOF
 	run_bad no-reconnect no-reconnect "$reconnect_sc"
 	run_bad one-read one-read "$split_sc"
 	run_bad no-toggle no-toggle "$toggle_sc"
+	run_bad original-drift original-drift "$drift_sc"
 ) &
 lane=$!
 run_bad drift drift "$cycle_sc"
@@ -113,6 +115,14 @@ expect_fail no-reconnect "not connected again"
 expect_fail one-read "exited early"
 expect_fail no-toggle "life bit: expected intervals" "watchdog .*fired"
 expect_fail drift "send cycle: expected mean 50ms"
+expect_fail original-drift "send drift: expected at most 3ms from a 100ms grid"
+# The fixture is the original's drift (+0.24 %), not a caricature of it: a
+# send_cycle mean (0.24 ms a cycle) would not have seen it.
+pct=$(sed -n 's/.*send drift: .*ms, \([-+][0-9.]*\) %.*/\1/p' \
+    "$tmp/original-drift.out")
+if ! awk -v p="${pct:-0}" 'BEGIN { exit !(p >= 0.15 && p <= 0.40) }'; then
+	fail "original-drift: drifted ${pct:-?} %, not the original's +0.24 %"
+fi
 expect_fail ignore-mismatch "counter mismatches: expected = 4 (injected), saw 0"
 expect_fail freeze-after-reconnect "its silence outlasted the fault"
 expect_fail edge-flood "watchdog (1s): expected quiet, fired 1 time, the first at 1.0"
@@ -125,7 +135,7 @@ expect_fail hung "hung"
 
 # ---- the real client passes the same scenarios ----
 set -- "$reconnect_sc" "$split_sc" "$toggle_sc" "$cycle_sc" "$mismatch_sc" \
-    "$blackhole_sc"
+    "$blackhole_sc" "$drift_sc"
 "$plcsim" run -j2 --junit "$tmp/junit.xml" "$@" -- "$tcpcom" \
     --server '{host}' --port '{port}' --stats-json '{stats}' \
     >"$tmp/real.out" 2>&1

@@ -14,6 +14,14 @@
  *   no-toggle        never flips bit 0;
  *   drift            sleeps relative to the end of each exchange, plus a
  *                    little work, so its cycle drifts long;
+ *   original-drift   the original's loop: sleep(cycle - taken), `taken`
+ *                    measured around the exchange, with 150 us of work
+ *                    outside it (the original printed every frame): the
+ *                    frames drift late by about +0.24 % at 100 ms, the
+ *                    original's own drift (+70.9 ms in 30 s);
+ *   burst            after a stall (the process stopped, an echo late)
+ *                    sends every frame it missed, back to back, instead
+ *                    of skipping the missed cycles;
  *   ignore-mismatch  never compares the echo (reports 0 mismatches);
  *   freeze-after-reconnect
  *                    its life bit stops for good once the first link is
@@ -25,6 +33,8 @@
  *                    toggles normally: a long run's worth of edges after
  *                    an early failure.
  *
+ * Every other defect keeps absolute deadlines and skips the cycles it
+ * missed, as a correct client does, so that each shows one defect.
  * Single-threaded on purpose: the toggle is computed from the clock.
  */
 #include <errno.h>
@@ -169,6 +179,30 @@ next_bit(struct bad *b, tc_us_t t0, int lost_link, int *frozen)
 }
 
 #define FLOOD_BATCH	256
+#define ORIGINAL_WORK	150	/* us */
+
+/* Busy for `us`: work that takes time, as printing a frame did. */
+static void
+work_us(tc_us_t us)
+{
+	tc_us_t until = clock_now_us() + us;
+
+	while (clock_now_us() < until)
+		;
+}
+
+/* The next deadline after `next`; missed cycles are skipped unless the
+ * defect is to send them all at once. */
+static tc_us_t
+next_deadline(const struct bad *b, tc_us_t next)
+{
+	tc_us_t now = clock_now_us();
+
+	next += b->send_cycle;
+	if (strcmp(b->defect, "burst") != 0 && next < now)
+		next += (now - next) / b->send_cycle * b->send_cycle;
+	return next;
+}
 
 /* Sends the next batch of the flood, each frame flipping bit 0, and reads
  * its echoes back. -1 when the link failed. */
@@ -202,7 +236,7 @@ flood_batch(struct bad *b, int fd, int *flood_left)
 static void
 run(struct bad *b)
 {
-	tc_us_t t0 = clock_now_us(), next = t0;
+	tc_us_t t0 = clock_now_us(), next = t0, began = t0, taken;
 	uint8_t frame[4], echo[4];
 	uint32_t word;
 	int fd = -1, bit, ever = 0, lost = 0, frozen = -1;
@@ -238,6 +272,7 @@ run(struct bad *b)
 		frame[1] = (uint8_t)(word >> 16);
 		frame[2] = (uint8_t)(word >> 8);
 		frame[3] = (uint8_t)word;
+		began = clock_now_us();
 		if (send(fd, frame, 4, MSG_NOSIGNAL) != 4 ||
 		    read_echo(fd, echo, b) != 0) {
 			close(fd);
@@ -257,8 +292,13 @@ run(struct bad *b)
 			/* Relative sleep after some "work": late every cycle. */
 			sleep_us(3 * TC_US_PER_MS);
 			sleep_us(b->send_cycle);
+		} else if (strcmp(b->defect, "original-drift") == 0) {
+			taken = clock_now_us() - began;
+			work_us(ORIGINAL_WORK);
+			if (taken < b->send_cycle)
+				sleep_us(b->send_cycle - taken);
 		} else {
-			next += b->send_cycle;
+			next = next_deadline(b, next);
 			sleep_until(next);
 		}
 	}
@@ -303,10 +343,11 @@ main(int argc, char **argv)
 	    strcmp(b.defect, "no-toggle") && strcmp(b.defect, "drift") &&
 	    strcmp(b.defect, "ignore-mismatch") &&
 	    strcmp(b.defect, "freeze-after-reconnect") &&
-	    strcmp(b.defect, "edge-flood")) {
+	    strcmp(b.defect, "edge-flood") &&
+	    strcmp(b.defect, "original-drift") && strcmp(b.defect, "burst")) {
 		fprintf(stderr, "badclient: --defect no-reconnect|one-read|"
-		    "no-toggle|drift|ignore-mismatch|freeze-after-reconnect|"
-		    "edge-flood\n");
+		    "no-toggle|drift|original-drift|ignore-mismatch|"
+		    "freeze-after-reconnect|edge-flood|burst\n");
 		return 2;
 	}
 	if (b.send_cycle == 0 || b.toggle_cycle == 0)

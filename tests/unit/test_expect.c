@@ -835,6 +835,124 @@ test_no_expectations(void **state)
 	judged_free(j);
 }
 
+/* ---- send_drift and no_burst: frames against the ideal grid ---- */
+
+static const char drift_yaml[] = HEAD
+    "expectations:\n"
+    "  - expect: send_drift\n"
+    "    period: 100ms\n"
+    "    tolerance: 3ms\n"
+    "  - expect: no_burst\n"
+    "    period: 100ms\n";
+
+/* Frames every `step` us from `from`, `n` of them, on a new connection;
+ * frame `late` (if < n) comes `by` us late. */
+static void
+add_frames(struct facts *f, tc_us_t from, tc_us_t step, size_t n,
+    size_t late, tc_us_t by)
+{
+	size_t c = facts_add_conn(f), i;
+
+	assert_int_not_equal(c, SIZE_MAX);
+	for (i = 0; i < n; i++)
+		facts_add_time(&f->frame_times.conn[c],
+		    from + i * step + (i == late ? by : 0));
+	f->frames += n;
+}
+
+static void
+test_send_drift_on_grid_passes(void **state)
+{
+	struct judged *j = judged_new(drift_yaml);
+
+	(void)state;
+	/* On the grid, one frame 20 ms late, a skipped cycle, a reconnection
+	 * on the same grid: no drift. */
+	add_frames(j->f, 0, MS(100), 60, 30, MS(20));
+	add_frames(j->f, SEC(7), MS(200), 20, 99, 0);
+	add_frames(j->f, SEC(12), MS(100), 70, 99, 0);
+	assert_int_equal(judge(j), 0);
+	assert_contains(j->v.items[0].message, "saw +0.0");
+	assert_contains(j->v.items[0].message, "on 3 connections");
+	judged_free(j);
+}
+
+static void
+test_send_drift_original_fails(void **state)
+{
+	struct judged *j = judged_new(drift_yaml);
+
+	(void)state;
+	/* The original's +0.24 %: 100.24 ms a cycle, 14 ms in 6 s. */
+	add_frames(j->f, 0, MS(100) + 240, 60, 99, 0);
+	assert_int_equal(judge(j), 1);
+	assert_false(j->v.items[0].passed);
+	assert_contains(j->v.items[0].message, "saw +14.160ms");
+	assert_contains(j->v.items[0].message, "+0.240 %");
+	assert_true(j->v.items[1].passed);
+	judged_free(j);
+}
+
+static void
+test_send_drift_early_fails(void **state)
+{
+	struct judged *j = judged_new(drift_yaml);
+
+	(void)state;
+	/* Two connections of 30 frames, 60 us a cycle early: -3.48 ms. */
+	add_frames(j->f, 0, MS(100) - 60, 30, 99, 0);
+	add_frames(j->f, SEC(4), MS(100) - 60, 30, 99, 0);
+	assert_int_equal(judge(j), 1);
+	assert_contains(j->v.items[0].message, "saw -3.480ms");
+	judged_free(j);
+}
+
+static void
+test_send_drift_no_frames(void **state)
+{
+	struct judged *j = judged_new(drift_yaml);
+
+	(void)state;
+	add_frames(j->f, 0, MS(100), 1, 99, 0);
+	assert_int_equal(judge(j), 1);
+	assert_contains(j->v.items[0].message, "saw no two frames");
+	judged_free(j);
+}
+
+static void
+test_no_burst_catch_up_fails(void **state)
+{
+	struct judged *j = judged_new(drift_yaml);
+	size_t c;
+	int i;
+
+	(void)state;
+	/* 30 frames on the grid, a stall of 2 s, then the 20 missed frames
+	 * 5 ms apart: a burst of 20 in one period. */
+	add_frames(j->f, 0, MS(100), 30, 99, 0);
+	c = j->f->frame_times.n - 1;
+	for (i = 0; i < 20; i++)
+		facts_add_time(&j->f->frame_times.conn[c], SEC(5) + MS(5) * i);
+	judge(j);
+	assert_false(j->v.items[1].passed);
+	assert_contains(j->v.items[1].message, "saw a burst of 20 from "
+	    "5.000s to 5.095s");
+	judged_free(j);
+}
+
+static void
+test_no_burst_late_frame_passes(void **state)
+{
+	struct judged *j = judged_new(drift_yaml);
+
+	(void)state;
+	/* A frame 90 ms late and the next on time: two in one period. */
+	add_frames(j->f, 0, MS(100), 50, 20, MS(90));
+	assert_int_equal(judge(j), 0);
+	assert_contains(j->v.items[1].message, "saw at most 2");
+	judged_free(j);
+}
+
 int
 main(void)
 {
@@ -870,6 +988,12 @@ main(void)
 		cmocka_unit_test(test_client_exited_early),
 		cmocka_unit_test(test_client_never_connected),
 		cmocka_unit_test(test_no_expectations),
+		cmocka_unit_test(test_send_drift_on_grid_passes),
+		cmocka_unit_test(test_send_drift_original_fails),
+		cmocka_unit_test(test_send_drift_early_fails),
+		cmocka_unit_test(test_send_drift_no_frames),
+		cmocka_unit_test(test_no_burst_catch_up_fails),
+		cmocka_unit_test(test_no_burst_late_frame_passes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
