@@ -614,6 +614,37 @@ engine_started(const struct engine *e)
 }
 
 void
+engine_status(const struct engine *e, tc_us_t now, struct status *out)
+{
+	enum scenario_action_kind kind;
+	tc_us_t rel = engine_rel(e, now);
+	size_t i, j;
+
+	out->scenario = 1;
+	out->scenario_name = e->sc->name;
+	out->started = e->started;
+	out->ended = e->ended;
+	out->time = !e->started ? 0 : e->ended ? e->f->end : rel;
+	out->duration = e->sc->duration;
+	out->nfaults = 0;
+	for (i = 0; i < e->sc->nactions; i++) {
+		kind = e->sc->actions[i].kind;
+		if (scenario_action_traits(kind) & ACTION_INSTANT)
+			continue;
+		for (j = 0; j < out->nfaults; j++)
+			if (strcmp(out->faults[j].name,
+			    scenario_action_name(kind)) == 0)
+				break;
+		if (j < out->nfaults || j == STATUS_MAX_FAULTS)
+			continue;
+		out->faults[j].name = scenario_action_name(kind);
+		out->faults[j].active = e->started && !e->ended &&
+		    timeline_acting(e->tl, kind, rel);
+		out->nfaults++;
+	}
+}
+
+void
 engine_finish(struct engine *e, tc_us_t now)
 {
 	if (e->started && !e->ended)

@@ -23,6 +23,7 @@
 #include "loop.h"
 #include "scenario.h"
 #include "server.h"
+#include "status.h"
 
 struct engine;
 
@@ -33,6 +34,13 @@ void engine_free(struct engine *e);
 
 /* 1 once the first client has connected (time 0 has passed). */
 int engine_started(const struct engine *e);
+
+/*
+ * The scenario's part of a live status (status.h) at `now`: its time and
+ * the kinds of fault it plays, with those in force (instant ones, over as
+ * they happen, are left out). The rest of `out` is left alone.
+ */
+void engine_status(const struct engine *e, tc_us_t now, struct status *out);
 
 /*
  * Closes the facts at the end of a run (its end time). Everything else was

@@ -41,6 +41,7 @@ lifemon_frame(struct lifemon_stats *s, struct lifemon_track *t, tc_us_t now,
 		edge->has_interval = 1;
 		edge->interval = now - t->last_edge;
 		hist_add(&s->intervals, edge->interval);
+		s->last_interval = edge->interval;
 	}
 	t->have_edge = 1;
 	t->last_edge = now;
@@ -81,4 +82,24 @@ lifemon_watchdog(struct lifemon_stats *s, struct lifemon_watchdog *w,
 	s->watchdogs++;
 	*silent = now - w->since;
 	return 1;
+}
+
+enum lifemon_wd_state
+lifemon_watchdog_state(const struct lifemon_watchdog *w, tc_us_t now,
+    tc_us_t timeout, tc_us_t *t)
+{
+	tc_us_t silent = now >= w->since ? now - w->since : 0;
+
+	*t = 0;
+	if (timeout == 0)
+		return LIFEMON_WD_OFF;
+	if (!w->started)
+		return LIFEMON_WD_IDLE;
+	/* Past the timeout it has fired, or does at its next look. */
+	if (w->barking || silent >= timeout) {
+		*t = silent;
+		return LIFEMON_WD_FIRED;
+	}
+	*t = timeout - silent;
+	return LIFEMON_WD_ARMED;
 }

@@ -30,6 +30,7 @@ struct lifemon_stats {
 	uint64_t    falling;
 	uint64_t    watchdogs;	/* silences longer than the timeout */
 	struct hist intervals;	/* microseconds between edges */
+	tc_us_t	    last_interval; /* the latest of them (intervals.count > 0) */
 };
 
 struct lifemon_track {
@@ -75,5 +76,15 @@ int lifemon_watchdog_edge(struct lifemon_watchdog *w, tc_us_t now,
  */
 int lifemon_watchdog(struct lifemon_stats *s, struct lifemon_watchdog *w,
     tc_us_t now, tc_us_t timeout, tc_us_t *silent);
+
+/* How the watchdog stands at `now`, for whoever watches the PLC live. */
+enum lifemon_wd_state {
+	LIFEMON_WD_OFF = 0,	/* a timeout of 0 */
+	LIFEMON_WD_IDLE,	/* no client served yet: not watching */
+	LIFEMON_WD_ARMED,	/* *t: how long until it fires */
+	LIFEMON_WD_FIRED	/* *t: how long bit 0 has been still */
+};
+enum lifemon_wd_state lifemon_watchdog_state(const struct lifemon_watchdog *w,
+    tc_us_t now, tc_us_t timeout, tc_us_t *t);
 
 #endif

@@ -8,12 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "clock.h"
 #include "events.h"
 #include "log.h"
 #include "loop.h"
+#include "monitor.h"
 #include "parse.h"
 #include "plc.h"
 #include "run.h"
@@ -23,6 +25,8 @@
 
 /* An output (the events file, the summary) could not be written. */
 #define EXIT_IO 3
+/* The status line's interval on a terminal, unless told. */
+#define SERVE_STATUS_TTY_US (5 * TC_US_PER_SEC)
 
 #ifndef TCPCOM_VERSION
 #define TCPCOM_VERSION "dev"
@@ -32,6 +36,7 @@ struct serve_opts {
 	struct sim_server_config srv;
 	tc_us_t			 duration_us;
 	const char		*events_path;
+	tc_us_t			 status_us;	/* 0: no status lines */
 	uint64_t		 given;		/* bit SERVE_x: option x seen */
 	int			 quiet, verbose; /* -q and -v, counted */
 	const char		*scenario;
@@ -59,7 +64,7 @@ serve_listen(const char *value, void *field, char *err, size_t errlen)
 enum serve_opt {
 	SERVE_LISTEN = 0, SERVE_CYCLE, SERVE_LENGTH, SERVE_MAX_CLIENTS,
 	SERVE_RELISTEN, SERVE_RECV_TIMEOUT, SERVE_MAX_OPEN, SERVE_WATCHDOG,
-	SERVE_DURATION, SERVE_EVENTS, SERVE_QUIET, SERVE_VERBOSE, SERVE_HELP,
+	SERVE_DURATION, SERVE_EVENTS, SERVE_STATUS, SERVE_QUIET, SERVE_VERBOSE, SERVE_HELP,
 	SERVE_VERSION, SERVE_OPT_MAX
 };
 #define SERVE_GIVEN(o, opt)	(((o)->given >> (opt)) & 1)
@@ -97,6 +102,9 @@ static const struct cli_option serve_options[SERVE_OPT_MAX] = {
 	    "SIGTERM)", 0 },
 	[SERVE_EVENTS] = { "events", 0, CLI_STRING, OPT(events_path), 0, 0,
 	    NULL, "FILE", "write every event as a JSON line to FILE", 0 },
+	[SERVE_STATUS] = { "status", 0, CLI_DURATION, OPT(status_us), 0, 0,
+	    NULL, "DUR", "print a status line every DUR (5s when stdout is a\n"
+	    "terminal and not -q, else 0: never)", 0 },
 	[SERVE_QUIET] = { "quiet", 'q', CLI_COUNT, OPT(quiet), 0, 0, NULL,
 	    NULL, "print only the first line, errors and the summary", 0 },
 	[SERVE_VERBOSE] = { "verbose", 'v', CLI_COUNT, OPT(verbose), 0, 0,
@@ -204,6 +212,10 @@ serve_parse(int argc, char **argv, struct serve_opts *o)
 	    o->srv.max_open < o->srv.max_clients)
 		return cli_usage_error(serve_cli.prog, "--max-open %u is below "
 		    "--max-clients %u", o->srv.max_open, o->srv.max_clients);
+	/* A person watching a terminal sees the test live, unless quiet. */
+	if (!SERVE_GIVEN(o, SERVE_STATUS))
+		o->status_us = isatty(STDOUT_FILENO) && o->verbose >= 0 ?
+		    SERVE_STATUS_TTY_US : 0;
 	/* TwinCAT takes a few cycles to close, init and listen again. */
 	if (!SERVE_GIVEN(o, SERVE_RELISTEN))
 		o->srv.relisten_us = PLC_DEFAULT_RELISTEN_CYCLES *
@@ -264,7 +276,14 @@ serve_scenario(const struct serve_opts *o)
 	s.recv_timeout_set = SERVE_GIVEN(o, SERVE_RECV_TIMEOUT);
 	s.recv_timeout = o->srv.recv_timeout_us;
 	s.max_open = o->srv.max_open;
+	s.status_every = o->status_us;
 	return run_serve_scenario(&s);
+}
+
+static void
+serve_status_fill(void *arg, tc_us_t now, struct status *out)
+{
+	server_status(arg, now, out);
 }
 
 static int
@@ -275,6 +294,8 @@ cmd_serve(int argc, char **argv)
 	struct sim_events *events;
 	struct sim_signal *sigs[4];
 	struct sim_timer *stop = NULL, *announce = NULL;
+	struct monitor *mon = NULL;
+	struct monitor_config mc;
 	char err[320];
 	int rc, i;
 
@@ -333,6 +354,15 @@ cmd_serve(int argc, char **argv)
 		rc = -1;
 		goto out;
 	}
+	memset(&mc, 0, sizeof mc);
+	mc.out = stdout;
+	mc.every = o.status_us;
+	if ((mon = monitor_new(ctx.loop, &mc, serve_status_fill, ctx.srv, err,
+	    sizeof err)) == NULL) {
+		fprintf(stderr, "plcsim: %s\n", err);
+		rc = -1;
+		goto out;
+	}
 	ctx.events = events;
 	ctx.verbose = o.verbose;
 	announce = sim_timer_new(ctx.loop, serve_announce_timer, &ctx);
@@ -351,6 +381,7 @@ cmd_serve(int argc, char **argv)
 	server_stop(ctx.srv);
 	server_summary(ctx.srv, stdout);
 out:
+	monitor_free(mon);
 	server_free(ctx.srv);
 	sim_timer_free(stop);
 	sim_timer_free(announce);

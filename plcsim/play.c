@@ -7,6 +7,7 @@
 
 #include "engine.h"
 #include "log.h"
+#include "monitor.h"
 #include "parse.h"
 #include "play.h"
 #include "server.h"
@@ -29,6 +30,7 @@ struct play {
 	struct sim_server  *srv;
 	struct engine	   *engine;
 	struct child	   *client;
+	struct monitor	   *monitor;	/* status lines, when asked for */
 	struct sim_timer   *startup;
 	struct sim_timer   *grace;
 	struct sim_timer   *reap;	/* looks for the end of the group */
@@ -396,6 +398,31 @@ fail:
 	fclose(fp);
 }
 
+/* The live status: the PLC's figures and the scenario's. */
+static void
+play_status_fill(void *arg, tc_us_t now, struct status *out)
+{
+	struct play *p = arg;
+
+	server_status(p->srv, now, out);
+	engine_status(p->engine, now, out);
+}
+
+static int
+play_monitor(struct play *p, char *err, size_t errlen)
+{
+	struct monitor_config mc;
+
+	if (p->o->status_every == 0)
+		return 0;
+	memset(&mc, 0, sizeof mc);
+	mc.out = stdout;
+	mc.every = p->o->status_every;
+	p->monitor = monitor_new(p->loop, &mc, play_status_fill, p, err,
+	    errlen);
+	return p->monitor != NULL ? 0 : -1;
+}
+
 static void
 play_cleanup(struct play *p)
 {
@@ -411,6 +438,7 @@ play_cleanup(struct play *p)
 		}
 		child_free(p->client);
 	}
+	monitor_free(p->monitor);
 	engine_free(p->engine);
 	if (p->srv != NULL)
 		server_free(p->srv);
@@ -486,6 +514,8 @@ play_run(const struct play_options *o, struct play_result *res, char *err,
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
+	if (play_monitor(&p, err, errlen) != 0)
+		goto out;
 	if (o->client_argv != NULL && play_start_client(&p, err, errlen) != 0)
 		goto out;
 	/* A client started elsewhere may take a person's time to start. */

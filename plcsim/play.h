@@ -42,6 +42,7 @@ struct play_options {
 					   scenario's plc.recv_timeout */
 	tc_us_t		recv_timeout;
 	unsigned	max_open;	/* 0: automatic */
+	tc_us_t		status_every;	/* a status line on stdout; 0: none */
 	/* Told the client's pid, also its process group's id, once started. */
 	void	      (*client_started)(pid_t pid, void *arg);
 	void	       *client_arg;

@@ -1025,6 +1025,7 @@ run_serve_scenario(const struct serve_scenario *s)
 	po.recv_timeout_set = s->recv_timeout_set;
 	po.recv_timeout = s->recv_timeout;
 	po.max_open = s->max_open;
+	po.status_every = s->status_every;
 	if (play_run(&po, &res, err, sizeof err) != 0) {
 		fprintf(stderr, "plcsim: %s\n", err);
 		rc = RUN_EXIT_ERROR;

@@ -26,6 +26,7 @@ struct serve_scenario {
 	int		recv_timeout_set; /* overrides plc.recv_timeout */
 	tc_us_t		recv_timeout;
 	unsigned	max_open;	/* 0: automatic */
+	tc_us_t		status_every;	/* status lines; 0: none */
 };
 
 /*

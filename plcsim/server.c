@@ -672,6 +672,34 @@ server_set_cycle(struct sim_server *srv, tc_us_t cycle_us)
 }
 
 void
+server_status(const struct sim_server *srv, tc_us_t now, struct status *out)
+{
+	static const enum status_watchdog wd[] = {
+		[LIFEMON_WD_OFF] = STATUS_WD_OFF,
+		[LIFEMON_WD_IDLE] = STATUS_WD_IDLE,
+		[LIFEMON_WD_ARMED] = STATUS_WD_ARMED,
+		[LIFEMON_WD_FIRED] = STATUS_WD_FIRED,
+	};
+
+	out->uptime = now > srv->start ? now - srv->start : 0;
+	out->link = srv->served > 0 ? STATUS_LINK_UP :
+	    plc_state(srv->plc) == PLC_RESTART ? STATUS_LINK_RESTARTING :
+	    STATUS_LINK_DOWN;
+	out->clients = srv->served;
+	out->connections = srv->c.connections;
+	out->disconnects = srv->c.disconnects;
+	out->frames = srv->c.frames;
+	out->echoes = srv->c.echoes;
+	out->edges = srv->lm.edges;
+	out->have_interval = srv->lm.intervals.count > 0;
+	out->last_interval = srv->lm.last_interval;
+	out->watchdog = wd[lifemon_watchdog_state(&srv->wd, now,
+	    srv->cfg.watchdog_us, &out->watchdog_t)];
+	out->watchdog_timeout = srv->cfg.watchdog_us;
+	out->watchdogs = srv->lm.watchdogs;
+}
+
+void
 server_cycle_stats(const struct sim_server *srv, struct plc_cycle_stats *out)
 {
 	plc_cycle_stats(srv->plc, out);

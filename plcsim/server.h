@@ -22,6 +22,7 @@
 #include "loop.h"
 #include "plc.h"
 #include "session.h"
+#include "status.h"
 
 struct sim_server_config {
 	char	 host[256];	/* "" is every address */
@@ -131,6 +132,12 @@ void server_set_cycle(struct sim_server *srv, tc_us_t cycle_us);
  * fidelity, server_cycle_stats).
  */
 void server_summary(struct sim_server *srv, FILE *out);
+/*
+ * The PLC's part of a live status (status.h) at `now`: link, clients,
+ * counters, the life bit and the watchdog. The rest of `out` is left alone.
+ */
+void server_status(const struct sim_server *srv, tc_us_t now,
+    struct status *out);
 /* How late the task cycle ran, so far (plc.h); for reports. */
 void server_cycle_stats(const struct sim_server *srv,
     struct plc_cycle_stats *out);

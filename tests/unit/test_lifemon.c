@@ -61,6 +61,56 @@ test_lifemon_edges_and_intervals(void **state)
 	assert_int_equal(s->intervals.count, 9);
 	assert_int_equal(hist_quantile(&s->intervals, 0.5), 1000 * MS);
 	assert_int_equal(s->intervals.max, 1000 * MS);
+	assert_int_equal(s->last_interval, 1000 * MS);
+}
+
+/* The latest interval is the latest, whatever came before. */
+static void
+test_lifemon_last_interval(void **state)
+{
+	struct lifemon_stats *s = *state;
+	struct lifemon_track t;
+	struct lifemon_edge e;
+
+	lifemon_track_start(&t);
+	lifemon_frame(s, &t, 0, 0, &e);
+	lifemon_frame(s, &t, 100 * MS, 1, &e);
+	lifemon_frame(s, &t, 900 * MS, 0, &e);
+	assert_int_equal(s->last_interval, 800 * MS);
+	lifemon_frame(s, &t, 1200 * MS, 1, &e);
+	assert_int_equal(s->last_interval, 300 * MS);
+}
+
+/* What a live status shows: off, idle, the time left, how long silent. */
+static void
+test_lifemon_watchdog_state(void **state)
+{
+	struct lifemon_stats *s = *state;
+	struct lifemon_watchdog w = { 0 };
+	tc_us_t t = 1, silent;
+
+	assert_int_equal(lifemon_watchdog_state(&w, 100 * MS, 0, &t),
+	    LIFEMON_WD_OFF);
+	assert_int_equal(t, 0);
+	assert_int_equal(lifemon_watchdog_state(&w, 100 * MS, 500 * MS, &t),
+	    LIFEMON_WD_IDLE);
+	lifemon_watchdog_start(&w, 1000 * MS);
+	assert_int_equal(lifemon_watchdog_state(&w, 1200 * MS, 500 * MS, &t),
+	    LIFEMON_WD_ARMED);
+	assert_int_equal(t, 300 * MS);
+	/* Due, before the monitor's next look: fired already. */
+	assert_int_equal(lifemon_watchdog_state(&w, 1500 * MS, 500 * MS, &t),
+	    LIFEMON_WD_FIRED);
+	assert_int_equal(t, 500 * MS);
+	assert_true(lifemon_watchdog(s, &w, 1600 * MS, 500 * MS, &silent));
+	assert_int_equal(lifemon_watchdog_state(&w, 2000 * MS, 500 * MS, &t),
+	    LIFEMON_WD_FIRED);
+	assert_int_equal(t, 1000 * MS);
+	/* An edge: armed again, counting from it. */
+	lifemon_watchdog_edge(&w, 2100 * MS, &silent);
+	assert_int_equal(lifemon_watchdog_state(&w, 2150 * MS, 500 * MS, &t),
+	    LIFEMON_WD_ARMED);
+	assert_int_equal(t, 450 * MS);
 }
 
 static void
@@ -188,6 +238,10 @@ main(void)
 		    test_lifemon_watchdog_quiet_while_toggling, setup_stats,
 		    teardown_stats),
 		cmocka_unit_test_setup_teardown(test_lifemon_watchdog_disabled,
+		    setup_stats, teardown_stats),
+		cmocka_unit_test_setup_teardown(test_lifemon_last_interval,
+		    setup_stats, teardown_stats),
+		cmocka_unit_test_setup_teardown(test_lifemon_watchdog_state,
 		    setup_stats, teardown_stats),
 	};
 
