@@ -51,7 +51,7 @@ WARN      += -Werror
 endif
 
 # Missing packages are installed by ci/deps.sh before anything is built.
-PKGS      := libevent_core yaml-0.1 cmocka
+PKGS      := libevent_core yaml-0.1 cmocka libcrypto
 HAVE_PKGS := $(shell $(PKG_CONFIG) --exists $(PKGS) 2>/dev/null && echo yes)
 ifneq ($(HAVE_PKGS),yes)
 ifeq ($(filter clean deps,$(MAKECMDGOALS)),)
@@ -69,6 +69,9 @@ YAML_CFLAGS  := $(shell $(PKG_CONFIG) --cflags yaml-0.1 2>/dev/null)
 YAML_LIBS    := $(shell $(PKG_CONFIG) --libs yaml-0.1 2>/dev/null)
 CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS  := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+# libcrypto: the SHA-256 of each scenario file in the HTML report.
+CRYPTO_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcrypto 2>/dev/null)
+CRYPTO_LIBS  := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null)
 
 ALL_CFLAGS  := -std=c11 -D_GNU_SOURCE -DTCPCOM_VERSION=\"$(VERSION)\" \
                $(WARN) $(CFLAGS) $(SAN_FLAGS) -Iclient -MMD -MP
@@ -117,7 +120,7 @@ tests: $(UNIT_BINS) $(HELPER_BINS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(QCC)$(CC) $(ALL_CFLAGS) $(EVENT_CFLAGS) $(YAML_CFLAGS) -c -o $@ $<
+	$(QCC)$(CC) $(ALL_CFLAGS) $(EVENT_CFLAGS) $(YAML_CFLAGS) $(CRYPTO_CFLAGS) -c -o $@ $<
 
 $(BUILD)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -160,11 +163,11 @@ $(BUILD)/tcpcom: $(BUILD)/obj/client/main.o $(BUILD)/libtcpcom.a
 	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $^ -pthread -lm
 
 $(BUILD)/plcsim: $(BUILD)/obj/plcsim/main.o $(BUILD)/libplcsim.a $(BUILD)/libtcpcom.a
-	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EVENT_LIBS) $(YAML_LIBS) -pthread -lm
+	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EVENT_LIBS) $(YAML_LIBS) $(CRYPTO_LIBS) -pthread -lm
 
 $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(BUILD)/libplcsim.a $(BUILD)/libtcpcom.a
 	@mkdir -p $(dir $@)
-	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(EVENT_LIBS) $(YAML_LIBS) -pthread -lm
+	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(EVENT_LIBS) $(YAML_LIBS) $(CRYPTO_LIBS) -pthread -lm
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/helpers/%.o $(BUILD)/libtcpcom.a
 	@mkdir -p $(dir $@)

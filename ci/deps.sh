@@ -7,6 +7,9 @@ PACKAGES="build-essential pkg-config libevent-dev libyaml-dev libcmocka-dev gcov
 # tests/e2e/test_service.sh: systemd-analyze verify (offline, no running
 # systemd needed).
 PACKAGES="$PACKAGES systemd"
+# plcsim's HTML report: SHA-256 from libcrypto; tests/e2e/test_html_report.py
+# renders the report in headless Chromium.
+PACKAGES="$PACKAGES libssl-dev chromium"
 # make fuzz: clang, and libFuzzer's runtime (not pulled in by clang itself).
 PACKAGES="$PACKAGES clang libclang-rt-dev"
 

@@ -19,6 +19,8 @@ struct econn {
 	unsigned	 id;
 	struct tl_conn	 tl;		/* the timeline's state for it */
 	int		 served;	/* the PLC took a frame from it */
+	size_t		 link;		/* its span in facts.links, once served
+					   (SIZE_MAX: lost) */
 	int		 have_frame;
 	tc_us_t		 last_frame;	/* since time 0 */
 	size_t		 frames;	/* its list in facts.frame_times */
@@ -407,6 +409,21 @@ engine_tick_timer(void *arg)
 
 /* ---- hooks ---- */
 
+/* What the client gets of an echo, for the drawing's echo lane. */
+static enum facts_echo
+engine_echo_status(const struct tl_echo *x, size_t len)
+{
+	if (x->untouched)
+		return FACTS_ECHO_OK;
+	if (x->held)
+		return FACTS_ECHO_SHAPED;	/* it leaves with the next */
+	if (x->swallowed || x->len < len)
+		return FACTS_ECHO_NONE;		/* a black hole, a short echo */
+	if (x->whole[0] != 0 || x->whole[1] != 0)
+		return FACTS_ECHO_MISMATCH;
+	return FACTS_ECHO_SHAPED;
+}
+
 static int
 engine_echo_hook(void *arg, struct sim_conn *conn, const uint8_t *frame,
     size_t len, tc_us_t now)
@@ -426,6 +443,8 @@ engine_echo_hook(void *arg, struct sim_conn *conn, const uint8_t *frame,
 	 */
 	if (timeline_pending(e->tl))
 		sim_timer_start(e->tick, 0);
+	facts_add_echo(&e->f->echoes, engine_rel(e, now),
+	    engine_echo_status(&x, len));
 	if (x.untouched)
 		return 0;	/* the server sends it */
 	if (x.swallowed || x.held)
@@ -468,6 +487,7 @@ engine_frame_hook(void *arg, struct sim_conn *conn, const uint8_t *frame,
 	if (!ec->served && !timeline_blackholed(e->tl, rel)) {
 		ec->served = 1;
 		facts_add_time(&e->f->connects, rel);
+		ec->link = facts_add_span(&e->f->links, rel, FACTS_OPEN);
 		engine_close_drop_window(e, rel);
 	}
 }
@@ -549,6 +569,10 @@ engine_disconnect_hook(void *arg, struct sim_conn *conn, const char *reason,
 	for (p = &e->conns; *p != NULL; p = &(*p)->next) {
 		if ((*p)->id == id) {
 			ec = *p;
+			if (ec->served && ec->link != SIZE_MAX &&
+			    e->started && !e->ended)
+				e->f->links.w[ec->link].to =
+				    engine_rel(e, now);
 			*p = ec->next;
 			free(ec);
 			break;

@@ -21,6 +21,8 @@ facts_free(struct facts *f)
 	free(f->disconnects.t);
 	free(f->drops.t);
 	free(f->windows.w);
+	free(f->links.w);
+	free(f->echoes.r);
 	free(f->edges.t);
 	free(f->watchdogs.t);
 	for (i = 0; i < f->frame_times.n; i++)
@@ -64,7 +66,12 @@ facts_add_time(struct facts_times *ts, tc_us_t t)
 size_t
 facts_add_window(struct facts *f, tc_us_t from, tc_us_t to)
 {
-	struct facts_windows *ws = &f->windows;
+	return facts_add_span(&f->windows, from, to);
+}
+
+size_t
+facts_add_span(struct facts_windows *ws, tc_us_t from, tc_us_t to)
+{
 	void *items = ws->w;
 
 	if (facts_grow(&items, ws->n, &ws->alloc, sizeof *ws->w) != 0) {
@@ -92,6 +99,40 @@ facts_add_conn(struct facts *f)
 	return fr->n++;
 }
 
+void
+facts_add_echo(struct facts_echoes *es, tc_us_t t, enum facts_echo status)
+{
+	struct facts_echo_run *last = es->n > 0 ? &es->r[es->n - 1] : NULL;
+	void *items = es->r;
+
+	if (last != NULL && last->status == status && t >= last->to &&
+	    t - last->to <= FACTS_ECHO_GAP) {
+		last->to = t;
+		last->count++;
+		return;
+	}
+	if (facts_grow(&items, es->n, &es->alloc, sizeof *es->r) != 0) {
+		es->lost++;
+		return;
+	}
+	es->r = items;
+	es->r[es->n].from = t;
+	es->r[es->n].to = t;
+	es->r[es->n].count = 1;
+	es->r[es->n].status = status;
+	es->n++;
+}
+
+const char *
+facts_echo_name(enum facts_echo status)
+{
+	static const char *const names[FACTS_ECHO_MAX] = {
+		"ok", "shaped", "mismatch", "none"
+	};
+
+	return (unsigned)status < FACTS_ECHO_MAX ? names[status] : "?";
+}
+
 long
 facts_next(const struct facts_times *ts, tc_us_t t)
 {
@@ -115,5 +156,6 @@ facts_lost(const struct facts *f)
 	for (i = 0; i < f->frame_times.n; i++)
 		frames += f->frame_times.conn[i].lost;
 	return frames + f->connects.lost + f->disconnects.lost + f->drops.lost +
-	    f->windows.lost + f->edges.lost + f->watchdogs.lost + f->unplayed;
+	    f->windows.lost + f->edges.lost + f->watchdogs.lost +
+	    f->links.lost + f->echoes.lost + f->unplayed;
 }

@@ -48,6 +48,37 @@ struct facts_frames {
 	size_t		     lost;
 };
 
+/*
+ * What became of an echo as it left for the client: the drawing's echo
+ * lane (html.c). Echoes in a row with one status, none more than
+ * FACTS_ECHO_GAP after the one before, make one run.
+ */
+enum facts_echo {
+	FACTS_ECHO_OK = 0,	/* the frame, back at once */
+	FACTS_ECHO_SHAPED,	/* whole but delayed, split, merged or doubled */
+	FACTS_ECHO_MISMATCH,	/* its bits altered, and it left whole */
+	FACTS_ECHO_NONE,	/* nothing whole left: the client times out */
+	FACTS_ECHO_MAX
+};
+
+#define FACTS_ECHO_GAP	TC_US_PER_SEC
+
+struct facts_echo_run {
+	tc_us_t		 from, to;	/* its first and last echo */
+	uint64_t	 count;
+	enum facts_echo	 status;
+};
+
+struct facts_echoes {
+	struct facts_echo_run *r;
+	size_t		 n;
+	size_t		 alloc;
+	size_t		 lost;
+};
+
+/* A served connection's life: `to` is FACTS_OPEN while it lasts. */
+#define FACTS_OPEN	UINT64_MAX
+
 struct facts {
 	int		   connected;		/* a client ever connected */
 	tc_us_t		   t0;			/* first connection, since start */
@@ -58,6 +89,9 @@ struct facts {
 	struct facts_times disconnects;		/* served connections ending */
 	struct facts_times drops;		/* injected link faults */
 	struct facts_windows windows;		/* injected faults */
+	struct facts_windows links;		/* served connections, from
+						   their first frame */
+	struct facts_echoes echoes;		/* what the echoes were */
 	struct facts_times edges;		/* bit-0 edges, any connection */
 	struct hist	   edge_intervals;	/* between edges of one conn */
 	struct facts_times watchdogs;		/* watchdog fired */
@@ -97,6 +131,13 @@ void facts_add_time(struct facts_times *ts, tc_us_t t);
 size_t facts_add_conn(struct facts *f);
 /* Appends a window; returns its index, or SIZE_MAX when it was lost. */
 size_t facts_add_window(struct facts *f, tc_us_t from, tc_us_t to);
+/* Appends a span to a list of them; its index, or SIZE_MAX when lost. */
+size_t facts_add_span(struct facts_windows *ws, tc_us_t from, tc_us_t to);
+/* One echo left at `t` with `status` (appended to the last run if it
+ * continues it). */
+void facts_add_echo(struct facts_echoes *es, tc_us_t t,
+    enum facts_echo status);
+const char *facts_echo_name(enum facts_echo status);
 /* The index of the first time strictly after `t`, or -1 (times are
  * appended as they happen, so they ascend: a bisection). */
 long facts_next(const struct facts_times *ts, tc_us_t t);

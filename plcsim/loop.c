@@ -344,3 +344,9 @@ sim_buf_write_fd(struct sim_buf *b, int fd, size_t max)
 	n = evbuffer_write_atmost(b->eb, fd, max == 0 ? -1 : (ev_ssize_t)max);
 	return n < 0 ? -1 : (ssize_t)n;
 }
+
+const char *
+sim_loop_library_version(void)
+{
+	return event_get_version();
+}

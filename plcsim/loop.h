@@ -82,4 +82,7 @@ int sim_buf_add(struct sim_buf *b, const void *data, size_t len);
 /* Writes up to max bytes (0: all) to fd; returns bytes written or -1 + errno. */
 ssize_t sim_buf_write_fd(struct sim_buf *b, int fd, size_t max);
 
+/* libevent's version, for the report's record ("2.1.12-stable"). */
+const char *sim_loop_library_version(void);
+
 #endif

@@ -37,9 +37,12 @@ struct serve_opts {
 	tc_us_t			 duration_us;
 	const char		*events_path;
 	tc_us_t			 status_us;	/* 0: no status lines */
+	const char		*html_path;
 	uint64_t		 given;		/* bit SERVE_x: option x seen */
 	int			 quiet, verbose; /* -q and -v, counted */
 	const char		*scenario;
+	int			 argc;		/* as given, for --html */
+	char		       **argv;
 };
 
 struct serve_ctx {
@@ -64,8 +67,8 @@ serve_listen(const char *value, void *field, char *err, size_t errlen)
 enum serve_opt {
 	SERVE_LISTEN = 0, SERVE_CYCLE, SERVE_LENGTH, SERVE_MAX_CLIENTS,
 	SERVE_RELISTEN, SERVE_RECV_TIMEOUT, SERVE_MAX_OPEN, SERVE_WATCHDOG,
-	SERVE_DURATION, SERVE_EVENTS, SERVE_STATUS, SERVE_QUIET, SERVE_VERBOSE, SERVE_HELP,
-	SERVE_VERSION, SERVE_OPT_MAX
+	SERVE_DURATION, SERVE_EVENTS, SERVE_STATUS, SERVE_HTML, SERVE_QUIET,
+	SERVE_VERBOSE, SERVE_HELP, SERVE_VERSION, SERVE_OPT_MAX
 };
 #define SERVE_GIVEN(o, opt)	(((o)->given >> (opt)) & 1)
 
@@ -105,6 +108,9 @@ static const struct cli_option serve_options[SERVE_OPT_MAX] = {
 	[SERVE_STATUS] = { "status", 0, CLI_DURATION, OPT(status_us), 0, 0,
 	    NULL, "DUR", "print a status line every DUR (5s when stdout is a\n"
 	    "terminal and not -q, else 0: never)", 0 },
+	[SERVE_HTML] = { "html", 0, CLI_STRING, OPT(html_path), 0, 0, NULL,
+	    "FILE", "with a SCENARIO: write the report to sign to FILE\n"
+	    "(one HTML page)", 0 },
 	[SERVE_QUIET] = { "quiet", 'q', CLI_COUNT, OPT(quiet), 0, 0, NULL,
 	    NULL, "print only the first line, errors and the summary", 0 },
 	[SERVE_VERBOSE] = { "verbose", 'v', CLI_COUNT, OPT(verbose), 0, 0,
@@ -196,6 +202,8 @@ serve_parse(int argc, char **argv, struct serve_opts *o)
 		break;
 	}
 	o->verbose = o->quiet ? -1 : o->verbose > 2 ? 2 : o->verbose;
+	o->argc = argc;
+	o->argv = argv;
 	if (first < argc)
 		o->scenario = argv[first++];
 	if (first < argc)
@@ -208,6 +216,9 @@ serve_parse(int argc, char **argv, struct serve_opts *o)
 			    "be used with a scenario: set %s in the scenario",
 			    serve_options[serve_scenario_keys[i].opt].name,
 			    serve_scenario_keys[i].key);
+	if (o->scenario == NULL && o->html_path != NULL)
+		return cli_usage_error(serve_cli.prog, "--html needs a "
+		    "SCENARIO: the report is a scenario's verdict");
 	if (o->scenario == NULL && o->srv.max_open != 0 &&
 	    o->srv.max_open < o->srv.max_clients)
 		return cli_usage_error(serve_cli.prog, "--max-open %u is below "
@@ -277,6 +288,9 @@ serve_scenario(const struct serve_opts *o)
 	s.recv_timeout = o->srv.recv_timeout_us;
 	s.max_open = o->srv.max_open;
 	s.status_every = o->status_us;
+	s.html_path = o->html_path;
+	s.argc = o->argc;
+	s.argv = o->argv;
 	return run_serve_scenario(&s);
 }
 

@@ -1,12 +1,13 @@
 /*
- * run: `plcsim run [-j N] [--junit FILE] [--json FILE] [--seed N]
- *       [--grace DUR] [-v] SCENARIO... -- CMD ARGS...`
+ * run: `plcsim run [-j N] [--junit FILE] [--json FILE] [--html FILE]
+ *       [--seed N] [--grace DUR] [-v] SCENARIO... -- CMD ARGS...`
  *
  * Every scenario is validated first (a bad file stops everything: exit 2).
  * Then each is played in a worker process of its own (play.h), at most N at
  * once: a scenario cannot disturb another, and a crash is one error, not a
  * lost run. A worker writes its report fragments (text, JUnit, JSON) into a
- * private temporary folder under $TMPDIR; the parent prints each text
+ * private temporary folder under $TMPDIR (the HTML section only when
+ * --html asked for it); the parent prints each text
  * fragment as its scenario ends and joins the fragments in scenario order
  * at the end.
  *
@@ -38,6 +39,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "html.h"
 #include "log.h"
 #include "parse.h"
 #include "play.h"
@@ -73,13 +75,15 @@ enum run_outcome {
 	RUN_SKIPPED		/* never started: the run was interrupted first */
 };
 
-enum run_frag { FRAG_TEXT, FRAG_JUNIT, FRAG_JSON, FRAG_MAX };
-static const char *const run_frag_ext[FRAG_MAX] = { "txt", "xml", "json" };
+enum run_frag { FRAG_TEXT, FRAG_JUNIT, FRAG_JSON, FRAG_HTML, FRAG_MAX };
+static const char *const run_frag_ext[FRAG_MAX] = { "txt", "xml", "json",
+    "html" };
 
 struct run_opts {
 	int	    jobs;
 	const char *junit;
 	const char *json;
+	const char *html;
 	uint64_t    seed;
 	int	    seed_set;
 	tc_us_t	    grace;
@@ -89,6 +93,8 @@ struct run_opts {
 	int	    nfiles;
 	int	    nlibrary;	/* files given, before --shard kept some */
 	char	  **cmd;
+	int	    argc;	/* the command line, for the HTML record */
+	char	  **argv;
 };
 
 struct run_job {
@@ -110,6 +116,7 @@ struct run {
 	int		       killed;
 	int		       ioerr;	/* something could not be written */
 	struct progress	       progress; /* the live line on a terminal */
+	uint64_t	       started_wall; /* for the HTML record */
 };
 
 /* What one scenario's fragments say: a verdict, or an error or a skip. */
@@ -120,13 +127,15 @@ struct run_frag_ctx {
 	double			  seconds;
 	const char		 *why;
 	int			  skipped;
+	int			  index;	/* the scenario's rank */
+	int			  html;		/* its HTML section too */
 };
 
 /* ---- options ---- */
 
 enum run_opt {
-	RUN_JOBS = 0, RUN_JUNIT, RUN_JSON, RUN_SEED, RUN_GRACE, RUN_SHARD,
-	RUN_VERBOSE, RUN_HELP, RUN_OPT_MAX
+	RUN_JOBS = 0, RUN_JUNIT, RUN_JSON, RUN_HTML, RUN_SEED, RUN_GRACE,
+	RUN_SHARD, RUN_VERBOSE, RUN_HELP, RUN_OPT_MAX
 };
 
 #define OPT(f)	offsetof(struct run_opts, f)
@@ -138,6 +147,9 @@ static const struct cli_option run_options[RUN_OPT_MAX] = {
 	    "FILE", "write a JUnit XML report to FILE", 0 },
 	[RUN_JSON] = { "json", 0, CLI_STRING, OPT(json), 0, 0, NULL, "FILE",
 	    "write a JSON report, with every event, to FILE", 0 },
+	[RUN_HTML] = { "html", 0, CLI_STRING, OPT(html), 0, 0, NULL, "FILE",
+	    "write the report to sign to FILE: one HTML page, a\n"
+	    "timeline and the verdicts of each scenario", 0 },
 	[RUN_SEED] = { "seed", 0, CLI_U64, OPT(seed), 0, 0, NULL, "N",
 	    "seed every scenario with N instead of its own seed", 0 },
 	[RUN_GRACE] = { "grace", 0, CLI_DURATION, OPT(grace), 0, 0, NULL,
@@ -226,6 +238,8 @@ run_parse(int argc, char **argv, struct run_opts *o)
 	int i, first, dash = -1;
 
 	memset(o, 0, sizeof *o);
+	o->argc = argc;
+	o->argv = argv;
 	o->jobs = 1;
 	o->grace = 5 * TC_US_PER_SEC;
 	/* Everything after "--" is the client's, untouched by getopt. */
@@ -337,6 +351,15 @@ run_frag_write(FILE *f, enum run_frag k, const struct run_frag_ctx *c)
 		else
 			report_json_error(f, c->sc, c->seconds, c->why);
 		break;
+	case FRAG_HTML:
+		if (res != NULL)
+			html_case(f, c->index, c->sc, &res->verdict,
+			    res->seconds, c->seed, &res->cycle, &res->facts);
+		else if (c->skipped)
+			html_skipped(f, c->index, c->sc, c->why);
+		else
+			html_error(f, c->index, c->sc, c->seconds, c->why);
+		break;
 	default:
 		break;
 	}
@@ -351,6 +374,8 @@ run_frags(const char *dir, int i, const struct run_frag_ctx *c)
 	int k, rc = 0;
 
 	for (k = 0; k < FRAG_MAX; k++) {
+		if (k == FRAG_HTML && !c->html)
+			continue;
 		run_fragment_path(path, sizeof path, dir, i, run_frag_ext[k]);
 		if ((f = fopen(path, "w")) == NULL) {
 			fprintf(stderr, "plcsim run: cannot write %s: %s\n",
@@ -448,6 +473,8 @@ run_worker(const struct run_opts *o, struct scenario *sc, int i,
 	memset(&c, 0, sizeof c);
 	c.sc = sc;
 	c.seed = po.seed;
+	c.index = i;
+	c.html = o->html != NULL;
 	if (play_run(&po, &res, err, sizeof err) != 0) {
 		snprintf(why, sizeof why, "the scenario could not be played: "
 		    "%s", err);
@@ -590,6 +617,8 @@ run_error(struct run *r, int i, double seconds, const char *why,
 	memset(&c, 0, sizeof c);
 	c.sc = r->sc[i];
 	c.seed = r->sc[i]->seed;
+	c.index = i;
+	c.html = r->o->html != NULL;
 	c.seconds = seconds;
 	c.why = why;
 	c.skipped = skipped;
@@ -780,11 +809,30 @@ run_all(struct run *r)
 	progress_clear(&r->progress);
 }
 
-/* The JUnit or JSON report: the fragments in scenario order. */
+/* What makes the HTML report a record of this run. */
+static void
+run_html_record(const struct run *r, const struct report_counts *n,
+    struct html_record *rec)
+{
+	memset(rec, 0, sizeof *rec);
+	rec->prog = "plcsim";
+	rec->argc = r->o->argc;
+	rec->argv = r->o->argv;
+	rec->seed_set = r->o->seed_set;
+	rec->seed = r->o->seed;
+	rec->nfiles = r->o->nfiles;
+	rec->sc = r->sc;
+	rec->started_wall_us = r->started_wall;
+	rec->ended_wall_us = clock_wall_us();
+	rec->counts = n;
+}
+
+/* The JUnit, JSON or HTML report: the fragments in scenario order. */
 static int
 run_write_report(const struct run *r, const char *file, enum run_frag k,
     const struct report_counts *n, double secs)
 {
+	struct html_record rec;
 	char path[RUN_PATH_MAX];
 	FILE *f;
 	int i, rc = 0;
@@ -796,7 +844,10 @@ run_write_report(const struct run *r, const char *file, enum run_frag k,
 	}
 	if (k == FRAG_JUNIT)
 		report_junit_begin(f, n, secs);
-	else
+	else if (k == FRAG_HTML) {
+		run_html_record(r, n, &rec);
+		html_begin(f, &rec);
+	} else
 		report_json_begin(f);
 	for (i = 0; i < r->o->nfiles; i++) {
 		if (k == FRAG_JSON)
@@ -808,6 +859,8 @@ run_write_report(const struct run *r, const char *file, enum run_frag k,
 	}
 	if (k == FRAG_JUNIT)
 		report_junit_end(f);
+	else if (k == FRAG_HTML)
+		html_end(f);
 	else
 		report_json_end(f);
 	if (run_close(f, file) != 0)
@@ -844,6 +897,9 @@ run_report(struct run *r, double secs, struct report_counts *n)
 		r->ioerr = 1;
 	if (r->o->json != NULL &&
 	    run_write_report(r, r->o->json, FRAG_JSON, n, secs) != 0)
+		r->ioerr = 1;
+	if (r->o->html != NULL &&
+	    run_write_report(r, r->o->html, FRAG_HTML, n, secs) != 0)
 		r->ioerr = 1;
 	printf("%d passed, %d failed", passed, n->failures);
 	if (n->errors > 0)
@@ -939,6 +995,7 @@ run_main(int argc, char **argv)
 	log_init(LOG_NOTICE);
 	memset(&r, 0, sizeof r);
 	r.o = &o;
+	r.started_wall = clock_wall_us();
 	r.sc = calloc((size_t)o.nfiles, sizeof *r.sc);
 	r.outcome = calloc((size_t)o.nfiles, sizeof *r.outcome);
 	if (r.sc == NULL || r.outcome == NULL) {
@@ -992,6 +1049,51 @@ run_main(int argc, char **argv)
 	return n.failures > 0 ? RUN_EXIT_FAILED : 0;
 }
 
+/*
+ * `serve SCENARIO --html FILE`: the page for one scenario, played (res) or
+ * not (why). -1 with a message when it could not be written.
+ */
+static int
+run_serve_html(const struct serve_scenario *s, struct scenario *sc,
+    const struct play_result *res, uint64_t seed, uint64_t started,
+    const char *why)
+{
+	struct html_record rec;
+	struct report_counts n;
+	FILE *f;
+
+	memset(&n, 0, sizeof n);
+	n.tests = 1;
+	if (res == NULL)
+		n.errors = 1;
+	else if (res->verdict.nfailed > 0)
+		n.failures = 1;
+	memset(&rec, 0, sizeof rec);
+	rec.prog = "plcsim";
+	rec.argc = s->argc;
+	rec.argv = s->argv;
+	rec.nfiles = 1;
+	rec.sc = &sc;
+	rec.started_wall_us = started;
+	rec.ended_wall_us = clock_wall_us();
+	rec.counts = &n;
+	if ((f = fopen(s->html_path, "w")) == NULL) {
+		fprintf(stderr, "plcsim: cannot write %s: %s\n", s->html_path,
+		    strerror(errno));
+		return -1;
+	}
+	html_begin(f, &rec);
+	if (res != NULL)
+		html_case(f, 0, sc, &res->verdict, res->seconds, seed,
+		    &res->cycle, &res->facts);
+	else
+		html_error(f, 0, sc, 0, why);
+	html_end(f);
+	if (run_close(f, s->html_path) != 0)
+		return -1;
+	return 0;
+}
+
 int
 run_serve_scenario(const struct serve_scenario *s)
 {
@@ -999,7 +1101,8 @@ run_serve_scenario(const struct serve_scenario *s)
 	struct play_result res;
 	struct scenario *sc;
 	char err[512];
-	int rc;
+	uint64_t started = clock_wall_us();
+	int rc, played;
 
 	if ((sc = scenario_load(s->file, err, sizeof err)) == NULL) {
 		fprintf(stderr, "%s\n", err);
@@ -1026,7 +1129,8 @@ run_serve_scenario(const struct serve_scenario *s)
 	po.recv_timeout = s->recv_timeout;
 	po.max_open = s->max_open;
 	po.status_every = s->status_every;
-	if (play_run(&po, &res, err, sizeof err) != 0) {
+	played = play_run(&po, &res, err, sizeof err) == 0;
+	if (!played) {
 		fprintf(stderr, "plcsim: %s\n", err);
 		rc = RUN_EXIT_ERROR;
 	} else {
@@ -1034,6 +1138,9 @@ run_serve_scenario(const struct serve_scenario *s)
 		    &res.cycle);
 		rc = res.verdict.nfailed == 0 ? 0 : RUN_EXIT_FAILED;
 	}
+	if (s->html_path != NULL && run_serve_html(s, sc, played ? &res :
+	    NULL, po.seed, started, err) != 0)
+		rc = RUN_EXIT_ERROR;
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "plcsim: cannot write the standard output: "
 		    "%s\n", strerror(errno));

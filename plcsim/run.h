@@ -27,6 +27,9 @@ struct serve_scenario {
 	tc_us_t		recv_timeout;
 	unsigned	max_open;	/* 0: automatic */
 	tc_us_t		status_every;	/* status lines; 0: none */
+	const char     *html_path;	/* the report to sign; NULL: none */
+	int		argc;		/* the command line, for its record */
+	char	      **argv;
 };
 
 /*
@@ -35,7 +38,8 @@ struct serve_scenario {
  * and, at the end (its duration after the first connection, or SIGINT,
  * SIGTERM or SIGHUP), the verdict. 0 when it passed, 1 when it failed, 2
  * when the file is not a valid scenario, 3 when it could not be played
- * (the address cannot be listened on).
+ * (the address cannot be listened on) or its HTML report could not be
+ * written.
  */
 int run_serve_scenario(const struct serve_scenario *s);
 

@@ -21,6 +21,7 @@
 
 #include <yaml.h>
 
+#include "digest.h"
 #include "parse.h"
 #include "plc.h"
 #include "scenario.h"
@@ -1617,6 +1618,12 @@ scenario_load(const char *path, char *err, size_t errlen)
 	}
 	fclose(f);
 	s = scenario_parse(buf, n, path, err, errlen);
+	/* The record of what was played: exactly these bytes. */
+	if (s != NULL && digest_sha256_hex(buf, n, s->sha256) != 0) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		scenario_free(s);
+		s = NULL;
+	}
 	free(buf);
 	return s;
 }
@@ -1646,4 +1653,10 @@ scenario_free(struct scenario *s)
 	free(s->actions);
 	free(s->expects);
 	free(s);
+}
+
+const char *
+scenario_library_version(void)
+{
+	return yaml_get_version_string();
 }

@@ -151,6 +151,8 @@ struct scenario_client {
 
 struct scenario {
 	char	       *file;		/* as given to load/parse */
+	char		sha256[65];	/* of the bytes scenario_load read, as
+					   hex; "" from scenario_parse */
 	char	       *name;
 	char	       *description;	/* "" when absent */
 	uint64_t	seed;
@@ -173,6 +175,8 @@ void scenario_free(struct scenario *);
 const char *scenario_action_name(enum scenario_action_kind);
 const char *scenario_expect_name(enum scenario_expect_kind);
 const char *scenario_distribution_name(enum scenario_distribution);
+/* libyaml's version, for the report's record ("0.2.5"). */
+const char *scenario_library_version(void);
 
 /* 1 when the action drops or stalls the link (the client must reconnect). */
 int scenario_action_is_drop(enum scenario_action_kind);

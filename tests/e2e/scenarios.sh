@@ -46,7 +46,8 @@ if [ "$total" -gt 0 ]; then
 	tee "$out" <"$tmp/out" &
 	tee_pid=$!
 	$setsid "$BUILD/plcsim" run -j2 --junit "$BUILD/junit.xml" \
-		--json "$BUILD/scenarios.json" "$@" -- \
+		--json "$BUILD/scenarios.json" --html "$BUILD/scenarios.html" \
+		"$@" -- \
 		"$BUILD/tcpcom" --server '{host}' --port '{port}' \
 		--stats-json '{stats}' -q >"$tmp/out" 2>&1 </dev/null &
 	pid=$!

@@ -69,7 +69,7 @@ $(FUZZ_DIR)/libfuzzsim.a: $(FUZZ_OBJS)
 
 $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.o $(FUZZ_DIR)/libfuzzsim.a
 	$(QLD)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ \
-	    $(EVENT_LIBS) $(YAML_LIBS) -lm
+	    $(EVENT_LIBS) $(YAML_LIBS) $(CRYPTO_LIBS) -lm
 
 fuzz-clean:
 	rm -rf $(FUZZ_DIR)
