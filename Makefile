@@ -105,6 +105,7 @@ UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
 UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/%)
+NSS_TEST    := $(BUILD)/tests/libnss_tcpcomtest.so.2
 
 PROGRAMS    := $(BUILD)/tcpcom $(BUILD)/plcsim
 LIBS        := $(BUILD)/libtcpcom.a $(BUILD)/libtcpcom.so $(BUILD)/libplcsim.a \
@@ -116,7 +117,7 @@ LIBS        := $(BUILD)/libtcpcom.a $(BUILD)/libtcpcom.so $(BUILD)/libplcsim.a \
         uninstall deps tests fuzz
 all: $(PROGRAMS) $(LIBS)
 
-tests: $(UNIT_BINS) $(HELPER_BINS)
+tests: $(UNIT_BINS) $(HELPER_BINS) $(NSS_TEST)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -172,6 +173,11 @@ $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(BUILD)/libplcsim.a $(B
 $(BUILD)/tests/%: $(BUILD)/obj/tests/helpers/%.o $(BUILD)/libtcpcom.a
 	@mkdir -p $(dir $@)
 	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $^ -pthread -lm
+
+# A name service only test programs load (tests/helpers/nss/tcpcomtest.c).
+$(NSS_TEST): tests/helpers/nss/tcpcomtest.c
+	@mkdir -p $(dir $@)
+	$(QLD)$(CC) $(ALL_CFLAGS) -fPIC -shared $(ALL_LDFLAGS) -o $@ $<
 
 # ---- checks ----
 # The three phases at once, and one verdict line for the whole run.

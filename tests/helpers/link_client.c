@@ -12,9 +12,14 @@
  *	    connects=N late_max_us=N
  *	stop_us=N	(tcpcom_stop to the end of tcpcom_join)
  *
+ * With LINK_CLIENT_NSS=SERVICE in the environment, names are looked up
+ * only through that name service (libnss_SERVICE.so.2, found on the
+ * library path): tests/helpers/nss/tcpcomtest.c's test names.
+ *
  * Exit 0, 1 with a reason on stderr, 2 on bad arguments.
  */
 #include <inttypes.h>
+#include <nss.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +53,7 @@ main(int argc, char **argv)
 	struct tcpcom *tc;
 	unsigned long long port, send_ms, toggle_ms, mode, run_ms;
 	uint64_t t_stop, t_joined;
+	const char *nss;
 	char err[256];
 
 	if (argc != 7 || number(argv[2], &port) != 0 ||
@@ -58,6 +64,12 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: link_client SERVER PORT SEND_MS "
 		    "TOGGLE_MS MODE RUN_MS\n");
 		return 2;
+	}
+	nss = getenv("LINK_CLIENT_NSS");
+	if (nss != NULL && __nss_configure_lookup("hosts", nss) != 0) {
+		fprintf(stderr, "link_client: cannot use name service %s\n",
+		    nss);
+		return 1;
 	}
 	tcpcom_config_init(&cfg);
 	snprintf(cfg.server, sizeof cfg.server, "%s", argv[1]);
