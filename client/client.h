@@ -6,7 +6,9 @@
  * Threads: `cfg` and `t0_us` are written before the threads start
  * and only read after, and so are `on_echo` and `on_echo_arg`; `lifebit`,
  * `stats`, `data` and `last` have their own locks; `stopping` is atomic;
- * the pipes are written with single write(2)s.
+ * the pipes are written with single write(2)s. The sender holds a
+ * reference of its own: a sender left in a name lookup at tcpcom_join is
+ * detached, and frees the client if it ends last.
  */
 #ifndef TCPCOM_CLIENT_H
 #define TCPCOM_CLIENT_H
@@ -25,6 +27,9 @@ struct tcpcom {
 	tc_us_t		     t0_us;	/* both schedules start here */
 
 	atomic_int	     stopping;
+	atomic_int	     resolving;	/* the sender is in getaddrinfo */
+	atomic_int	     refs;	/* the caller's, and a running sender's:
+					   the last one frees */
 	int		     stop_pipe[2];	/* readable once stopping */
 	int		     toggle_pipe[2];	/* --send-on-toggle wake-ups */
 
@@ -44,6 +49,9 @@ struct tcpcom {
 };
 
 void *sender_main(void *arg);
+
+/* Drops a reference to `tc`; the last one frees it. The sender's last act. */
+void client_release(struct tcpcom *tc);
 void *toggler_main(void *arg);
 
 /* The sender: records exchange `e` as the last and calls the callback. */

@@ -306,6 +306,8 @@ sender_main(void *arg)
 	s.tc = tc;
 	s.sock.fd = -1;
 	s.sock.stop_fd = tc->stop_pipe[0];
+	s.sock.resolving = &tc->resolving;
+	s.sock.stopping = &tc->stopping;
 	s.len = tc->cfg.length_bits / 8;
 	cycle_init(&s.sched, tc->t0_us, tc->cfg.send_cycle_us);
 	backoff_init(&s.backoff, tc->cfg.backoff_min_us, tc->cfg.backoff_max_us,
@@ -338,5 +340,6 @@ sender_main(void *arg)
 		sock_close(&s.sock);
 		stats_link_down(&tc->stats, clock_now_us());
 	}
+	client_release(tc);
 	return NULL;
 }

@@ -162,6 +162,34 @@ bad:
 	return -1;
 }
 
+/*
+ * Around getaddrinfo: the flag is set before the stop request is read, and
+ * tcpcom_join sets the request before it reads the flag (both sequentially
+ * consistent), so that one of the two always sees the other. -1 when the
+ * client is stopping.
+ */
+static int
+sock_lookup_begin(struct sock *s)
+{
+	if (s->resolving == NULL)
+		return 0;
+	atomic_store(s->resolving, 1);
+	if (atomic_load(s->stopping)) {
+		atomic_store(s->resolving, 0);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+sock_lookup_end(struct sock *s)
+{
+	if (s->resolving == NULL)
+		return 0;
+	atomic_store(s->resolving, 0);
+	return atomic_load(s->stopping) ? -1 : 0;
+}
+
 int
 sock_connect_host(struct sock *s, const char *host, uint16_t port,
     tc_us_t deadline, tc_us_t user_timeout_us, struct sock_addr *out,
@@ -181,7 +209,14 @@ sock_connect_host(struct sock *s, const char *host, uint16_t port,
 	memset(out, 0, sizeof *out);
 	snprintf(out->text, sizeof out->text, "%.48s:%u", host,
 	    (unsigned)port);
+	if (sock_lookup_begin(s) != 0)
+		goto stopped;
 	rc = getaddrinfo(host, service, &hints, &res);
+	if (sock_lookup_end(s) != 0) {
+		if (res != NULL)
+			freeaddrinfo(res);
+		goto stopped;
+	}
 	if (rc != 0 || res == NULL) {
 		snprintf(err, errlen, "server '%s' does not resolve: %s", host,
 		    rc == EAI_SYSTEM ? strerror(errno) : rc != 0 ?
@@ -224,16 +259,17 @@ sock_connect_host(struct sock *s, const char *host, uint16_t port,
 			    one);
 	}
 	freeaddrinfo(res);
-	if (saved == ECANCELED) {
-		*why = SOCK_FAIL_STOP;
-		errno = ECANCELED;
-		return -1;
-	}
+	if (saved == ECANCELED)
+		goto stopped;
 	used = strlen(err);
 	if (used > 0 && err[used - 1] == ';')
 		err[used - 1] = '\0';
 	*why = SOCK_FAIL_CONNECT;
 	errno = all_refused ? ECONNREFUSED : saved;
+	return -1;
+stopped:
+	*why = SOCK_FAIL_STOP;
+	errno = ECANCELED;
 	return -1;
 }
 

@@ -9,6 +9,7 @@
 #define TCPCOM_SOCK_H
 
 #include <poll.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -19,6 +20,11 @@
 struct sock {
 	int fd;		/* -1 when closed */
 	int stop_fd;	/* readable once the client is stopping */
+	/* Optional (NULL: none): set while getaddrinfo runs, which nothing
+	 * interrupts, and the client's stop request, checked after setting
+	 * it; tcpcom_join reads them the other way round (see tcpcom.c). */
+	atomic_int *resolving;
+	const atomic_int *stopping;
 };
 
 struct sock_addr {
@@ -50,7 +56,8 @@ enum sock_fail {
  * connects, all before `deadline` (a silent address leaves time for the
  * rest); then as sock_connect. `out` names the address connected to, or
  * the last one tried. 0, or -1 with `*why`, `err` and errno (ECONNREFUSED
- * when every address refused).
+ * when every address refused; ECANCELED when stopping, also when the stop
+ * came during the lookup).
  */
 int sock_connect_host(struct sock *s, const char *host, uint16_t port,
     tc_us_t deadline, tc_us_t user_timeout_us, struct sock_addr *out,

@@ -96,6 +96,7 @@ tcpcom_new(const struct tcpcom_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	atomic_init(&tc->refs, 1);	/* before any tcpcom_free */
 	tc->cfg = *cfg;
 	if (tc->cfg.seed == 0)
 		tc->cfg.seed = clock_wall_us() ^ ((uint64_t)getpid() << 32);
@@ -110,6 +111,7 @@ tcpcom_new(const struct tcpcom_config *cfg, char *err, size_t errlen)
 		goto fail;
 	}
 	atomic_init(&tc->stopping, 0);
+	atomic_init(&tc->resolving, 0);
 	payload_data_init(&tc->data, cfg->length_bits / 8);
 	pthread_mutex_init(&tc->last_lock, NULL);
 	tc->locks = 1;
@@ -153,7 +155,10 @@ tcpcom_start(struct tcpcom *tc, char *err, size_t errlen)
 	/* The threads take no signals: those belong to the caller. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
+	atomic_fetch_add(&tc->refs, 1);		/* the sender's */
 	rc = pthread_create(&tc->sender, NULL, sender_main, tc);
+	if (rc != 0)
+		atomic_fetch_sub(&tc->refs, 1);
 	if (rc == 0) {
 		tc->threads = 1;
 		pthread_setname_np(tc->sender, "tcpcom-send");
@@ -205,10 +210,22 @@ tcpcom_stop_fd(struct tcpcom *tc)
 	return tc->stop_pipe[0];
 }
 
+/*
+ * A name lookup cannot be interrupted, and may take the resolver's full
+ * timeout (seconds, per name server and attempt): a stop never waits for
+ * it. A sender inside getaddrinfo when the client stops is detached, not
+ * joined; it ends by itself when the lookup returns, touching nothing but
+ * its own reference to `tc` (see client_release). The stop request was set
+ * before `resolving` is read here, and the sender sets `resolving` before
+ * it reads the request: a sender seen outside a lookup never starts one.
+ */
 void
 tcpcom_join(struct tcpcom *tc)
 {
-	if (tc->threads >= 1)
+	if (tc->threads >= 1 && atomic_load(&tc->stopping) &&
+	    atomic_load(&tc->resolving))
+		pthread_detach(tc->sender);
+	else if (tc->threads >= 1)
 		pthread_join(tc->sender, NULL);
 	if (tc->threads >= 2)
 		pthread_join(tc->toggler, NULL);
@@ -266,9 +283,16 @@ client_echo_done(struct tcpcom *tc, const struct tcpcom_echo *e)
 void
 tcpcom_free(struct tcpcom *tc)
 {
+	if (tc != NULL)
+		client_release(tc);
+}
+
+void
+client_release(struct tcpcom *tc)
+{
 	int i;
 
-	if (tc == NULL)
+	if (atomic_fetch_sub(&tc->refs, 1) != 1)
 		return;
 	if (tc->t0_us != 0) {
 		lifebit_destroy(&tc->lifebit);

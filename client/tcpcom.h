@@ -124,9 +124,15 @@ int tcpcom_wait(struct tcpcom *tc, uint64_t timeout_us);
  */
 int tcpcom_stop_fd(struct tcpcom *tc);
 
-/* Joins the threads and closes the link; after tcpcom_stop. Waits at most
- * 200 ms more for stderr to take the threads' last log lines; those it
- * does not take stay queued (for a later client's threads). */
+/*
+ * Joins the threads and closes the link; after tcpcom_stop. A sender inside
+ * a name lookup (getaddrinfo, which nothing interrupts and which may take
+ * the resolver's whole timeout) is not waited for: it is detached, ends by
+ * itself when the lookup returns, and keeps what it uses alive until then
+ * (tcpcom_free leaves that to it), so the join takes milliseconds. Then it
+ * waits at most 200 ms for stderr to take the threads' last log lines;
+ * those it does not take stay queued (for a later client's threads).
+ */
 void tcpcom_join(struct tcpcom *tc);
 
 /* A consistent copy of the statistics; safe while the threads run. */

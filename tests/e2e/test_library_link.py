@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """End-to-end tests of what a program linked with libtcpcom gets, through
 tests/helpers/link_client.c (the library, no tcpcom program around it):
-its log lines never hold up a frame, and a name with addresses of
-both families links to the one that listens.
+its log lines never hold up a frame, a name with addresses of both
+families links to the one that listens, and a stop never waits for a name
+lookup.
 """
 import os
 import socket
@@ -214,6 +215,36 @@ class NameLookupTest(unittest.TestCase):
                 ":0", ":%d" % sim.port), r.stderr)
             self.assertLess(took, 5)
             sim.stop()
+
+    def test_stop_during_a_slow_lookup(self):
+        # slow.tcpcom.test answers after 10 s, like a resolver waiting for
+        # a silent name server for its whole timeout. The link is stopped
+        # 0.5 s into that lookup: the stop (tcpcom_stop to the end of
+        # tcpcom_join) must not wait for the lookup.
+        runs = []
+        for mode in (0, 1):
+            p = support.popen([LINK_CLIENT, "slow.tcpcom.test", "5050",
+                               "100", "500", str(mode), "500"],
+                              env=NSS_ENV, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+            self.addCleanup(lambda p=p: p.poll() is None and
+                            (p.kill(), p.wait()))
+            runs.append((mode, p, time.monotonic()))
+        for mode, p, t0 in runs:
+            out, err = p.communicate(timeout=30)
+            took = time.monotonic() - t0
+            self.assertEqual(p.returncode, 0, err)
+            st = parse(out)
+            print("mode %d: stop %d us, exit after %.2f s" % (
+                mode, st["stop_us"], took))
+            # The lookup was still going on at the stop (a name service
+            # that did not load would have failed it at once, and said so).
+            self.assertNotIn("does not resolve", err)
+            self.assertEqual(st["connects"], 0)
+            # Waiting for the lookup would take 9.5 s; what is left is a
+            # thread join and a few syscalls (100 ms: a loaded machine).
+            self.assertLess(st["stop_us"], 100000, "mode %d" % mode)
+            self.assertLess(took, 5, "mode %d" % mode)
 
 
 if __name__ == "__main__":
