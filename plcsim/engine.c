@@ -4,6 +4,7 @@
  * this file turns its answers into drops, restarts, held connections,
  * delayed or split writes, and facts.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,9 @@ struct engine {
 	struct delayed		*delayed;
 	size_t			 open_drop_window;	/* SIZE_MAX: none */
 };
+
+static void engine_plc_owed(struct engine *e, struct sim_conn *conn,
+    tc_us_t now);
 
 static tc_us_t
 engine_rel(const struct engine *e, tc_us_t now)
@@ -564,8 +568,10 @@ engine_disconnect_hook(void *arg, struct sim_conn *conn, const char *reason,
 	unsigned id = sim_conn_id(conn);
 
 	(void)reason;
-	if (e->started && !e->ended)
+	if (e->started && !e->ended) {
 		facts_add_time(&e->f->disconnects, engine_rel(e, now));
+		engine_plc_owed(e, conn, now);
+	}
 	for (p = &e->conns; *p != NULL; p = &(*p)->next) {
 		if ((*p)->id == id) {
 			ec = *p;
@@ -579,6 +585,125 @@ engine_disconnect_hook(void *arg, struct sim_conn *conn, const char *reason,
 		}
 	}
 	/* Delayed echoes for it find no connection and free themselves. */
+}
+
+/* ---- the real PLC behind a proxy ---- */
+
+/* A connection refused this soon after the proxy closed one is the PLC's
+ * error path (TwinCAT closes its listener for a few cycles), not a fault. */
+#define ENGINE_PLC_ERROR_PATH (1 * TC_US_PER_SEC)
+
+/* Remembers the PLC's first fault, with its time. */
+static void
+engine_plc_fault(struct engine *e, tc_us_t now, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+engine_plc_fault(struct engine *e, tc_us_t now, const char *fmt, ...)
+{
+	struct facts_plc *p = &e->f->plc;
+	char at[32], what[128];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	events_add(e->ev, now, SIM_EV_ERROR, 0, 0, 0, "PLC: %s", what);
+	if (p->first[0] == '\0')
+		snprintf(p->first, sizeof p->first, "first at %s: %s",
+		    format_duration(engine_rel(e, now), at, sizeof at), what);
+}
+
+static int
+engine_judging(const struct engine *e)
+{
+	return e->started && !e->ended;
+}
+
+static int
+engine_forward_hook(void *arg, struct sim_conn *conn, tc_us_t now)
+{
+	struct engine *e = arg;
+
+	(void)conn;
+	/* A black hole swallows the way up too: the PLC hears nothing. */
+	if (e->started && timeline_blackholed(e->tl, engine_rel(e, now)))
+		return 0;
+	if (engine_judging(e))
+		e->f->plc.frames++;
+	return 1;
+}
+
+static void
+engine_plc_echo_hook(void *arg, struct sim_conn *conn,
+    const struct relay_echo *x, tc_us_t now)
+{
+	struct engine *e = arg;
+	struct facts_plc *p = &e->f->plc;
+	char a[2 * WIRE_MAX_BYTES + 4], b[2 * WIRE_MAX_BYTES + 4], d[32];
+
+	(void)conn;
+	if (!engine_judging(e))
+		return;
+	p->echoes++;
+	if (!x->asked) {
+		p->unasked++;
+		wire_to_hex(x->echo, x->len, a, sizeof a);
+		engine_plc_fault(e, now, "echo %s with no frame to answer", a);
+		return;
+	}
+	hist_add(&p->rtt, x->rtt);
+	if (!x->matches) {
+		p->mismatches++;
+		wire_to_hex(x->echo, x->len, a, sizeof a);
+		wire_to_hex(x->frame, x->len, b, sizeof b);
+		engine_plc_fault(e, now, "echo %s to frame %s", a, b);
+	}
+	if (x->rtt > p->late_after) {
+		p->late++;
+		engine_plc_fault(e, now, "echo after %s",
+		    format_duration(x->rtt, d, sizeof d));
+	}
+}
+
+static void
+engine_plc_end_hook(void *arg, struct sim_conn *conn, enum upstream_end how,
+    const char *reason, size_t unanswered, tc_us_t since_close, tc_us_t now)
+{
+	struct engine *e = arg;
+	struct facts_plc *p = &e->f->plc;
+
+	(void)conn;
+	if (!engine_judging(e))
+		return;
+	if (how == UPSTREAM_UNREACHABLE) {
+		if (since_close < ENGINE_PLC_ERROR_PATH) {
+			p->refused_restarting++;
+			return;
+		}
+		p->unreachable++;
+		engine_plc_fault(e, now, "not reachable: %s", reason);
+		return;
+	}
+	p->closed++;
+	engine_plc_fault(e, now, "%s the connection (%zu frame%s unanswered)",
+	    how == UPSTREAM_CLOSED ? "closed" : "reset", unanswered,
+	    unanswered == 1 ? "" : "s");
+}
+
+/* A connection ends with a frame the PLC has owed for too long: silent. */
+static void
+engine_plc_owed(struct engine *e, struct sim_conn *conn, tc_us_t now)
+{
+	tc_us_t oldest = 0;
+	size_t n = sim_conn_plc_owed(conn, &oldest);
+	char d[32];
+
+	if (n == 0 || now - oldest <= e->f->plc.late_after)
+		return;
+	e->f->plc.silent++;
+	engine_plc_fault(e, now, "no echo for %s (%zu frame%s unanswered)",
+	    format_duration(now - oldest, d, sizeof d), n, n == 1 ? "" : "s");
 }
 
 static size_t
@@ -597,6 +722,9 @@ static const struct sim_hooks engine_hooks = {
 	.edge = engine_edge_hook,
 	.watchdog = engine_watchdog_hook,
 	.held = engine_held_hook,
+	.forward = engine_forward_hook,
+	.plc_echo = engine_plc_echo_hook,
+	.plc_end = engine_plc_end_hook,
 };
 
 struct engine *
@@ -671,8 +799,15 @@ engine_status(const struct engine *e, tc_us_t now, struct status *out)
 void
 engine_finish(struct engine *e, tc_us_t now)
 {
-	if (e->started && !e->ended)
+	struct econn *ec;
+
+	if (!e->started)
+		return;
+	if (!e->ended)
 		e->f->end = engine_rel(e, now);
+	/* A PLC still silent at the end is as silent as one cut off. */
+	for (ec = e->conns; ec != NULL; ec = ec->next)
+		engine_plc_owed(e, ec->c, now);
 }
 
 void

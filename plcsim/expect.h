@@ -53,12 +53,16 @@ struct verdict_item {
 	char	seen[VERDICT_PHRASE];
 	enum verdict_unit unit;		/* VERDICT_NO_MARGIN: margin unset */
 	double	margin;
+	/* 1: it judges the real PLC behind `plcsim proxy`, not the client
+	   (plcjudge.h); e is NULL then. */
+	int	plc;
 };
 
 struct verdict {
 	struct verdict_item *items;	/* run item first, then file order */
 	size_t		nitems;
 	size_t		nfailed;
+	size_t		nfailed_plc;	/* of them, the real PLC's */
 };
 
 /*

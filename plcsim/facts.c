@@ -10,6 +10,7 @@ facts_init(struct facts *f)
 	memset(f, 0, sizeof *f);
 	hist_reset(&f->edge_intervals);
 	hist_reset(&f->send_intervals);
+	hist_reset(&f->plc.rtt);
 }
 
 void

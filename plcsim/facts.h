@@ -79,6 +79,30 @@ struct facts_echoes {
 /* A served connection's life: `to` is FACTS_OPEN while it lasts. */
 #define FACTS_OPEN	UINT64_MAX
 
+/*
+ * The real PLC behind `plcsim proxy`, seen on its own connections before
+ * the timeline touches anything: judged apart from the client (plcjudge.h).
+ * Counted between time 0 and the end, as the client's facts are.
+ */
+struct facts_plc {
+	int		proxied;	/* a real PLC stood behind the run */
+	tc_us_t		late_after;	/* an echo slower than this is late */
+	struct hist	rtt;		/* round trips of the echoes it owed */
+	uint64_t	frames;		/* frames handed to it */
+	uint64_t	echoes;		/* whole echoes from it */
+	uint64_t	mismatches;	/* echoes unlike the frame they answer */
+	uint64_t	late;		/* echoes slower than late_after */
+	uint64_t	unasked;	/* echoes with no frame in flight */
+	uint64_t	silent;		/* connections ended with a frame it
+					   owed for longer than late_after */
+	uint64_t	unreachable;	/* connections it did not take */
+	uint64_t	refused_restarting; /* ... while in its error path
+					   after the proxy closed one: the
+					   PLC's design, not a fault */
+	uint64_t	closed;		/* connections it closed or reset */
+	char		first[160];	/* its first fault, with its time */
+};
+
 struct facts {
 	int		   connected;		/* a client ever connected */
 	tc_us_t		   t0;			/* first connection, since start */
@@ -118,6 +142,8 @@ struct facts {
 	char		  *stats_json;
 	size_t		   stats_len;
 	char		   stats_error[320];
+
+	struct facts_plc   plc;
 };
 
 void facts_init(struct facts *f);

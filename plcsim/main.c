@@ -18,6 +18,8 @@
 #include "monitor.h"
 #include "parse.h"
 #include "plc.h"
+#include "plcjudge.h"
+#include "proxy.h"
 #include "run.h"
 #include "scenario.h"
 #include "server.h"
@@ -150,6 +152,7 @@ usage(FILE *f)
 "usage: plcsim serve [options] [SCENARIO]\n"
 "       plcsim check SCENARIO...\n"
 "       plcsim run [options] SCENARIO... -- CLIENT COMMAND...\n"
+"       plcsim proxy [options] SCENARIO --upstream PLC_HOST:PORT\n"
 "       plcsim --help | --version\n"
 "\n"
 "serve: be the TwinCAT PLC for a client started elsewhere.\n");
@@ -161,6 +164,7 @@ usage(FILE *f)
 "\n"
 "check: validate scenario files without playing them.\n"
 "run: 'plcsim run --help' lists its options.\n"
+"proxy: stand before the real PLC; 'plcsim proxy --help'.\n"
 "\n"
 "Durations are written 500us, 100ms, 2s. The first line on stdout is\n"
 "'listening on HOST:PORT'; the summary comes last. See plcsim(1).\n");
@@ -416,7 +420,14 @@ out:
 }
 
 /* `plcsim check SCENARIO...`: the scenario format's validation, alone. */
+struct check_opts {
+	int proxy;
+};
+
 static const struct cli_option check_options[] = {
+	{ "proxy", 0, CLI_BOOL, offsetof(struct check_opts, proxy), 0, 0,
+	    NULL, NULL, "also refuse what cannot apply in front of a real "
+	    "PLC", 1 },
 	{ "help", 'h', CLI_HELP, 0, 0, 0, NULL, NULL, "this text", 0 },
 };
 
@@ -428,20 +439,25 @@ static const struct cli check_cli = {
 static int
 cmd_check(int argc, char **argv)
 {
+	struct check_opts o;
 	struct scenario *s;
 	char err[1024];
 	int i, first, bad = 0;
 
-	switch (cli_parse(&check_cli, argc, argv, NULL, NULL, &first, err,
+	memset(&o, 0, sizeof o);
+	switch (cli_parse(&check_cli, argc, argv, &o, NULL, &first, err,
 	    sizeof err)) {
 	case CLI_BAD:
 		return cli_usage_error(check_cli.prog, "%s", err);
 	case CLI_SHOW_HELP:
 	case CLI_SHOW_VERSION:
-		printf("usage: plcsim check SCENARIO...\n"
+		printf("usage: plcsim check [--proxy] SCENARIO...\n"
 		    "Validates scenario files without playing them: prints "
 		    "'FILE: ok' or\n'FILE:LINE: problem' for each; exits 0 "
-		    "when all are valid, 2 otherwise.\n");
+		    "when all are valid, 2 otherwise.\n--proxy: also refuses "
+		    "what models the emulated PLC (plc.cycle,\nplc.max_clients, "
+		    "plc.relisten, plc.recv_timeout, plc_cycle), which\ncannot "
+		    "apply in front of a real PLC (plcsim proxy).\n");
 		return 0;
 	case CLI_OK:
 		break;
@@ -453,6 +469,12 @@ cmd_check(int argc, char **argv)
 		if ((s = scenario_load(argv[i], err, sizeof err)) == NULL) {
 			fprintf(stderr, "%s\n", err);
 			bad++;
+			continue;
+		}
+		if (o.proxy && plcjudge_applies(s, err, sizeof err) > 0) {
+			fprintf(stderr, "%s\n", err);
+			bad++;
+			scenario_free(s);
 			continue;
 		}
 		printf("%s: ok\n", argv[i]);
@@ -469,7 +491,7 @@ main(int argc, char **argv)
 
 	if (argc < 2)
 		return cli_usage_error("plcsim", "no command given (serve, "
-		    "check, run)");
+		    "check, run, proxy)");
 	cmd = argv[1];
 	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
 		usage(stdout);
@@ -485,6 +507,8 @@ main(int argc, char **argv)
 		return cmd_check(argc - 1, argv + 1);
 	if (strcmp(cmd, "run") == 0)
 		return run_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "proxy") == 0)
+		return proxy_main(argc - 1, argv + 1);
 	return cli_usage_error("plcsim", "unknown command '%s' (serve, check, "
-	    "run)", cmd);
+	    "run, proxy)", cmd);
 }

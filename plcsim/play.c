@@ -10,6 +10,7 @@
 #include "monitor.h"
 #include "parse.h"
 #include "play.h"
+#include "plcjudge.h"
 #include "server.h"
 
 #define PLAY_MAX_ARGS 256
@@ -17,6 +18,9 @@
 #define PLAY_MAX_ENV (8 + SCENARIO_MAX_ARGS)
 #define PLAY_REAP_US (10 * TC_US_PER_MS)
 #define PLAY_STATS_MAX (1024 * 1024)	/* a stats file is a few hundred bytes */
+/* A proxy serves this many clients at once; the real PLC takes or keeps
+ * waiting each one's own connection. */
+#define PLAY_PROXY_CLIENTS 64
 
 /* SIGCHLD last: the others may arrive before there is a client. */
 static const int play_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1,
@@ -127,6 +131,8 @@ play_announce_timer(void *arg)
 
 	/* The first line, then the events. */
 	printf("listening on %s\n", server_address(p->srv));
+	if (p->o->upstream != NULL)
+		printf("proxy to the PLC at %s\n", p->o->upstream->name);
 	fflush(stdout);
 	play_log_begins(p);
 	return SIM_TIMER_STOP;
@@ -342,6 +348,19 @@ play_server_config(const struct play_options *o, struct sim_server_config *c)
 	    sc->plc.recv_timeout;
 	c->max_open = o->max_open;
 	c->backlog = 16;
+	if (o->upstream != NULL) {
+		/*
+		 * The real PLC decides its cycle, its clients, its error path
+		 * and its receive timeout: the proxy answers at once, serves
+		 * whoever comes and has no error path of its own.
+		 */
+		c->upstream = o->upstream;
+		c->upstream_timeout_us = o->plc_connect_timeout;
+		c->cycle_us = 0;
+		c->max_clients = PLAY_PROXY_CLIENTS;
+		c->relisten_us = 0;
+		c->recv_timeout_us = 0;
+	}
 }
 
 /*
@@ -467,6 +486,8 @@ play_run(const struct play_options *o, struct play_result *res, char *err,
 	p.o = o;
 	p.res = res;
 	p.start = clock_now_us();
+	res->facts.plc.proxied = o->upstream != NULL;
+	res->facts.plc.late_after = o->plc_late;
 	res->events = events_new(p.start, 0);
 	if (res->events == NULL || (p.loop = sim_loop_new()) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -542,7 +563,8 @@ play_run(const struct play_options *o, struct play_result *res, char *err,
 	res->facts.client_reason = res->reason[0] != '\0' ? res->reason : NULL;
 	if (p.client != NULL)
 		play_read_stats(o->stats_path, &res->facts);
-	if (expect_judge(o->sc, &res->facts, &res->verdict) < 0) {
+	if (expect_judge(o->sc, &res->facts, &res->verdict) < 0 ||
+	    plcjudge_verdict(&res->facts, &res->verdict) < 0) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}

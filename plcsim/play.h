@@ -25,6 +25,7 @@
 #include "facts.h"
 #include "plc.h"
 #include "scenario.h"
+#include "upstream.h"
 
 struct play_options {
 	const struct scenario *sc;
@@ -43,6 +44,14 @@ struct play_options {
 	tc_us_t		recv_timeout;
 	unsigned	max_open;	/* 0: automatic */
 	tc_us_t		status_every;	/* a status line on stdout; 0: none */
+	/*
+	 * `plcsim proxy` and `run --upstream`: the real PLC behind the
+	 * listener (NULL: the emulated PLC). The scenario must apply in front
+	 * of it (plcjudge_applies); its echoes are judged too (facts.plc).
+	 */
+	const struct upstream_addr *upstream;
+	tc_us_t		plc_late;	/* a PLC echo slower is late */
+	tc_us_t		plc_connect_timeout;
 	/* Told the client's pid, also its process group's id, once started. */
 	void	      (*client_started)(pid_t pid, void *arg);
 	void	       *client_arg;

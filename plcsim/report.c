@@ -462,7 +462,8 @@ json_item(FILE *out, const struct verdict_item *it)
 		json_string(out, scenario_expect_name(it->e->kind));
 		fprintf(out, ", \"line\": %d", it->e->line);
 	} else
-		fputs("\"run\", \"line\": null", out);
+		fprintf(out, "\"%s\", \"line\": null", it->plc ? "plc" :
+		    "run");
 	fprintf(out, ", \"passed\": %s, \"judged\": %s, \"message\": ",
 	    it->passed ? "true" : "false", it->judged ? "true" : "false");
 	json_string(out, it->message);

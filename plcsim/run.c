@@ -44,12 +44,14 @@
 #include "parse.h"
 #include "play.h"
 #include "progress.h"
+#include "plcjudge.h"
 #include "report.h"
 #include "run.h"
 
 #define RUN_EXIT_FAILED	1
 #define RUN_EXIT_USAGE	2
 #define RUN_EXIT_ERROR	3
+#define RUN_EXIT_PLC	4	/* plcsim proxy: the real PLC failed */
 #define RUN_MAX_JOBS	64
 #define RUN_PATH_MAX	4096
 /* What an interrupted worker gets beyond the grace to stop its client. */
@@ -1108,7 +1110,13 @@ run_serve_scenario(const struct serve_scenario *s)
 		fprintf(stderr, "%s\n", err);
 		return RUN_EXIT_USAGE;
 	}
-	if (s->max_open != 0 && s->max_open < (unsigned)sc->plc.max_clients) {
+	if (s->upstream != NULL && plcjudge_applies(sc, err, sizeof err) > 0) {
+		fprintf(stderr, "%s\n", err);
+		scenario_free(sc);
+		return RUN_EXIT_USAGE;
+	}
+	if (s->upstream == NULL && s->max_open != 0 &&
+	    s->max_open < (unsigned)sc->plc.max_clients) {
 		rc = cli_usage_error("plcsim serve", "--max-open %u is below "
 		    "the scenario's plc.max_clients %d", s->max_open,
 		    sc->plc.max_clients);
@@ -1128,15 +1136,25 @@ run_serve_scenario(const struct serve_scenario *s)
 	po.recv_timeout_set = s->recv_timeout_set;
 	po.recv_timeout = s->recv_timeout;
 	po.max_open = s->max_open;
+	po.upstream = s->upstream;
+	po.plc_late = s->plc_late;
+	po.plc_connect_timeout = s->plc_connect_timeout;
 	po.status_every = s->status_every;
 	played = play_run(&po, &res, err, sizeof err) == 0;
 	if (!played) {
 		fprintf(stderr, "plcsim: %s\n", err);
 		rc = RUN_EXIT_ERROR;
 	} else {
+		/* A proxy's own task cycle is none: the PLC's is its own. */
 		report_text(stdout, sc, &res.verdict, res.seconds, po.seed,
-		    &res.cycle);
+		    s->upstream == NULL ? &res.cycle : NULL);
 		rc = res.verdict.nfailed == 0 ? 0 : RUN_EXIT_FAILED;
+		if (s->upstream != NULL) {
+			plcjudge_text(stdout, &res.facts.plc, sc->plc.length,
+			    &res.verdict);
+			if (res.verdict.nfailed_plc > 0)
+				rc = RUN_EXIT_PLC;
+		}
 	}
 	if (s->html_path != NULL && run_serve_html(s, sc, played ? &res :
 	    NULL, po.seed, started, err) != 0)

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "clock.h"
+#include "upstream.h"
 
 /*
  * `plcsim run`: 0 all passed, 1 any failed, 2 usage or scenario errors,
@@ -30,6 +31,10 @@ struct serve_scenario {
 	const char     *html_path;	/* the report to sign; NULL: none */
 	int		argc;		/* the command line, for its record */
 	char	      **argv;
+	/* `plcsim proxy`: the real PLC behind (NULL: serve as the PLC). */
+	const struct upstream_addr *upstream;
+	tc_us_t		plc_late;
+	tc_us_t		plc_connect_timeout;
 };
 
 /*
@@ -39,7 +44,9 @@ struct serve_scenario {
  * SIGTERM or SIGHUP), the verdict. 0 when it passed, 1 when it failed, 2
  * when the file is not a valid scenario, 3 when it could not be played
  * (the address cannot be listened on) or its HTML report could not be
- * written.
+ * written. As `plcsim proxy` (upstream set) it
+ * refuses a scenario that cannot apply in front of a real PLC (2), prints
+ * the PLC's figures after the verdict, and exits 4 when the PLC failed.
  */
 int run_serve_scenario(const struct serve_scenario *s);
 

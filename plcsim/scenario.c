@@ -1027,8 +1027,13 @@ plc_pair(struct ctx *c, const char *name, yaml_node_t *k, yaml_node_t *v,
 	int64_t i64;
 	char key[32];
 
+	size_t i;
+
 	(void)arg;
 	snprintf(key, sizeof key, "plc.%s", name);
+	for (i = 0; i < NELEM(plc_keys) && i < PLC_KEY_MAX; i++)
+		if (strcmp(name, plc_keys[i]) == 0)
+			p->line[i] = line_of(k);
 	if (strcmp(name, "cycle") == 0) {
 		if (get_duration(c, v, key, &p->cycle) != 0)
 			return -1;

@@ -130,7 +130,15 @@ struct scenario_expect {
 	int		equals_injected; /* counter: equals what was injected */
 };
 
+/* The plc: keys, in the order of scenario_plc.line. */
+enum scenario_plc_key {
+	PLC_KEY_CYCLE = 0, PLC_KEY_LENGTH, PLC_KEY_MAX_CLIENTS,
+	PLC_KEY_RELISTEN, PLC_KEY_WATCHDOG, PLC_KEY_RECV_TIMEOUT, PLC_KEY_MAX
+};
+
 struct scenario_plc {
+	int		line[PLC_KEY_MAX]; /* where each key was given; 0: not
+					   given (its default) */
 	tc_us_t		cycle;		/* task cycle; 0: answer at once */
 	int		length;		/* frame length in bits */
 	int		max_clients;

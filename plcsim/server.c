@@ -33,6 +33,9 @@ struct sim_conn {
 	unsigned		 id;
 	tc_us_t			 arrived;	/* accepted */
 	tc_us_t			 since;		/* served, or accepted */
+	struct upstream		*up;		/* proxy: its PLC side */
+	struct relay		*relay;		/* proxy: frames in flight */
+	int			 plc_ended;	/* proxy: the PLC ended its side */
 	struct sim_conn		*prev, *next;
 };
 
@@ -56,6 +59,8 @@ struct sim_server {
 	char			  listen_error[256]; /* the first such failure */
 	tc_us_t			  start;
 	char			  address[LISTENER_ADDR_MAX];
+	tc_us_t			  plc_closed;	/* proxy: when it last closed a
+						   PLC side (0: never) */
 	struct sim_hooks	  hooks;
 	void			 *hooks_arg;
 	struct sim_counters	  c;
@@ -67,6 +72,7 @@ static void server_error_path(struct sim_server *srv, tc_us_t window,
     const char *reason);
 static void server_update_accepting(struct sim_server *srv);
 static void conn_run(struct sim_conn *c, tc_us_t now);
+static int proxy_open(struct sim_conn *c);
 
 static const struct session_ops conn_session_ops;
 
@@ -107,6 +113,8 @@ server_reap_timer(void *arg)
 			continue;
 		conn_unlink(srv, c);
 		session_destroy(c->s);
+		upstream_free(c->up);
+		free(c->relay);
 		free(c);
 	}
 	return SIM_TIMER_STOP;
@@ -125,6 +133,13 @@ conn_end(struct sim_conn *c, const char *reason, enum session_close how)
 		return;
 	snprintf(why, sizeof why, "%s", reason);
 	session_close(c->s, how);
+	if (c->up != NULL && !c->plc_ended) {
+		/* The PLC sees the client's side end as the client saw it. */
+		upstream_close(c->up, how == SESSION_CLOSE_RST ||
+		    strcmp(why, "reset by peer") == 0 ? SESSION_CLOSE_RST :
+		    SESSION_CLOSE_FIN);
+		srv->plc_closed = now;
+	}
 	if (was_served) {
 		plc_detach(srv->plc, c->st);
 		c->st = NULL;
@@ -145,7 +160,8 @@ conn_end(struct sim_conn *c, const char *reason, enum session_close how)
 	 * waiting connections now would only drop them with the rest. */
 	if (srv->quiet_restart)
 		return;
-	if (was_served)
+	/* A proxy has no error path of its own: the real PLC's is real. */
+	if (was_served && srv->cfg.upstream == NULL)
 		server_error_path(srv, srv->cfg.relisten_us, why);
 	else
 		server_update_accepting(srv);
@@ -163,6 +179,10 @@ conn_serve(struct sim_conn *c, tc_us_t now)
 	}
 	c->state = CONN_SERVED;
 	c->since = now;
+	if (srv->cfg.upstream != NULL && proxy_open(c) != 0) {
+		conn_end(c, "out of memory", SESSION_CLOSE_RST);
+		return;
+	}
 	lifemon_track_start(&c->lb);
 	lifemon_watchdog_start(&srv->wd, now);
 	srv->served++;
@@ -214,22 +234,22 @@ conn_received(struct sim_conn *c, const struct plc_step *step, tc_us_t now)
 }
 
 static void
-conn_echo(struct sim_conn *c, const struct plc_step *step, tc_us_t now)
+conn_echo(struct sim_conn *c, const uint8_t *echo, size_t len, tc_us_t now)
 {
 	struct sim_server *srv = c->srv;
 	char hex[2 * WIRE_MAX_BYTES + 4];
 
 	srv->c.echoes++;
-	srv->c.bytes_out += step->len;
+	srv->c.bytes_out += len;
 	if (events_want_frames(srv->ev)) {
-		wire_to_hex(step->frame, step->len, hex, sizeof hex);
+		wire_to_hex(echo, len, hex, sizeof hex);
 		events_add(srv->ev, now, SIM_EV_ECHO, c->id, 0, 0, "%s", hex);
 	}
 	/* The one place where a scenario can change an echo. */
 	if (srv->hooks.echo != NULL &&
-	    srv->hooks.echo(srv->hooks_arg, c, step->frame, step->len, now))
+	    srv->hooks.echo(srv->hooks_arg, c, echo, len, now))
 		return;
-	sim_conn_send(c, step->frame, step->len);
+	sim_conn_send(c, echo, len);
 }
 
 /* One task step; returns its flags, 0 when it did nothing or cannot. */
@@ -255,7 +275,7 @@ conn_step(struct sim_conn *c, tc_us_t now)
 			session_update(c->s);
 	}
 	if ((f & PLC_STEP_SENT) && c->state == CONN_SERVED)
-		conn_echo(c, &step, now);
+		conn_echo(c, step.frame, step.len, now);
 	return f;
 }
 
@@ -270,13 +290,178 @@ conn_run(struct sim_conn *c, tc_us_t now)
 	session_cork(c->s, 0);
 }
 
+/* ---- the proxy: a real PLC behind each served connection ---- */
+
+/* What is still to go to the client, queued or held by a hook. */
+static size_t
+proxy_client_out(struct sim_conn *c)
+{
+	return session_out_len(c->s) + (c->srv->hooks.held == NULL ? 0 :
+	    c->srv->hooks.held(c->srv->hooks_arg, c));
+}
+
+/* Client bytes taken now: none until the PLC is connected, and none while
+ * it has not answered what it was sent or has not read it. */
+static size_t
+proxy_client_room(struct sim_conn *c)
+{
+	if (!upstream_connected(c->up) ||
+	    upstream_out_len(c->up) >= SESSION_OUT_MAX)
+		return 0;
+	return relay_room(c->relay);
+}
+
+/* Whole frames from the client: seen as the PLC model sees them, then up. */
+static void
+proxy_client_input(struct sim_conn *c, const uint8_t *data, size_t len,
+    tc_us_t now)
+{
+	struct sim_server *srv = c->srv;
+	uint8_t frame[WIRE_MAX_BYTES];
+	struct plc_step step;
+	size_t n;
+	int whole;
+
+	while (len > 0 && c->state == CONN_SERVED) {
+		n = relay_up(c->relay, data, len, frame, &whole);
+		data += n;
+		len -= n;
+		if (!whole)
+			continue;
+		memset(&step, 0, sizeof step);
+		step.flags = PLC_STEP_RECEIVED;
+		step.taken = step.len = c->relay->frame_len;
+		step.frame = frame;
+		conn_received(c, &step, now);
+		if (c->state != CONN_SERVED)
+			break;
+		if (srv->hooks.forward != NULL &&
+		    !srv->hooks.forward(srv->hooks_arg, c, now))
+			continue;
+		/* Room was only given for what the flight holds. */
+		if (relay_sent(c->relay, frame, now) == 0)
+			upstream_send(c->up, frame, c->relay->frame_len);
+	}
+}
+
+static size_t
+proxy_up_room(void *arg)
+{
+	struct sim_conn *c = arg;
+	size_t out;
+
+	if (c->state != CONN_SERVED)
+		return 0;
+	out = proxy_client_out(c);
+	return out >= SESSION_OUT_MAX ? 0 : SESSION_OUT_MAX - out;
+}
+
+static void
+proxy_up_connected(void *arg)
+{
+	struct sim_conn *c = arg;
+
+	events_add(c->srv->ev, clock_now_us(), SIM_EV_INFO, c->id, 0, 0,
+	    "PLC connected from %s", upstream_local(c->up));
+	if (c->state == CONN_SERVED)
+		session_update(c->s);
+}
+
+/* The PLC's bytes, cut into echoes: each judged, then down as the model's. */
+static void
+proxy_up_input(void *arg, const uint8_t *data, size_t len)
+{
+	struct sim_conn *c = arg;
+	struct sim_server *srv = c->srv;
+	struct relay_echo x;
+	tc_us_t now = clock_now_us();
+	size_t n;
+
+	while (len > 0 && c->state == CONN_SERVED) {
+		n = relay_down(c->relay, data, len, now, &x);
+		data += n;
+		len -= n;
+		if (x.len == 0)
+			continue;
+		if (srv->hooks.plc_echo != NULL)
+			srv->hooks.plc_echo(srv->hooks_arg, c, &x, now);
+		if (c->state == CONN_SERVED)
+			conn_echo(c, x.echo, x.len, now);
+	}
+	/* Flight room freed: the client may be read again. */
+	if (c->state == CONN_SERVED)
+		session_update(c->s);
+}
+
+static void
+proxy_up_drained(void *arg)
+{
+	struct sim_conn *c = arg;
+
+	if (c->state == CONN_SERVED)
+		session_update(c->s);
+}
+
+static void
+proxy_up_failed(void *arg, enum upstream_end how, const char *reason)
+{
+	struct sim_conn *c = arg;
+	struct sim_server *srv = c->srv;
+	tc_us_t now = clock_now_us();
+	char why[96];
+
+	if (c->state != CONN_SERVED)
+		return;
+	snprintf(why, sizeof why, "PLC %s: %s", how == UPSTREAM_UNREACHABLE ?
+	    "unreachable" : how == UPSTREAM_CLOSED ? "closed" : "reset",
+	    reason);
+	if (srv->hooks.plc_end != NULL)
+		srv->hooks.plc_end(srv->hooks_arg, c, how, reason,
+		    relay_inflight(c->relay), srv->plc_closed == 0 ?
+		    UINT64_MAX : now - srv->plc_closed, now);
+	/*
+	 * The client sees what it would have seen of the PLC: a refusal or
+	 * a reset as a reset, a close as a close. The PLC's side is over:
+	 * it is not closed again.
+	 */
+	c->plc_ended = 1;
+	conn_end(c, why, how == UPSTREAM_CLOSED ? SESSION_CLOSE_FIN :
+	    SESSION_CLOSE_RST);
+}
+
+static const struct upstream_ops proxy_up_ops = {
+	.room = proxy_up_room,
+	.connected = proxy_up_connected,
+	.input = proxy_up_input,
+	.drained = proxy_up_drained,
+	.failed = proxy_up_failed,
+};
+
+/* Opens the PLC side of a newly served connection; -1: out of memory. */
+static int
+proxy_open(struct sim_conn *c)
+{
+	struct sim_server *srv = c->srv;
+
+	if ((c->relay = malloc(sizeof *c->relay)) == NULL)
+		return -1;
+	relay_init(c->relay, srv->cfg.length_bits / 8);
+	c->up = upstream_open(srv->loop, srv->cfg.upstream,
+	    srv->cfg.upstream_timeout_us, &proxy_up_ops, c);
+	return c->up != NULL ? 0 : -1;
+}
+
 static size_t
 conn_room_cb(struct sim_session *s, void *arg)
 {
 	struct sim_conn *c = arg;
 
 	(void)s;
-	return c->state == CONN_SERVED ? plc_station_room(c->st) : 0;
+	if (c->state != CONN_SERVED)
+		return 0;
+	if (c->up != NULL)
+		return proxy_client_room(c);
+	return plc_station_room(c->st);
 }
 
 static void
@@ -289,6 +474,10 @@ conn_input_cb(struct sim_session *s, const uint8_t *data, size_t len,
 	(void)s;
 	if (c->state != CONN_SERVED)
 		return;
+	if (c->up != NULL) {
+		proxy_client_input(c, data, len, now);
+		return;
+	}
 	plc_station_input(c->st, data, len, now);
 	if (plc_config(c->srv->plc)->cycle_us == 0)
 		conn_run(c, now);
@@ -300,7 +489,9 @@ conn_drained_cb(struct sim_session *s, void *arg)
 	struct sim_conn *c = arg;
 
 	(void)s;
-	if (c->state == CONN_SERVED &&
+	if (c->state == CONN_SERVED && c->up != NULL)
+		upstream_update(c->up);	/* room for the PLC's echoes again */
+	else if (c->state == CONN_SERVED &&
 	    plc_config(c->srv->plc)->cycle_us == 0)
 		conn_run(c, clock_now_us());
 }
@@ -871,6 +1062,16 @@ int
 sim_conn_peer_gone(const struct sim_conn *conn)
 {
 	return conn->state != CONN_SERVED || session_peer_gone(conn->s);
+}
+
+size_t
+sim_conn_plc_owed(const struct sim_conn *conn, tc_us_t *oldest)
+{
+	if (conn->relay == NULL || conn->plc_ended ||
+	    relay_inflight(conn->relay) == 0)
+		return 0;
+	*oldest = relay_oldest(conn->relay);
+	return relay_inflight(conn->relay);
 }
 
 const char *

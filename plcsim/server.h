@@ -21,8 +21,10 @@
 #include "listener.h"
 #include "loop.h"
 #include "plc.h"
+#include "relay.h"
 #include "session.h"
 #include "status.h"
+#include "upstream.h"
 
 struct sim_server_config {
 	char	 host[256];	/* "" is every address */
@@ -35,6 +37,16 @@ struct sim_server_config {
 	tc_us_t	 recv_timeout_us; /* TwinCAT receive timeout (0: off) */
 	unsigned max_open;	/* open connections at most (0: automatic) */
 	int	 backlog;	/* listen(2) backlog */
+	/*
+	 * A proxy in front of a real PLC instead of an emulated one: each
+	 * served connection gets one of its own to the PLC, whole frames go
+	 * up at once and the PLC's bytes, cut into echoes, come down through
+	 * hooks.echo as the model's would. The model then only counts
+	 * stations (max_clients); the PLC's cycle, error path and receive
+	 * timeout are the real PLC's. NULL: the emulated PLC.
+	 */
+	const struct upstream_addr *upstream;
+	tc_us_t	 upstream_timeout_us;	/* to connect to the PLC */
 };
 
 /* The counters, written once (name, meaning). */
@@ -87,6 +99,20 @@ struct sim_hooks {
 	/* Bytes the hooks still hold to send on `conn` (delayed echoes):
 	 * they count against its output bound, as queued ones do. */
 	size_t (*held)(void *arg, struct sim_conn *conn);
+	/* Proxy only. A whole frame may go to the PLC now: 0 drops it. */
+	int (*forward)(void *arg, struct sim_conn *conn, tc_us_t now);
+	/* Proxy only. The PLC's echo, as it came, before hooks.echo. */
+	void (*plc_echo)(void *arg, struct sim_conn *conn,
+	    const struct relay_echo *x, tc_us_t now);
+	/*
+	 * Proxy only. The PLC's side ended without the proxy ending it, with
+	 * `unanswered` frames in flight; `since_close` is how long ago the
+	 * proxy last closed a connection to the PLC (UINT64_MAX: never), the
+	 * start of the PLC's error path. The client's side ends right after.
+	 */
+	void (*plc_end)(void *arg, struct sim_conn *conn,
+	    enum upstream_end how, const char *reason, size_t unanswered,
+	    tc_us_t since_close, tc_us_t now);
 };
 
 /*
@@ -156,6 +182,11 @@ void sim_conn_release(struct sim_conn *conn);
 void sim_conn_vanish(struct sim_conn *conn);
 /* 1 when the peer has closed or failed, as far as can be told unread. */
 int sim_conn_peer_gone(const struct sim_conn *conn);
+/*
+ * Proxy: frames the PLC owes an echo for on this connection, and when the
+ * oldest of them left (*oldest); 0 when none, or the PLC ended its side.
+ */
+size_t sim_conn_plc_owed(const struct sim_conn *conn, tc_us_t *oldest);
 /* Ends the connection with a reason; FIN or RST. Safe from any hook. */
 void sim_conn_drop(struct sim_conn *conn, const char *reason,
     enum session_close how);

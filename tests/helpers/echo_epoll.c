@@ -9,7 +9,15 @@
  * prints one line "interval_us N" per pair of edges of a connection, then
  * exits 0.
  *
- * usage: echo_epoll [-l BYTES] [PORT]
+ * With -f FAULT (and -l) it is a faulty PLC, for the tests of the
+ * proxy that stands before one; N counts each connection's frames:
+ *   wrong:N    every N-th echo has bit 1 of its last byte flipped
+ *   slow:MS    every read is echoed MS milliseconds late
+ *   reset:N    the connection is reset after its N-th frame, unechoed
+ *   silent:N   frames after the N-th are read and never echoed
+ *   flood:N    every echo is followed by N echoes nobody asked for
+ *
+ * usage: echo_epoll [-l BYTES] [-f FAULT] [PORT]
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -33,13 +41,78 @@ struct track {
 	int	bit;		/* -1: no frame yet */
 	int	have_edge;
 	tc_us_t	last_edge;
+	unsigned long frames;	/* whole frames so far */
+	unsigned long long bytes; /* bytes so far */
 };
+
+enum fault { F_NONE = 0, F_WRONG, F_SLOW, F_RESET, F_SILENT, F_FLOOD };
+static enum fault fault;
+static unsigned long fault_n;
 
 static volatile sig_atomic_t stopping;
 static size_t frame_len;	/* 0: no timing */
 static struct track tracks[TRACK_FDS];
 static tc_us_t *intervals;
 static size_t nintervals, capintervals;
+
+static int
+fault_parse(const char *text)
+{
+	static const char *const names[] = { "", "wrong:", "slow:", "reset:",
+	    "silent:", "flood:" };
+	size_t i, len;
+	char *end;
+
+	for (i = 1; i < sizeof names / sizeof names[0]; i++) {
+		len = strlen(names[i]);
+		if (strncmp(text, names[i], len) != 0)
+			continue;
+		fault_n = strtoul(text + len, &end, 10);
+		if (end == text + len || *end != '\0' || fault_n == 0)
+			return -1;
+		fault = (enum fault)i;
+		return 0;
+	}
+	return -1;
+}
+
+/*
+ * What a faulty PLC makes of the bytes it read (the frames of them that
+ * became whole are already counted); returns the bytes to echo, -1 to
+ * reset the connection.
+ */
+static ssize_t
+fault_apply(int fd, unsigned char *buf, size_t r, unsigned long before,
+    unsigned long long base)
+{
+	unsigned long now_frames = tracks[fd].frames, k;
+	unsigned long long end;
+
+	switch (fault) {
+	case F_WRONG:
+		/* Frame k (from 1) ends at byte k * frame_len - 1 of the
+		 * connection; base bytes came before this read. */
+		for (k = before + 1; k <= now_frames; k++) {
+			end = (unsigned long long)k * frame_len - 1;
+			if (k % fault_n == 0 && end >= base && end - base < r)
+				buf[end - base] ^= 0x02;
+		}
+		return (ssize_t)r;
+	case F_SLOW:
+		usleep((useconds_t)(fault_n * 1000));
+		return (ssize_t)r;
+	case F_RESET:
+		return now_frames >= fault_n ? -1 : (ssize_t)r;
+	case F_SILENT:
+		if (before >= fault_n)
+			return 0;
+		if (now_frames > fault_n)
+			return (ssize_t)((fault_n - before) * frame_len);
+		return (ssize_t)r;
+	default:
+		return (ssize_t)r;
+	}
+}
 
 static void
 stop_cb(int signo)
@@ -83,10 +156,12 @@ track_bytes(int fd, const unsigned char *p, size_t len, tc_us_t now)
 	if (fd < 0 || fd >= TRACK_FDS)
 		return;
 	t = &tracks[fd];
+	t->bytes += len;
 	for (i = 0; i < len; i++) {
 		if (++t->have < frame_len)
 			continue;
 		t->have = 0;
+		t->frames++;
 		bit = p[i] & 1;
 		if (t->bit >= 0 && bit != t->bit) {
 			if (t->have_edge)
@@ -109,11 +184,17 @@ main(int argc, char **argv)
 	size_t i;
 	int lfd, ep, one = 1, n, k, ch;
 
-	while ((ch = getopt(argc, argv, "l:")) != -1) {
-		if (ch != 'l' || (frame_len = (size_t)atoi(optarg)) == 0) {
-			fprintf(stderr, "usage: echo_epoll [-l BYTES] [PORT]\n");
-			return 2;
-		}
+	while ((ch = getopt(argc, argv, "l:f:")) != -1) {
+		if ((ch == 'l' && (frame_len = (size_t)atoi(optarg)) != 0) ||
+		    (ch == 'f' && fault_parse(optarg) == 0))
+			continue;
+		fprintf(stderr, "usage: echo_epoll [-l BYTES] [-f FAULT] "
+		    "[PORT]\n");
+		return 2;
+	}
+	if (fault != F_NONE && frame_len == 0) {
+		fprintf(stderr, "echo_epoll: -f needs -l BYTES\n");
+		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	if (frame_len > 0) {
@@ -167,13 +248,36 @@ main(int argc, char **argv)
 			}
 			r = read(fd, buf, sizeof buf);
 			if (r > 0) {
+				unsigned long before = 0;
+				unsigned long long base = 0;
+				ssize_t w = r;
+
+				if (fd < TRACK_FDS) {
+					before = tracks[fd].frames;
+					base = tracks[fd].bytes;
+				}
 				if (frame_len > 0)
 					track_bytes(fd, (unsigned char *)buf,
 					    (size_t)r, clock_now_us());
-				/* Small echoes on loopback: the socket takes them. */
-				if (write(fd, buf, (size_t)r) != r) {
+				if (fault != F_NONE && fd < TRACK_FDS)
+					w = fault_apply(fd, (unsigned char *)buf,
+					    (size_t)r, before, base);
+				if (w < 0) {
+					struct linger lg = { 1, 0 };
+					setsockopt(fd, SOL_SOCKET, SO_LINGER,
+					    &lg, sizeof lg);
 					close(fd);
+					continue;
 				}
+				/* Small echoes on loopback: the socket takes them. */
+				if (w > 0 && write(fd, buf, (size_t)w) != w) {
+					close(fd);
+					continue;
+				}
+				for (i = 0; fault == F_FLOOD && w > 0 &&
+				    i < fault_n; i++)
+					if (write(fd, buf, (size_t)w) != w)
+						break;
 			} else if (r == 0 || (errno != EAGAIN && errno != EINTR))
 				close(fd);
 		}
