@@ -194,7 +194,7 @@ plcjudge_round(tc_us_t us)
 void
 plcjudge_cycle(const struct hist *rtt, struct plcjudge_cycle *out)
 {
-	tc_us_t q01, q99, c, d, best;
+	tc_us_t q10, q90, c, d, best;
 	size_t i;
 
 	memset(out, 0, sizeof *out);
@@ -202,20 +202,22 @@ plcjudge_cycle(const struct hist *rtt, struct plcjudge_cycle *out)
 	if (rtt->count < PLCJUDGE_MIN_RTTS)
 		return;
 	out->known = 1;
-	q01 = hist_quantile(rtt, 0.01);
-	q99 = hist_quantile(rtt, 0.99);
-	if (q99 < PLCJUDGE_AT_ONCE_US) {
+	/* The tenth and ninetieth percentiles: a PLC (or an emulator on a
+	 * busy machine) late now and then must not move the range. */
+	q10 = hist_quantile(rtt, 0.1);
+	q90 = hist_quantile(rtt, 0.9);
+	if (hist_quantile(rtt, 0.99) < PLCJUDGE_AT_ONCE_US) {
 		out->at_once = 1;
 		return;
 	}
 	/* More than a cycle and at most two: the cycles that fit. */
-	out->lo = q99 / 2;
-	out->hi = q01;
+	out->lo = q90 / 2;
+	out->hi = q10;
 	/*
 	 * Of the cycles people set, the one nearest the middle that fits;
 	 * else one that gives round trips about the ones seen.
 	 */
-	out->cycle = plcjudge_round((q01 + q99) / 3);
+	out->cycle = plcjudge_round((q10 + q90) / 3);
 	best = UINT64_MAX;
 	for (i = 0; i < sizeof plcjudge_usual / sizeof plcjudge_usual[0];
 	    i++) {

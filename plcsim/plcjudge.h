@@ -54,7 +54,8 @@ struct plcjudge_cycle {
  * A TwinCAT task takes a frame at the first cycle boundary after it came
  * and echoes it at the next: a round trip is more than one cycle and at
  * most two (plus the network's delay), so the cycle is between half the
- * longest round trip (p99) and the shortest (p1). Frames that came at
+ * longest round trip and the shortest (p90 and p10, so that a few late
+ * ones do not move it). Frames that came at
  * every phase of the cycle narrow that to about one value; frames that kept
  * one phase (a send cycle that is a multiple of the task cycle) leave a
  * range of up to an octave. Of the cycles people set (1, 2, 5, 10, 20 ms
