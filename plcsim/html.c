@@ -42,7 +42,8 @@ static const char page_css[] =
 "table.sign{width:100%;margin-top:2em}table.sign td{height:2.5em;"
 "width:35%}\n"
 "@page{size:A4;margin:12mm}\n"
-"@media print{body{font-size:9pt;max-width:none;margin:0;padding:0}"
+"@media print{body{font-size:9pt;max-width:none;margin:0;padding:0;"
+"-webkit-print-color-adjust:exact;print-color-adjust:exact}"
 "section.scenario{break-inside:avoid-page}h2{break-after:avoid}"
 "table.sign{break-inside:avoid}}\n";
 

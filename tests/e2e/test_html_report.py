@@ -42,23 +42,23 @@ INJECT = ("</p><script>document.title='INJECTED'</script>"
 # Passes: the client sends ten frames a second.
 PASSING = """name: report-pass
 description: "%s"
-duration: 2s
+duration: 1500ms
 plc:
   watchdog: 1s
 expectations:
   - expect: frames
-    at_least: 10
+    at_least: 5
   - expect: watchdog_quiet
 """ % INJECT.replace('"', '\\"')
 
-# Fails one expectation of three: the reset at 1s is survived, but two
-# seconds of frames are more than at most 3.
+# Fails one expectation of three: the reset at 0.7s is survived, but
+# 1.5 seconds of frames are more than at most 3.
 FAILING = """name: report-fail
 description: A reset, and a bound the client cannot meet.
-duration: 2s
+duration: 1500ms
 timeline:
   - action: rst
-    at: 1s
+    at: 700ms
 expectations:
   - expect: reconnect
     within: 1s
