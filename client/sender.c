@@ -226,6 +226,7 @@ sender_exchange(struct sender *s, tc_us_t deadline, int periodic)
 		sender_tell(s, TCPCOM_ECHO_ERROR, frame, NULL, t_send, t_echo);
 		return;
 	case LINK_STOPPED:
+		stats_inc(&tc->stats, STAT_echoes_abandoned);
 		return;
 	default:
 		sender_drop(s, r == LINK_ERROR ? strerror(errno) :
@@ -324,6 +325,8 @@ sender_main(void *arg)
 		if (turn == 1) {
 			tc_us_t due = cycle_deadline(&s.sched);
 			sender_exchange(&s, due, 1);
+			if (sender_stopping(&s))
+				break;	/* a stop is not an overrun */
 			skipped = cycle_advance(&s.sched, clock_now_us());
 			if (skipped > 0)
 				stats_add(&tc->stats, STAT_skipped_cycles,
@@ -338,7 +341,7 @@ sender_main(void *arg)
 	}
 	if (s.sock.fd >= 0) {
 		sock_close(&s.sock);
-		stats_link_down(&tc->stats, clock_now_us());
+		stats_link_closed(&tc->stats, clock_now_us());
 	}
 	client_release(tc);
 	return NULL;

@@ -68,16 +68,29 @@ stats_link_up(struct stats *st, tc_us_t now)
 	pthread_mutex_unlock(&st->lock);
 }
 
-void
-stats_link_down(struct stats *st, tc_us_t now)
+static void
+stats_link_end(struct stats *st, tc_us_t now, int lost)
 {
 	pthread_mutex_lock(&st->lock);
 	if (st->up) {
 		st->up = 0;
 		st->down_since_us = now;
-		st->counters[STAT_disconnects]++;
+		if (lost)
+			st->counters[STAT_disconnects]++;
 	}
 	pthread_mutex_unlock(&st->lock);
+}
+
+void
+stats_link_down(struct stats *st, tc_us_t now)
+{
+	stats_link_end(st, now, 1);
+}
+
+void
+stats_link_closed(struct stats *st, tc_us_t now)
+{
+	stats_link_end(st, now, 0);
 }
 
 void

@@ -40,7 +40,9 @@ void stats_add(struct stats *st, enum stat_counter c, uint64_t n);
 /* One echo received: its round-trip time and how late its frame left. */
 void stats_exchange(struct stats *st, tc_us_t rtt_us, tc_us_t late_us);
 void stats_link_up(struct stats *st, tc_us_t now);
+/* The link was lost (counted in disconnects), or closed at a stop (not). */
 void stats_link_down(struct stats *st, tc_us_t now);
+void stats_link_closed(struct stats *st, tc_us_t now);
 
 void stats_snapshot(struct stats *st, tc_us_t now, struct tcpcom_stats *out);
 

@@ -74,11 +74,12 @@ struct tcpcom_config {
 	X(echo_timeouts,      "echoes that did not come in time")	\
 	X(protocol_errors,    "bytes nobody asked for")			\
 	X(connects,           "links established")			\
-	X(disconnects,        "links lost or closed")			\
+	X(disconnects,        "links lost (not the close at a stop)")	\
 	X(reconnect_attempts, "connection attempts after a loss")	\
 	X(send_errors,        "writes that failed")			\
 	X(skipped_cycles,     "send deadlines skipped (overrun, link down)")	\
-	X(toggles,            "life-bit flips")
+	X(toggles,            "life-bit flips")				\
+	X(echoes_abandoned,   "echoes not awaited: the stop came first")
 
 struct tcpcom_stats {
 #define TCPCOM_STATS_FIELD(name, doc) uint64_t name;

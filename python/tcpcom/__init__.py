@@ -80,6 +80,7 @@ class Stats:
     send_errors: int
     skipped_cycles: int
     toggles: int
+    echoes_abandoned: int
     link_down_us: int
     link_up: bool
     elapsed_us: int

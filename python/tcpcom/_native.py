@@ -21,7 +21,7 @@ ECHO_STATUS = {0: "none", 1: "ok", 2: "mismatch", 3: "timeout", 4: "error"}
 COUNTERS = ("frames_sent", "echoes_ok", "mismatches", "echo_timeouts",
             "protocol_errors", "connects", "disconnects",
             "reconnect_attempts", "send_errors", "skipped_cycles",
-            "toggles")
+            "toggles", "echoes_abandoned")
 
 u8, u16, u64 = ctypes.c_uint8, ctypes.c_uint16, ctypes.c_uint64
 

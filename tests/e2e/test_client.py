@@ -37,7 +37,8 @@ TMP = support.tmpdir("tcpcom-e2e-")
 
 COUNTERS = ("frames_sent", "echoes_ok", "mismatches", "echo_timeouts",
             "protocol_errors", "connects", "disconnects",
-            "reconnect_attempts", "send_errors", "skipped_cycles", "toggles")
+            "reconnect_attempts", "send_errors", "skipped_cycles", "toggles",
+            "echoes_abandoned")
 
 
 class Peer:
@@ -358,8 +359,12 @@ class ClientTest(unittest.TestCase):
         self.assertEqual(st["echo_timeouts"], 0)
         self.assertEqual(st["connects"], 1)
         # The end of the run may fall between the last frame and its echo:
-        # that echo is abandoned (the client stops promptly), not missing.
-        self.assertIn(st["frames_sent"] - st["echoes_ok"], (0, 1))
+        # that echo is abandoned (the client stops promptly), and counted
+        # as such, not missing; the close at the stop is no disconnect.
+        self.assertIn(st["echoes_abandoned"], (0, 1))
+        self.assertEqual(st["frames_sent"] - st["echoes_ok"],
+                         st["echoes_abandoned"])
+        self.assertEqual(st["disconnects"], 0)
         self.assertTrue(9 <= st["toggles"] <= 11, st["toggles"])
         self.assertEqual(st["rtt_us"]["count"], st["echoes_ok"])
 
@@ -495,7 +500,10 @@ class ClientTest(unittest.TestCase):
         self.assertCounters(st)
         self.assertGreaterEqual(st["frames_sent"], 5)
         self.assertEqual(st["frames_sent"], peer.count())
-        self.assertIn(st["frames_sent"] - st["echoes_ok"], (0, 1))
+        self.assertIn(st["echoes_abandoned"], (0, 1))
+        self.assertEqual(st["frames_sent"] - st["echoes_ok"],
+                         st["echoes_abandoned"])
+        self.assertEqual(st["disconnects"], 0)
         self.assertEqual(st["mismatches"], 0)
         self.assertEqual(st["config"]["port"], peer.port)
         self.assertEqual(st["config"]["send_cycle_us"], 50000)
@@ -677,6 +685,26 @@ class ClientTest(unittest.TestCase):
         self.assertEqual(st["skipped_cycles"], 0, st)
         self.assertEqual(st["reconnect_attempts"], 0, st)
         self.assertGreaterEqual(st["frames_sent"], 2, st)
+
+    def test_stop_while_an_echo_is_awaited_is_no_fault(self):
+        # A PLC that never answers, an echo timeout of 5 s: the stop comes
+        # while the first frame waits for its echo, three send deadlines
+        # after it. That echo is abandoned and counted as such; the waited
+        # deadlines are no skipped cycles and the close no disconnect.
+        peer = self.peer("silent")
+        c = self.client(peer.port, "--send-cycle", "100ms",
+                        "--echo-timeout", "5s")
+        wait_for(lambda: peer.count() >= 1, 10, "the first frame")
+        time.sleep(0.35)
+        c.proc.send_signal(signal.SIGTERM)
+        self.assertEqual(c.wait(10), 0, c.output())
+        st = c.stats()
+        self.assertEqual((st["frames_sent"], st["echoes_ok"],
+                          st["echoes_abandoned"], st["echo_timeouts"]),
+                         (1, 0, 1, 0), st)
+        self.assertEqual(st["skipped_cycles"], 0, st)
+        self.assertEqual(st["disconnects"], 0, st)
+        self.assertEqual(st["connects"], 1, st)
 
     # (h)
     def test_count_stops_by_itself(self):
