@@ -8,6 +8,7 @@
 #include "digest.h"
 #include "html.h"
 #include "loop.h"
+#include "plcjudge.h"
 #include "parse.h"
 
 #ifndef TCPCOM_VERSION
@@ -131,30 +132,16 @@ record_host(FILE *out)
 	fputs("</td></tr>\n", out);
 }
 
-/* The real PLC's round trips, when plcsim stood in front of one. */
+/* The real PLC, when plcsim stood in front of one. */
 static void
 record_upstream(FILE *out, const struct html_record *r)
 {
-	const struct hist *h = r->upstream_rtt;
-	char d[6][32];
-
 	if (r->upstream == NULL)
 		return;
 	fputs("<tr><th>Real PLC</th><td>", out);
 	esc(out, r->upstream);
-	fputs("</td></tr>\n<tr><th>Its round trips</th><td>", out);
-	if (h == NULL || h->count == 0) {
-		fputs("none measured</td></tr>\n", out);
-		return;
-	}
-	fprintf(out, "%llu measured: min %s, p50 %s, p90 %s, p99 %s, max %s, "
-	    "mean %s</td></tr>\n", (unsigned long long)h->count,
-	    format_measured(h->min, d[0], sizeof d[0]),
-	    format_measured(hist_quantile(h, 0.5), d[1], sizeof d[1]),
-	    format_measured(hist_quantile(h, 0.9), d[2], sizeof d[2]),
-	    format_measured(hist_quantile(h, 0.99), d[3], sizeof d[3]),
-	    format_measured(h->max, d[4], sizeof d[4]),
-	    format_measured((tc_us_t)hist_mean(h), d[5], sizeof d[5]));
+	fputs(" (plcsim stood between the client and it; its round trips "
+	    "and verdict are given with each scenario)</td></tr>\n", out);
 }
 
 static void
@@ -269,9 +256,50 @@ section_open(FILE *out, int index, const struct scenario *sc,
 }
 
 /* The file, the seed, how long it ran and the emulator's own timing. */
+/* The real PLC's round trips and the task cycle they tell. */
+static void
+section_plc(FILE *out, const struct facts_plc *p, int length_bits)
+{
+	const struct hist *h = &p->rtt;
+	struct plcjudge_cycle c;
+	char d[6][32];
+
+	fputs("<tr><th>Real PLC's round trips</th><td colspan=\"3\">", out);
+	if (h->count == 0)
+		fputs("none measured", out);
+	else
+		fprintf(out, "%llu: min %s, p50 %s, p90 %s, p99 %s, max %s",
+		    (unsigned long long)h->count,
+		    format_measured(h->min, d[0], sizeof d[0]),
+		    format_measured(hist_quantile(h, 0.5), d[1], sizeof d[1]),
+		    format_measured(hist_quantile(h, 0.9), d[2], sizeof d[2]),
+		    format_measured(hist_quantile(h, 0.99), d[3], sizeof d[3]),
+		    format_measured(h->max, d[4], sizeof d[4]));
+	fprintf(out, "; %llu frames, %llu echoes, %llu mismatched, %llu "
+	    "late</td></tr>\n<tr><th>Its task cycle</th><td colspan=\"3\">",
+	    (unsigned long long)p->frames, (unsigned long long)p->echoes,
+	    (unsigned long long)p->mismatches, (unsigned long long)p->late);
+	plcjudge_cycle(h, &c);
+	if (!c.known)
+		fprintf(out, "not estimated: %llu round trips are too few",
+		    (unsigned long long)c.rtts);
+	else if (c.at_once)
+		fprintf(out, "none: it answers at once; emulated by "
+		    "<code>plcsim serve --cycle 0 --length %d</code>",
+		    length_bits);
+	else
+		fprintf(out, "between %s and %s, estimated from its round "
+		    "trips; emulated by <code>plcsim serve --cycle %s "
+		    "--length %d</code>", format_duration(c.lo, d[0],
+		    sizeof d[0]), format_duration(c.hi, d[1], sizeof d[1]),
+		    format_duration(c.cycle, d[2], sizeof d[2]), length_bits);
+	fputs("</td></tr>\n", out);
+}
+
 static void
 section_facts(FILE *out, const struct scenario *sc, double seconds,
-    uint64_t seed, const struct plc_cycle_stats *cs)
+    uint64_t seed, const struct plc_cycle_stats *cs,
+    const struct facts *f)
 {
 	char d[4][32];
 
@@ -282,6 +310,8 @@ section_facts(FILE *out, const struct scenario *sc, double seconds,
 	    "<tr><th>Duration</th><td>%s from time 0</td><th>Played for</th>"
 	    "<td>%.1fs</td></tr>\n", (unsigned long long)seed,
 	    format_duration(sc->duration, d[0], sizeof d[0]), seconds);
+	if (f != NULL && f->plc.proxied)
+		section_plc(out, &f->plc, sc->plc.length);
 	if (cs == NULL) {
 		fputs("</tbody></table>\n", out);
 		return;
@@ -310,7 +340,7 @@ static void
 verdict_row(FILE *out, const struct verdict_item *it)
 {
 	const char *name = it->e != NULL ?
-	    scenario_expect_name(it->e->kind) : "run";
+	    scenario_expect_name(it->e->kind) : it->plc ? "plc" : "run";
 	const char *word = !it->passed ? "FAIL" : it->judged ? "pass" :
 	    "not judged";
 	char m[64];
@@ -366,7 +396,7 @@ html_case(FILE *out, int index, const struct scenario *sc,
 		section_open(out, index, sc, "pass", "PASS");
 	else
 		section_open(out, index, sc, "fail", "FAIL");
-	section_facts(out, sc, seconds, seed, cycle);
+	section_facts(out, sc, seconds, seed, cycle, f);
 	if (chart_write(out, sc, f) != 0) {
 		fputs("<p>(out of memory: the timeline could not be drawn)"
 		    "</p>\n", out);
@@ -390,7 +420,7 @@ html_error(FILE *out, int index, const struct scenario *sc, double seconds,
     const char *why)
 {
 	section_open(out, index, sc, "error", "ERROR");
-	section_facts(out, sc, seconds, sc->seed, NULL);
+	section_facts(out, sc, seconds, sc->seed, NULL, NULL);
 	section_why(out, why);
 }
 

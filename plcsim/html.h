@@ -22,7 +22,6 @@
 
 #include "expect.h"
 #include "facts.h"
-#include "hist.h"
 #include "plc.h"
 #include "report.h"
 #include "scenario.h"
@@ -40,17 +39,19 @@ struct html_record {
 	uint64_t	 started_wall_us; /* clock_wall_us() */
 	uint64_t	 ended_wall_us;
 	const struct report_counts *counts;
-	/* In front of a real PLC (plcsim proxy): its address and the round
-	 * trips measured to it; NULL when there is none. */
+	/* In front of a real PLC (plcsim proxy): its address; NULL when
+	 * there is none. Its round trips, cycle and verdict are each
+	 * scenario's (facts.plc). */
 	const char	*upstream;
-	const struct hist *upstream_rtt;
 };
 
 void html_begin(FILE *out, const struct html_record *r);
 void html_end(FILE *out);
 
 /*
- * Scenario `index`'s section: what report_json_case says, drawn. -1 when
+ * Scenario `index`'s section: what report_json_case says, drawn; in front
+ * of a real PLC (f->plc.proxied) its round trips and estimated task cycle
+ * too (`cycle`, the emulated PLC's, is then NULL). -1 when
  * memory ran out for the drawing (the section is then written without it,
  * saying so).
  */

@@ -27,6 +27,7 @@ struct proxy_opts {
 	tc_us_t		connect_timeout;
 	unsigned	max_open;
 	const char     *events_path;
+	const char     *html_path;
 	int		quiet, verbose;
 };
 
@@ -41,8 +42,8 @@ proxy_listen(const char *value, void *field, char *err, size_t errlen)
 
 enum proxy_opt {
 	PROXY_LISTEN = 0, PROXY_UPSTREAM, PROXY_PLC_LATE, PROXY_CONNECT,
-	PROXY_MAX_OPEN, PROXY_EVENTS, PROXY_QUIET, PROXY_VERBOSE, PROXY_HELP,
-	PROXY_OPT_MAX
+	PROXY_MAX_OPEN, PROXY_EVENTS, PROXY_HTML, PROXY_QUIET, PROXY_VERBOSE,
+	PROXY_HELP, PROXY_OPT_MAX
 };
 
 #define OPT(f)	offsetof(struct proxy_opts, f)
@@ -63,6 +64,8 @@ static const struct cli_option proxy_options[PROXY_OPT_MAX] = {
 	    "open client connections at most; more are closed at once", 0 },
 	[PROXY_EVENTS] = { "events", 0, CLI_STRING, OPT(events_path), 0, 0,
 	    NULL, "FILE", "write every event as a JSON line to FILE", 0 },
+	[PROXY_HTML] = { "html", 0, CLI_STRING, OPT(html_path), 0, 0, NULL,
+	    "FILE", "write the report to sign to FILE (one HTML page)", 0 },
 	[PROXY_QUIET] = { "quiet", 'q', CLI_COUNT, OPT(quiet), 0, 0, NULL,
 	    NULL, "print only the first lines, errors and the verdict", 0 },
 	[PROXY_VERBOSE] = { "verbose", 'v', CLI_COUNT, OPT(verbose), 0, 0,
@@ -138,6 +141,9 @@ proxy_main(int argc, char **argv)
 	s.port = o.port;
 	s.verbose = o.quiet ? -1 : o.verbose > 2 ? 2 : o.verbose;
 	s.events_path = o.events_path;
+	s.html_path = o.html_path;
+	s.argc = argc;
+	s.argv = argv;
 	s.max_open = o.max_open;
 	s.upstream = &up;
 	s.plc_late = o.late;

@@ -1079,6 +1079,7 @@ run_serve_html(const struct serve_scenario *s, struct scenario *sc,
 	rec.started_wall_us = started;
 	rec.ended_wall_us = clock_wall_us();
 	rec.counts = &n;
+	rec.upstream = s->upstream != NULL ? s->upstream->name : NULL;
 	if ((f = fopen(s->html_path, "w")) == NULL) {
 		fprintf(stderr, "plcsim: cannot write %s: %s\n", s->html_path,
 		    strerror(errno));
@@ -1087,7 +1088,7 @@ run_serve_html(const struct serve_scenario *s, struct scenario *sc,
 	html_begin(f, &rec);
 	if (res != NULL)
 		html_case(f, 0, sc, &res->verdict, res->seconds, seed,
-		    &res->cycle, &res->facts);
+		    s->upstream == NULL ? &res->cycle : NULL, &res->facts);
 	else
 		html_error(f, 0, sc, 0, why);
 	html_end(f);

@@ -362,5 +362,54 @@ def test_serve_scenario_html():
         (p.returncode, p.stderr)
 
 
+def test_proxy_html():
+    """plcsim proxy --html: the real PLC's address in the record, its round
+    trips, its estimated task cycle (as the text says it) and its verdict
+    items in the section."""
+    tmp = support.tmpdir("html-proxy-")
+    scenario = os.path.join(tmp, "proxied.yaml")
+    with open(scenario, "w") as f:
+        f.write("name: proxied\nduration: 2s\nexpectations:\n"
+                "  - expect: frames\n    at_least: 5\n")
+    page = os.path.join(tmp, "proxy.html")
+    up = support.popen([PLCSIM, "serve", "--listen", "127.0.0.1:0", "-q",
+                        "--cycle", "20ms"], stdout=subprocess.PIPE,
+                       stderr=subprocess.DEVNULL, text=True)
+    line = up.stdout.readline()
+    assert line.startswith("listening on 127.0.0.1:"), line
+    upstream = line.strip().rsplit(" ", 1)[1]
+    px = support.popen([PLCSIM, "proxy", scenario, "--listen", "127.0.0.1:0",
+                        "--upstream", upstream, "--html", page, "-q"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True)
+    line = px.stdout.readline()
+    assert line.startswith("listening on 127.0.0.1:"), line
+    port = line.strip().rsplit(":", 1)[1]
+    client = support.popen([TCPCOM, "--server", "127.0.0.1", "--port", port,
+                            "--send-cycle", "37ms", "-q"],
+                           stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    out, err = px.communicate(timeout=30)
+    client.terminate()
+    client.wait(timeout=10)
+    up.terminate()
+    up.wait(timeout=10)
+    assert px.returncode == 0, "exit %d: %s%s" % (px.returncode, out, err)
+    with open(page, encoding="utf-8") as f:
+        text = f.read()
+    dom = parse_dom(text)
+    verdict, rows = dom.verdicts()["proxied"]
+    assert verdict == "pass", (verdict, rows)
+    plc = [r for r in rows if r[0] == "plc"]
+    assert len(plc) == 3 and all(ok for (_, _, ok, _) in plc), rows
+    shown = "".join(dom.text)
+    assert "Real PLC" in shown and upstream in shown, shown[:2000]
+    assert "Real PLC's round trips" in shown
+    emulate = [l for l in out.splitlines() if "to emulate it:" in l]
+    assert emulate, out
+    assert emulate[0].split("to emulate it: ", 1)[1] in shown, \
+        (emulate, shown)
+
+
 if __name__ == "__main__":
     sys.exit(support.run_tests(globals(), programs=(PLCSIM, TCPCOM)))
