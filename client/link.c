@@ -89,6 +89,20 @@ link_read_echo(const struct link_ops *ops, void *io, uint8_t *echo,
 }
 
 enum link_result
+link_await_echo(const struct link_ops *ops, void *io, uint8_t *echo,
+    size_t len, tc_us_t deadline, size_t *extra)
+{
+	int w;
+
+	if (extra != NULL)
+		*extra = 0;
+	w = ops->wait(io, LINK_WAIT_READ, deadline);
+	if (w != 1)
+		return link_wait_result(w);
+	return link_read_echo(ops, io, echo, len, deadline, extra);
+}
+
+enum link_result
 link_check_quiet(const struct link_ops *ops, void *io, size_t *extra)
 {
 	uint8_t buf[WIRE_MAX_BYTES];

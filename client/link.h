@@ -57,6 +57,14 @@ enum link_result link_read_echo(const struct link_ops *ops, void *io,
     uint8_t *echo, size_t len, tc_us_t deadline, size_t *extra);
 
 /*
+ * link_read_echo for an echo just asked for: waits for readability before
+ * the first read, since an echo is never there the instant its frame
+ * left, and a read that can only say EAGAIN costs a system call per frame.
+ */
+enum link_result link_await_echo(const struct link_ops *ops, void *io,
+    uint8_t *echo, size_t len, tc_us_t deadline, size_t *extra);
+
+/*
  * Before a frame is sent nothing should be waiting: LINK_OK when the stream
  * is quiet, LINK_EXTRA when bytes nobody asked for are there (a duplicated
  * echo), LINK_CLOSED when the peer has closed it.

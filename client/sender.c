@@ -207,7 +207,7 @@ sender_exchange(struct sender *s, tc_us_t deadline, int periodic)
 	s->seq++;
 	stats_inc(&tc->stats, STAT_frames_sent);
 
-	r = link_read_echo(&sock_link_ops, &s->sock, echo, s->len,
+	r = link_await_echo(&sock_link_ops, &s->sock, echo, s->len,
 	    t_send + tc->cfg.echo_timeout_us, &extra);
 	t_echo = clock_now_us();
 	switch (r) {

@@ -499,6 +499,57 @@ test_link_duplicate_after_echo(void **state)
 	assert_int_equal(extra, 4);
 }
 
+/* An echo just asked for: the wait comes first, then one read takes it. */
+static void
+test_link_await_echo(void **state)
+{
+	static const struct step steps[] = { STEP_BYTES(ECHO, 4) };
+	static const struct step merged[] = { STEP_BYTES(TWO_ECHOES, 8) };
+	struct fake f;
+	uint8_t echo[4];
+	size_t extra = 99;
+
+	(void)state;
+	fake_init(&f, steps, 1);
+	expect_wait(LINK_WAIT_READ, 1);
+	assert_int_equal(link_await_echo(&fake_ops, &f, echo, 4, DEADLINE,
+	    &extra), LINK_OK);
+	assert_memory_equal(echo, ECHO, 4);
+	assert_int_equal(extra, 0);
+	assert_int_equal(f.calls, 1);	/* no read that says EAGAIN */
+	/* Whatever came with it is still an error. */
+	fake_init(&f, merged, 1);
+	expect_wait(LINK_WAIT_READ, 1);
+	assert_int_equal(link_await_echo(&fake_ops, &f, echo, 4, DEADLINE,
+	    &extra), LINK_EXTRA);
+	assert_int_equal(extra, 4);
+}
+
+/* A wait that does not report readiness: nothing is read. */
+static void
+test_link_await_echo_no_data(void **state)
+{
+	static const struct step steps[] = { STEP_BYTES(ECHO, 4) };
+	struct fake f;
+	uint8_t echo[4];
+	size_t extra = 99;
+
+	(void)state;
+	fake_init(&f, steps, 1);
+	expect_wait(LINK_WAIT_READ, 0);
+	assert_int_equal(link_await_echo(&fake_ops, &f, echo, 4, DEADLINE,
+	    &extra), LINK_TIMEOUT);
+	assert_int_equal(extra, 0);
+	assert_int_equal(f.calls, 0);
+	expect_wait_error(LINK_WAIT_READ, ECANCELED);
+	assert_int_equal(link_await_echo(&fake_ops, &f, echo, 4, DEADLINE,
+	    NULL), LINK_STOPPED);
+	expect_wait_error(LINK_WAIT_READ, EBADF);
+	assert_int_equal(link_await_echo(&fake_ops, &f, echo, 4, DEADLINE,
+	    NULL), LINK_ERROR);
+	assert_int_equal(f.calls, 0);
+}
+
 static void
 test_link_result_names(void **state)
 {
@@ -533,6 +584,8 @@ main(void)
 		cmocka_unit_test(test_link_send_failures),
 		cmocka_unit_test(test_link_check_quiet),
 		cmocka_unit_test(test_link_duplicate_after_echo),
+		cmocka_unit_test(test_link_await_echo),
+		cmocka_unit_test(test_link_await_echo_no_data),
 		cmocka_unit_test(test_link_result_names),
 	};
 
