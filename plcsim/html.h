@@ -51,7 +51,7 @@ void html_end(FILE *out);
 /*
  * Scenario `index`'s section: what report_json_case says, drawn; in front
  * of a real PLC (f->plc.proxied) its round trips and estimated task cycle
- * too (`cycle`, the emulated PLC's, is then NULL). -1 when
+ * too (and `cycle`, the emulated PLC's, is not shown). -1 when
  * memory ran out for the drawing (the section is then written without it,
  * saying so).
  */

@@ -277,6 +277,53 @@ test_page_escapes_and_records(void **state)
 	scenario_free(sc);
 }
 
+/* A scenario not played, one never started; a run before a real PLC. */
+static void
+test_sections_error_skipped_proxied(void **state)
+{
+	struct scenario *sc = parse(short_yaml);
+	struct plc_cycle_stats cs;
+	struct capture cap;
+	struct verdict v;
+	struct facts f;
+	int i;
+	char *out;
+
+	(void)state;
+	facts_init(&f);
+	f.connected = 1;
+	f.end = 4 * SEC;
+	f.plc.proxied = 1;
+	f.plc.frames = 40;
+	f.plc.echoes = 40;
+	for (i = 0; i < 40; i++)
+		hist_add(&f.plc.rtt, 15 * MS + (tc_us_t)i * 100);
+	memset(&cs, 0, sizeof cs);
+	cs.cycle_us = 10 * MS;
+	cs.ticks = 400;
+	memset(&v, 0, sizeof v);
+	assert_true(expect_judge(sc, &f, &v) >= 0);
+	capture_open(&cap);
+	html_error(cap.fp, 0, sc, 0.2, "the scenario could not be played: "
+	    "<bind> & fail");
+	html_skipped(cap.fp, 1, sc, "not run: interrupted");
+	assert_int_equal(html_case(cap.fp, 2, sc, &v, 4.1, 1, &cs, &f), 0);
+	out = capture_close(&cap);
+	assert_contains(out, "id=\"s0\" data-verdict=\"error\"");
+	assert_contains(out, "&lt;bind&gt; &amp; fail");
+	assert_contains(out, "id=\"s1\" data-verdict=\"skipped\"");
+	assert_contains(out, "NOT RUN");
+	/* Before a real PLC: its round trips and cycle, not the proxy's. */
+	assert_contains(out, "Real PLC's round trips");
+	assert_contains(out, "40: min 15ms");
+	assert_contains(out, "40 frames, 40 echoes, 0 mismatched, 0 late");
+	assert_true(strstr(out, "Emulated PLC") == NULL);
+	free(out);
+	verdict_free(&v);
+	facts_free(&f);
+	scenario_free(sc);
+}
+
 int
 main(void)
 {
@@ -285,6 +332,7 @@ main(void)
 		cmocka_unit_test(test_chart_aggregates_but_keeps_failures),
 		cmocka_unit_test(test_chart_exact_when_it_fits),
 		cmocka_unit_test(test_page_escapes_and_records),
+		cmocka_unit_test(test_sections_error_skipped_proxied),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
