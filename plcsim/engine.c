@@ -506,8 +506,10 @@ engine_edge_hook(void *arg, struct sim_conn *conn,
 	if (!e->started || e->ended)
 		return;
 	facts_add_time(&e->f->edges, engine_rel(e, now));
+	e->f->last_bit = edge->bit;
 	if (edge->has_interval)
-		hist_add(&e->f->edge_intervals, edge->interval);
+		facts_add_interval(e->f, engine_rel(e, now), edge->interval,
+		    edge->bit);
 }
 
 static void

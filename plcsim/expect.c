@@ -145,77 +145,136 @@ trailing_silence(const struct facts *f, tc_us_t *since)
 	return f->end > from ? f->end - from : 0;
 }
 
-/*
- * The smallest d such that at least `need` values lie in [centre - d,
- * centre + d] (to the histogram's precision): the tolerance that would
- * just pass. The same counting as the verdict's, so that a margin, the
- * tolerance less d, is >= 0 exactly when the verdict passed.
- */
-static uint64_t
-deviation_for(const struct hist *h, uint64_t centre, uint64_t need)
+static int
+us_cmp(const void *a, const void *b)
 {
-	uint64_t lo = 0, hi, mid, from;
+	tc_us_t x = *(const tc_us_t *)a, y = *(const tc_us_t *)b;
 
-	hi = h->max > centre ? h->max - centre : 0;
-	if (centre > h->min && centre - h->min > hi)
-		hi = centre - h->min;
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		from = centre > mid ? centre - mid : 0;
-		if (hist_count_in(h, from, centre + mid) >= need)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return lo;
+	return x < y ? -1 : x > y;
 }
 
+/* The value at quantile q of n sorted values: the smallest v such that at
+ * least q of them are <= v. */
+static tc_us_t
+sorted_quantile(const tc_us_t *v, size_t n, double q)
+{
+	size_t rank = (size_t)ceil(q * (double)n - 1e-9);
+
+	if (rank < 1)
+		rank = 1;
+	if (rank > n)
+		rank = n;
+	return v[rank - 1];
+}
+
+/* Whether an interval ending in an edge to `bit` is one `edge` selects. */
+static int
+edge_selects(enum scenario_edge edge, int bit)
+{
+	return edge == EDGE_ANY || (edge == EDGE_RISING) == (bit == 1);
+}
+
+/* "life bit", "life bit, rising edges (time low)", ... */
+static const char *
+edge_subject(enum scenario_edge edge)
+{
+	switch (edge) {
+	case EDGE_RISING:
+		return "life bit, intervals ending in a rising edge (time low)";
+	case EDGE_FALLING:
+		return "life bit, intervals ending in a falling edge (time "
+		    "high)";
+	default:
+		return "life bit";
+	}
+}
+
+/*
+ * Judged on every interval exactly (the facts keep them all): at least
+ * `quantile` of them within period ± tolerance. The margin is the
+ * tolerance less d, the deviation from the period of the need-th closest
+ * interval (need = quantile of them, rounded up): the tolerance that would
+ * just have passed. So it is >= 0 exactly when the verdict passed.
+ */
 static void
 judge_life_bit_period(const struct scenario_expect *e, const struct facts *f,
     struct verdict_item *it)
 {
-	const struct hist *h = &f->edge_intervals;
-	uint64_t lo = e->period > e->tolerance ? e->period - e->tolerance : 0;
-	uint64_t inside, need;
-	tc_us_t silence, since;
-	double low_q = 1.0 - e->quantile;
-	char p[32], t[32], qlo[32], qhi[32], mx[32];
+	const char *subject = edge_subject(e->edge);
+	tc_us_t lo = e->period > e->tolerance ? e->period - e->tolerance : 0;
+	tc_us_t silence, since, *len, *dev, x;
+	size_t i, n = 0, inside = 0, need;
+	char p[32], t[32], qlo[32], qhi[32], mx[32], on[48];
 
 	format_duration(e->period, p, sizeof p);
 	format_duration(e->tolerance, t, sizeof t);
-	item_expected(it, "%s ± %s at %g%%", p, t, e->quantile * 100);
-	if (h->count == 0) {
-		item_seen(it, "no interval");
-		item_set(it, 0, "life bit: expected intervals %s ± %s for "
-		    "%g%% of them, saw no interval (%zu edge%s)", p, t,
-		    e->quantile * 100, f->edges.n, plural(f->edges.n));
+	on[0] = '\0';
+	if (e->edge != EDGE_ANY)
+		snprintf(on, sizeof on, ", %s edges", scenario_edge_name(e->edge));
+	item_expected(it, "%s ± %s at %g%%%s", p, t, e->quantile * 100, on);
+	len = malloc((f->intervals.n + 1) * sizeof *len);
+	dev = malloc((f->intervals.n + 1) * sizeof *dev);
+	if (len == NULL || dev == NULL) {
+		free(len);
+		free(dev);
+		item_set(it, 0, "%s: out of memory, not judged", subject);
 		return;
 	}
+	for (i = 0; i < f->intervals.n; i++) {
+		if (!edge_selects(e->edge, f->intervals.v[i].bit))
+			continue;
+		x = f->intervals.v[i].len;
+		len[n] = x;
+		dev[n++] = x > e->period ? x - e->period : e->period - x;
+		if (x >= lo && x <= e->period + e->tolerance)
+			inside++;
+	}
+	if (n == 0) {
+		item_seen(it, "no interval");
+		item_set(it, 0, "%s: expected intervals %s ± %s for %g%% of "
+		    "them, saw no interval (%zu edge%s)", subject, p, t,
+		    e->quantile * 100, f->edges.n, plural(f->edges.n));
+		goto out;
+	}
+	/*
+	 * A phase that never ended: the bit stopped. Judging one edge, only
+	 * a phase that edge would have ended counts (stopped high for the
+	 * falling edge, low for the rising one).
+	 */
 	silence = trailing_silence(f, &since);
-	if (silence > e->period + e->tolerance) {
-		item_seen(it, "no edge for %s up to the end",
-		    format_measured(silence, mx, sizeof mx));
+	if (silence > e->period + e->tolerance && (e->edge == EDGE_ANY ||
+	    (e->edge == EDGE_FALLING) == (f->last_bit == 1))) {
+		item_seen(it, "no edge for %s up to the end, bit 0 %s",
+		    format_measured(silence, mx, sizeof mx),
+		    f->last_bit == 1 ? "high" : "low");
 		item_margin(it, VERDICT_US, (double)(e->period + e->tolerance) -
 		    (double)silence);
-		item_set(it, 0, "life bit: expected intervals %s ± %s, but it "
-		    "stopped: no edge from %s to the end of the run (%s)", p, t,
+		item_set(it, 0, "%s: expected intervals %s ± %s, but it "
+		    "stopped %s: no edge from %s to the end of the run (%s)",
+		    subject, p, t, f->last_bit == 1 ? "high" : "low",
 		    format_at(since, qlo, sizeof qlo),
 		    format_measured(silence, mx, sizeof mx));
-		return;
+		goto out;
 	}
-	inside = hist_count_in(h, lo, e->period + e->tolerance);
-	need = (uint64_t)ceil(e->quantile * (double)h->count - 1e-9);
-	format_measured(hist_quantile(h, low_q), qlo, sizeof qlo);
-	format_measured(hist_quantile(h, e->quantile), qhi, sizeof qhi);
-	format_measured(h->max, mx, sizeof mx);
+	qsort(len, n, sizeof *len, us_cmp);
+	qsort(dev, n, sizeof *dev, us_cmp);
+	need = (size_t)ceil(e->quantile * (double)n - 1e-9);
+	if (need < 1)
+		need = 1;
+	format_measured(sorted_quantile(len, n, 1.0 - e->quantile), qlo,
+	    sizeof qlo);
+	format_measured(sorted_quantile(len, n, e->quantile), qhi, sizeof qhi);
+	format_measured(len[n - 1], mx, sizeof mx);
 	item_seen(it, "%s … %s", qlo, qhi);
 	item_margin(it, VERDICT_US, (double)e->tolerance -
-	    (double)deviation_for(h, e->period, need));
-	item_set(it, inside >= need, "life bit: expected intervals %s ± %s "
-	    "for %g%% of them, saw %llu of %llu within (p%g = %s, p%g = %s, "
-	    "max %s)", p, t, e->quantile * 100, (unsigned long long)inside,
-	    (unsigned long long)h->count, low_q * 100, qlo,
-	    e->quantile * 100, qhi, mx);
+	    (double)dev[need - 1]);
+	item_set(it, inside >= need, "%s: expected intervals %s ± %s for %g%% "
+	    "of them, saw %zu of %zu within (p%g = %s, p%g = %s, max %s)",
+	    subject, p, t, e->quantile * 100, inside, n,
+	    (1.0 - e->quantile) * 100, qlo, e->quantile * 100, qhi, mx);
+out:
+	free(len);
+	free(dev);
 }
 
 static void
@@ -365,6 +424,120 @@ judge_watchdog_quiet(const struct scenario *sc, const struct scenario_expect *e,
 	    "the first at %s%s", wd,
 	    e->outside_faults ? " outside fault windows" : "", counted,
 	    plural(counted), format_at(first, a, sizeof a), why);
+}
+
+/*
+ * Whether a silence of the life bit [a, b) is a fault's, for an
+ * expectation that allows `allow` of silence: it overlaps a fault window
+ * [from, to) and is over by to + allow (a run that ended before then
+ * cannot tell, and does not blame).
+ */
+static int
+silence_excused(const struct facts *f, tc_us_t a, tc_us_t b, tc_us_t allow,
+    int trailing)
+{
+	size_t i;
+	tc_us_t grace;
+
+	for (i = 0; i < f->windows.n; i++) {
+		if (!(f->windows.w[i].from < b && f->windows.w[i].to > a))
+			continue;
+		grace = f->windows.w[i].to + allow;
+		if (b <= grace || (trailing && f->end < grace))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The longest time without an edge on any connection, from time 0 to the
+ * end: before the first edge, between two, after the last.
+ */
+static void
+judge_life_bit_max_gap(const struct scenario_expect *e,
+    const struct facts *f, struct verdict_item *it)
+{
+	tc_us_t a = 0, b, gap, longest = 0, from = 0;
+	size_t i, excused = 0;
+	int trailing;
+	char w[32], g[32], at[32], to[32];
+
+	format_duration(e->max_gap, w, sizeof w);
+	item_expected(it, "no silence over %s%s", w, e->outside_faults ?
+	    " outside fault windows" : "");
+	for (i = 0; i <= f->edges.n; i++) {
+		trailing = i == f->edges.n;
+		b = trailing ? f->end : f->edges.t[i];
+		if (b < a)
+			b = a;
+		gap = b - a;
+		if (gap > e->max_gap && e->outside_faults &&
+		    silence_excused(f, a, b, e->max_gap, trailing))
+			excused++;
+		else if (gap > longest) {
+			longest = gap;
+			from = a;
+		}
+		a = b;
+	}
+	format_measured(longest, g, sizeof g);
+	format_at(from, at, sizeof at);
+	format_at(from + longest, to, sizeof to);
+	item_seen(it, "longest %s from %s%s", g, at, excused > 0 ?
+	    ", fault windows aside" : "");
+	item_margin(it, VERDICT_US, (double)e->max_gap - (double)longest);
+	item_set(it, longest <= e->max_gap, "life bit: expected no silence "
+	    "over %s%s, the longest was %s, from %s to %s%s%s", w,
+	    e->outside_faults ? " outside fault windows" : "", g, at,
+	    from + longest == f->end ? "the end of the run" : to,
+	    excused > 0 ? " (longer ones inside fault windows excused: " : "",
+	    excused > 0 ? (excused == 1 ? "1)" : "several)") : "");
+}
+
+/*
+ * The share of the time bit 0 is high: the mean time high over the mean
+ * cycle (mean high + mean low), from the intervals between edges of one
+ * connection. Means, not sums: a run that ends after one more high phase
+ * than low ones is not counted as higher.
+ */
+static void
+judge_life_bit_duty(const struct scenario_expect *e, const struct facts *f,
+    struct verdict_item *it)
+{
+	double high = 0, low = 0, duty, dev;
+	size_t i, nh = 0, nl = 0;
+	char mh[32], ml[32];
+
+	item_expected(it, "high %g%% ± %g%%", e->high, e->high_tolerance);
+	for (i = 0; i < f->intervals.n; i++) {
+		if (f->intervals.v[i].bit == 0) {
+			high += (double)f->intervals.v[i].len;
+			nh++;
+		} else {
+			low += (double)f->intervals.v[i].len;
+			nl++;
+		}
+	}
+	if (nh == 0 || nl == 0) {
+		item_seen(it, "%zu high and %zu low interval%s", nh, nl,
+		    plural(nl));
+		item_set(it, 0, "life bit duty: expected high %g%% ± %g%% of "
+		    "the time, but saw %zu time%s high and %zu time%s low "
+		    "between edges: no whole cycle", e->high, e->high_tolerance,
+		    nh, plural(nh), nl, plural(nl));
+		return;
+	}
+	high /= (double)nh;
+	low /= (double)nl;
+	duty = high + low > 0 ? 100.0 * high / (high + low) : 0;
+	dev = fabs(duty - e->high);
+	format_measured((tc_us_t)llround(high), mh, sizeof mh);
+	format_measured((tc_us_t)llround(low), ml, sizeof ml);
+	item_seen(it, "high %.2f%% (mean %s high, %s low)", duty, mh, ml);
+	item_margin(it, VERDICT_PERCENT, e->high_tolerance - dev);
+	item_set(it, dev <= e->high_tolerance, "life bit duty: expected high "
+	    "%g%% ± %g%% of the time, saw %.2f%% (mean %s high over %zu, %s "
+	    "low over %zu)", e->high, e->high_tolerance, duty, mh, nh, ml, nl);
 }
 
 static void
@@ -977,6 +1150,12 @@ judge_one(const struct scenario *sc, const struct scenario_expect *e,
 	case EXPECT_EXIT_CODE:
 		judge_exit_code(e, f, it);
 		break;
+	case EXPECT_LIFE_BIT_MAX_GAP:
+		judge_life_bit_max_gap(e, f, it);
+		break;
+	case EXPECT_LIFE_BIT_DUTY:
+		judge_life_bit_duty(e, f, it);
+		break;
 	default:
 		item_set(it, 0, "unknown expectation kind %d", (int)e->kind);
 		break;
@@ -1036,6 +1215,12 @@ expect_judge(const struct scenario *sc, const struct facts *f,
 		v->nitems++;
 	for (i = 0; i < sc->nexpects; i++)
 		judge_one(sc, &sc->expects[i], f, &v->items[v->nitems++]);
+	/* How close the watchdog came, whatever the expectations. */
+	if (sc->plc.watchdog > 0 && f->connected) {
+		v->watchdog = sc->plc.watchdog;
+		v->longest_silence = longest_silence(sc, f, 0,
+		    &v->silence_from);
+	}
 	for (i = 0; i < v->nitems; i++)
 		if (!v->items[i].passed)
 			v->nfailed++;

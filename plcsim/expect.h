@@ -63,6 +63,16 @@ struct verdict {
 	size_t		nitems;
 	size_t		nfailed;
 	size_t		nfailed_plc;	/* of them, the real PLC's */
+	/*
+	 * The PLC's watchdog, in every run that has one and a connection
+	 * (watchdog 0: none): the longest silence of the life bit as it
+	 * counts it (from time 0 or an edge on any connection to the next
+	 * edge or the end), where it began, and so the margin, watchdog less
+	 * that silence (<= 0: it fired).
+	 */
+	tc_us_t		watchdog;
+	tc_us_t		longest_silence;
+	tc_us_t		silence_from;
 };
 
 /*

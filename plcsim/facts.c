@@ -8,7 +8,7 @@ void
 facts_init(struct facts *f)
 {
 	memset(f, 0, sizeof *f);
-	hist_reset(&f->edge_intervals);
+	f->last_bit = -1;
 	hist_reset(&f->send_intervals);
 	hist_reset(&f->plc.rtt);
 }
@@ -25,6 +25,7 @@ facts_free(struct facts *f)
 	free(f->links.w);
 	free(f->echoes.r);
 	free(f->edges.t);
+	free(f->intervals.v);
 	free(f->watchdogs.t);
 	for (i = 0; i < f->frame_times.n; i++)
 		free(f->frame_times.conn[i].t);
@@ -62,6 +63,23 @@ facts_add_time(struct facts_times *ts, tc_us_t t)
 	}
 	ts->t = items;
 	ts->t[ts->n++] = t;
+}
+
+void
+facts_add_interval(struct facts *f, tc_us_t end, tc_us_t len, int bit)
+{
+	struct facts_intervals *is = &f->intervals;
+	void *items = is->v;
+
+	if (facts_grow(&items, is->n, &is->alloc, sizeof *is->v) != 0) {
+		is->lost++;
+		return;
+	}
+	is->v = items;
+	is->v[is->n].end = end;
+	is->v[is->n].len = len;
+	is->v[is->n].bit = bit != 0;
+	is->n++;
 }
 
 size_t
@@ -158,5 +176,5 @@ facts_lost(const struct facts *f)
 		frames += f->frame_times.conn[i].lost;
 	return frames + f->connects.lost + f->disconnects.lost + f->drops.lost +
 	    f->windows.lost + f->edges.lost + f->watchdogs.lost +
-	    f->links.lost + f->echoes.lost + f->unplayed;
+	    f->links.lost + f->echoes.lost + f->intervals.lost + f->unplayed;
 }

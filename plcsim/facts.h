@@ -5,7 +5,7 @@
  * file.
  *
  * Nothing here is bounded: every list grows for as long as the run lasts
- * (a day of edges every 500 ms is about 1.4 MB), because a verdict judged on
+ * (a day of edges every 500 ms, with their intervals, is about 5.5 MB), because a verdict judged on
  * a part of what happened can pass a client that failed. If memory runs out
  * the loss is counted (`lost`) and the judge refuses to pass the run.
  *
@@ -30,6 +30,24 @@ struct facts_times {
 
 struct facts_window {
 	tc_us_t	from, to;	/* a fault was being injected in [from, to) */
+};
+
+/*
+ * One interval of the life bit: between two edges of one connection, the
+ * time the bit held a value. It ends in an edge to `bit`: 1 (rising) when
+ * the bit was low for `len`, 0 (falling) when it was high.
+ */
+struct facts_interval {
+	tc_us_t	end;
+	tc_us_t	len;
+	int	bit;
+};
+
+struct facts_intervals {
+	struct facts_interval *v;	/* in the order they ended */
+	size_t		 n;
+	size_t		 alloc;
+	size_t		 lost;
 };
 
 struct facts_windows {
@@ -117,7 +135,10 @@ struct facts {
 						   their first frame */
 	struct facts_echoes echoes;		/* what the echoes were */
 	struct facts_times edges;		/* bit-0 edges, any connection */
-	struct hist	   edge_intervals;	/* between edges of one conn */
+	int		   last_bit;		/* bit 0 after the last edge;
+						   -1 before any */
+	struct facts_intervals intervals;	/* between edges of one conn,
+						   exactly */
 	struct facts_times watchdogs;		/* watchdog fired */
 
 	uint64_t	   frames;		/* whole frames received */
@@ -155,6 +176,8 @@ void facts_add_time(struct facts_times *ts, tc_us_t t);
 /* Starts the list of a new connection's frames; returns its index, or
  * SIZE_MAX when it was lost. */
 size_t facts_add_conn(struct facts *f);
+/* Appends an interval (counted in `lost` when memory runs out). */
+void facts_add_interval(struct facts *f, tc_us_t end, tc_us_t len, int bit);
 /* Appends a window; returns its index, or SIZE_MAX when it was lost. */
 size_t facts_add_window(struct facts *f, tc_us_t from, tc_us_t to);
 /* Appends a span to a list of them; its index, or SIZE_MAX when lost. */

@@ -157,6 +157,27 @@ item_line(char *buf, size_t len, const struct verdict_item *it)
 	return 1;
 }
 
+/*
+ * "watchdog 1s: longest silence 507.6ms from 0.000s, margin 492.4ms", for
+ * a run with a watchdog; "" without.
+ */
+static void
+watchdog_phrase(char *buf, size_t len, const struct verdict *v)
+{
+	char d[4][32];
+	tc_us_t w = v->watchdog, s = v->longest_silence;
+
+	buf[0] = '\0';
+	if (w == 0)
+		return;
+	format_duration(w, d[0], sizeof d[0]);
+	format_measured(s, d[1], sizeof d[1]);
+	format_at(v->silence_from, d[2], sizeof d[2]);
+	format_measured(w >= s ? w - s : s - w, d[3], sizeof d[3]);
+	snprintf(buf, len, "watchdog %s: longest silence %s from %s, margin "
+	    "%s%s", d[0], d[1], d[2], w >= s ? "" : "-", d[3]);
+}
+
 /* ---- text ---- */
 
 /* A message on one line of a terminal: control characters become spaces. */
@@ -181,6 +202,9 @@ report_text(FILE *out, const struct scenario *sc, const struct verdict *v,
 		cycle_phrase(phrase, sizeof phrase, cycle);
 		fprintf(out, "; %s", phrase);
 	}
+	watchdog_phrase(phrase, sizeof phrase, v);
+	if (phrase[0] != '\0')
+		fprintf(out, "; %s", phrase);
 	fputs(")\n", out);
 	for (i = 0; i < v->nitems; i++) {
 		if (!item_line(line, sizeof line, &v->items[i]))
@@ -328,6 +352,10 @@ junit_properties(FILE *out, const struct plc_cycle_stats *cs,
 		junit_property(out, "cycle_late_p99_us", cs->late_p99_us);
 		junit_property(out, "cycle_late_max_us", cs->late_max_us);
 	}
+	if (v->watchdog > 0)
+		fprintf(out, "        <property name=\"watchdog_margin_us\" "
+		    "value=\"%lld\"/>\n", (long long)v->watchdog -
+		    (long long)v->longest_silence);
 	junit_margins(out, v);
 	fputs("      </properties>\n", out);
 }
@@ -337,6 +365,8 @@ verdict_has_margin(const struct verdict *v)
 {
 	size_t i;
 
+	if (v->watchdog > 0)
+		return 1;
 	for (i = 0; i < v->nitems; i++)
 		if (v->items[i].e != NULL &&
 		    v->items[i].unit != VERDICT_NO_MARGIN)
@@ -366,6 +396,9 @@ junit_output(FILE *out, const struct scenario *sc, const struct verdict *v,
 		cycle_phrase(phrase, sizeof phrase, cycle);
 		fprintf(out, "%s\n", phrase);
 	}
+	watchdog_phrase(phrase, sizeof phrase, v);
+	if (phrase[0] != '\0')
+		fprintf(out, "%s\n", phrase);
 	/* How close each expectation came, as in the text. */
 	for (i = 0; i < v->nitems; i++)
 		if (item_line(line, sizeof line, &v->items[i])) {
@@ -543,6 +576,24 @@ json_cycle(FILE *out, const struct plc_cycle_stats *cs)
 		    (unsigned long long)cs->late_max_us);
 }
 
+/* ", "watchdog": {...}", or null in a run without one. */
+static void
+json_watchdog(FILE *out, const struct verdict *v)
+{
+	fputs(", \"watchdog\": ", out);
+	if (v == NULL || v->watchdog == 0) {
+		fputs("null", out);
+		return;
+	}
+	fprintf(out, "{\"timeout_us\": %llu, \"longest_silence_us\": %llu, "
+	    "\"silence_from_s\": %llu.%06llu, \"margin_us\": %lld}",
+	    (unsigned long long)v->watchdog,
+	    (unsigned long long)v->longest_silence,
+	    (unsigned long long)(v->silence_from / TC_US_PER_SEC),
+	    (unsigned long long)(v->silence_from % TC_US_PER_SEC),
+	    (long long)v->watchdog - (long long)v->longest_silence);
+}
+
 void
 report_json_case(FILE *out, const struct scenario *sc,
     const struct verdict *v, double seconds, uint64_t seed,
@@ -552,6 +603,7 @@ report_json_case(FILE *out, const struct scenario *sc,
 
 	json_head(out, sc, seconds, seed, v->nfailed == 0);
 	json_cycle(out, cycle);
+	json_watchdog(out, v);
 	fputs(",\n  \"expectations\": [", out);
 	for (i = 0; i < v->nitems; i++) {
 		fputs(i > 0 ? ",\n    " : "\n    ", out);
@@ -572,6 +624,7 @@ json_error(FILE *out, const struct scenario *sc, double seconds,
 	fputs(", \"error\": ", out);
 	json_string(out, why);
 	json_cycle(out, NULL);
+	json_watchdog(out, NULL);
 	fputs(", \"expectations\": [], \"events\": [], \"events_dropped\": 0}",
 	    out);
 }

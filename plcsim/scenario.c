@@ -39,6 +39,7 @@ enum key {
 	K_VALUE, K_MASK,
 	K_PERIOD, K_TOLERANCE, K_QUANTILE, K_OUTSIDE_FAULTS, K_WITHIN,
 	K_AT_LEAST, K_AT_MOST, K_EQUALS, K_JITTER_P99, K_NAME,
+	K_EDGE, K_HIGH,
 	K_MAX
 };
 
@@ -53,6 +54,7 @@ static const char *const key_names[K_MAX] = {
 	[K_WITHIN] = "within", [K_AT_LEAST] = "at_least",
 	[K_AT_MOST] = "at_most", [K_EQUALS] = "equals",
 	[K_JITTER_P99] = "jitter_p99", [K_NAME] = "name",
+	[K_EDGE] = "edge", [K_HIGH] = "high",
 };
 
 #define B(k) (1u << (k))
@@ -126,7 +128,7 @@ static const struct expect_def {
 	unsigned	 required;
 } expect_defs[EXPECT_MAX] = {
 	[EXPECT_LIFE_BIT_PERIOD] = { "life_bit_period",
-	    B(K_PERIOD) | B(K_TOLERANCE) | B(K_QUANTILE),
+	    B(K_PERIOD) | B(K_TOLERANCE) | B(K_QUANTILE) | B(K_EDGE),
 	    B(K_PERIOD) | B(K_TOLERANCE) },
 	[EXPECT_LIFE_BIT_SILENT] = { "life_bit_silent", 0, 0 },
 	[EXPECT_WATCHDOG_QUIET] = { "watchdog_quiet", B(K_OUTSIDE_FAULTS), 0 },
@@ -143,6 +145,16 @@ static const struct expect_def {
 	    B(K_NAME) | B(K_EQUALS) | B(K_AT_LEAST) | B(K_AT_MOST),
 	    B(K_NAME) },
 	[EXPECT_EXIT_CODE] = { "exit_code", B(K_EQUALS), B(K_EQUALS) },
+	/* at_most is a duration here, tolerance a percentage */
+	[EXPECT_LIFE_BIT_MAX_GAP] = { "life_bit_max_gap",
+	    B(K_AT_MOST) | B(K_OUTSIDE_FAULTS), B(K_AT_MOST) },
+	[EXPECT_LIFE_BIT_DUTY] = { "life_bit_duty",
+	    B(K_HIGH) | B(K_TOLERANCE), B(K_HIGH) | B(K_TOLERANCE) },
+};
+
+static const char *const edge_names[EDGE_MAX] = {
+	[EDGE_ANY] = "any", [EDGE_RISING] = "rising",
+	[EDGE_FALLING] = "falling",
 };
 
 static const char *const distribution_names[DIST_MAX] = {
@@ -180,6 +192,12 @@ const char *
 scenario_distribution_name(enum scenario_distribution d)
 {
 	return (unsigned)d < DIST_MAX ? distribution_names[d] : "?";
+}
+
+const char *
+scenario_edge_name(enum scenario_edge edge)
+{
+	return (unsigned)edge < EDGE_MAX ? edge_names[edge] : "?";
 }
 
 int
@@ -873,6 +891,30 @@ counter_name_ok(const char *t)
 	return i < SCENARIO_MAX_NAME;
 }
 
+/*
+ * A percentage, "50%" or "2.5%", in 0..100: the sign is required, as a
+ * unit is for durations, so that 0.5 is never read as half.
+ */
+static int
+get_percent(struct ctx *c, const yaml_node_t *v, const char *key,
+    double *out)
+{
+	const char *t;
+	char *end;
+
+	if ((t = scalar(c, v, key, "a percentage such as 50%")) == NULL)
+		return -1;
+	errno = 0;
+	*out = strtod(t, &end);
+	/* Digits and a point only: no sign, exponent, hex or spaces. */
+	if (end == t || strcmp(end, "%") != 0 || errno != 0 ||
+	    strspn(t, "0123456789.") != (size_t)(end - t) || t[0] == '.' ||
+	    !isfinite(*out) || *out > 100)
+		return fail(c, line_of(v), "%s: expected a percentage from 0%% "
+		    "to 100%%, such as 50%% or 2.5%%, not '%s'", key, t);
+	return 0;
+}
+
 static int
 expect_pair(struct ctx *c, const char *name, yaml_node_t *k, yaml_node_t *v,
     void *arg)
@@ -881,7 +923,7 @@ expect_pair(struct ctx *c, const char *name, yaml_node_t *k, yaml_node_t *v,
 	struct scenario_expect *e = st->e;
 	const char *t;
 	char *end;
-	int key = find_key(name);
+	int key = find_key(name), i;
 
 	if (strcmp(name, st->kind_key) == 0)
 		return 0;
@@ -892,7 +934,21 @@ expect_pair(struct ctx *c, const char *name, yaml_node_t *k, yaml_node_t *v,
 	case K_PERIOD:
 		return get_positive_duration(c, v, name, &e->period);
 	case K_TOLERANCE:
+		if (e->kind == EXPECT_LIFE_BIT_DUTY)
+			return get_percent(c, v, name, &e->high_tolerance);
 		return get_duration(c, v, name, &e->tolerance);
+	case K_HIGH:
+		return get_percent(c, v, name, &e->high);
+	case K_EDGE:
+		if ((t = scalar(c, v, name, "any, rising or falling")) == NULL)
+			return -1;
+		for (i = 0; i < EDGE_MAX; i++)
+			if (strcmp(t, edge_names[i]) == 0) {
+				e->edge = (enum scenario_edge)i;
+				return 0;
+			}
+		return fail(c, line_of(v), "edge: expected any, rising or "
+		    "falling, not '%s'", t);
 	case K_WITHIN:
 		return get_positive_duration(c, v, name, &e->within);
 	case K_JITTER_P99:
@@ -925,6 +981,8 @@ expect_pair(struct ctx *c, const char *name, yaml_node_t *k, yaml_node_t *v,
 		e->has_at_least = 1;
 		return get_bound(c, v, name, e, &e->at_least);
 	case K_AT_MOST:
+		if (e->kind == EXPECT_LIFE_BIT_MAX_GAP)
+			return get_positive_duration(c, v, name, &e->max_gap);
 		e->has_at_most = 1;
 		return get_bound(c, v, name, e, &e->at_most);
 	case K_EQUALS:
@@ -1422,6 +1480,15 @@ finish_action(struct ctx *c, struct scenario_action *a, size_t *total)
 	return 0;
 }
 
+/* An expectation that a silent life bit fails whatever it says. */
+static int
+needs_edges(const struct scenario *s, const struct scenario_expect *e)
+{
+	return e->kind == EXPECT_LIFE_BIT_PERIOD ||
+	    e->kind == EXPECT_LIFE_BIT_DUTY ||
+	    (e->kind == EXPECT_LIFE_BIT_MAX_GAP && e->max_gap < s->duration);
+}
+
 static int
 check_expects(struct ctx *c)
 {
@@ -1479,10 +1546,10 @@ check_expects(struct ctx *c)
 		}
 		for (j = 0; j < i; j++) {
 			f = &s->expects[j];
-			if ((e->kind == EXPECT_LIFE_BIT_PERIOD &&
+			if ((needs_edges(s, e) &&
 			    f->kind == EXPECT_LIFE_BIT_SILENT) ||
 			    (e->kind == EXPECT_LIFE_BIT_SILENT &&
-			    f->kind == EXPECT_LIFE_BIT_PERIOD))
+			    needs_edges(s, f)))
 				return fail(c, e->line, "%s contradicts %s "
 				    "(line %d): they can never both pass",
 				    expect_defs[e->kind].name,

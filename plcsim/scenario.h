@@ -106,7 +106,18 @@ enum scenario_expect_kind {
 	/* judged from the client */
 	EXPECT_COUNTER,		/* a number in the client's stats JSON */
 	EXPECT_EXIT_CODE,	/* the client's exit status */
+	/* judged on the wire, the way PLC watchdogs judge a life bit */
+	EXPECT_LIFE_BIT_MAX_GAP, /* no silence of the life bit beyond T */
+	EXPECT_LIFE_BIT_DUTY,	/* the share of the time it is high */
 	EXPECT_MAX
+};
+
+/* Which intervals of the life bit a life_bit_period judges. */
+enum scenario_edge {
+	EDGE_ANY = 0,		/* every interval between two edges */
+	EDGE_RISING,		/* those ending in a rising edge: time low */
+	EDGE_FALLING,		/* those ending in a falling edge: time high */
+	EDGE_MAX
 };
 
 struct scenario_expect {
@@ -118,7 +129,11 @@ struct scenario_expect {
 	tc_us_t		tolerance;	/* life_bit_period, send_cycle,
 					   send_drift */
 	double		quantile;	/* life_bit_period, (0, 1] */
-	int		outside_faults;	/* watchdog_quiet */
+	enum scenario_edge edge;	/* life_bit_period */
+	tc_us_t		max_gap;	/* life_bit_max_gap: its at_most */
+	double		high;		/* life_bit_duty: percent of the time */
+	double		high_tolerance;	/* life_bit_duty: percentage points */
+	int		outside_faults;	/* watchdog_quiet, life_bit_max_gap */
 	tc_us_t		within;		/* reconnect, startup */
 	tc_us_t		jitter_p99;	/* send_cycle; 0 when not judged */
 	char		name[SCENARIO_MAX_NAME]; /* counter */
@@ -185,6 +200,7 @@ const char *scenario_expect_name(enum scenario_expect_kind);
 const char *scenario_distribution_name(enum scenario_distribution);
 /* libyaml's version, for the report's record ("0.2.5"). */
 const char *scenario_library_version(void);
+const char *scenario_edge_name(enum scenario_edge);	/* "any", ... */
 
 /* 1 when the action drops or stalls the link (the client must reconnect). */
 int scenario_action_is_drop(enum scenario_action_kind);

@@ -69,6 +69,7 @@ mismatch_sc="$sc/corrupt-mask-counted.yaml"
 jitter_sc="$sc/echo-delay-jitter-uniform.yaml"
 startup_sc="$sc/startup-within-2s.yaml"
 blackhole_sc="$sc/blackhole-5s.yaml"
+edges_sc="$sc/life-bit-both-edges.yaml"
 # A watchdog that fires early, then more life-bit edges than an event log
 # of 65 536 once kept: the verdict must still see the early firing.
 flood_sc="$tmp/watchdog-then-edge-flood.yaml"
@@ -93,12 +94,14 @@ EOF
 	run_bad one-read one-read "$split_sc"
 	run_bad no-toggle no-toggle "$toggle_sc"
 	run_bad original-drift original-drift "$drift_sc"
+	run_bad stop-high stop-high "$edges_sc"
 ) &
 lane=$!
 run_bad drift drift "$cycle_sc"
 run_bad ignore-mismatch ignore-mismatch "$mismatch_sc"
 run_bad freeze-after-reconnect freeze-after-reconnect "$blackhole_sc"
 run_bad edge-flood edge-flood "$flood_sc"
+run_bad lopsided lopsided "$edges_sc"
 # A client that never connects.
 "$plcsim" run "$startup_sc" -- sleep 60 >"$tmp/never.out" 2>&1
 echo $? >"$tmp/never.rc"
@@ -126,6 +129,13 @@ fi
 expect_fail ignore-mismatch "counter mismatches: expected = 4 (injected), saw 0"
 expect_fail freeze-after-reconnect "its silence outlasted the fault"
 expect_fail edge-flood "watchdog (1s): expected quiet, fired 1 time, the first at 1.0"
+# Stopped high: the time high never ends, and the longest silence says so.
+expect_fail stop-high "falling edge (time high): expected intervals 500ms ± 50ms, but it stopped high" \
+    "life bit: expected no silence over 600ms, the longest was" \
+    "ok life_bit_period 500ms ± 50ms at 95%, rising edges"
+# Edges 500 ms apart on average, but high 300 ms and low 700 ms.
+expect_fail lopsided "(time high): expected intervals 500ms ± 50ms for 95% of them, saw 0 of" \
+    "life bit duty: expected high 50% ± 5% of the time, saw 30"
 if grep -q "frames: expected at least 66000" "$tmp/edge-flood.out"; then
 	fail "edge-flood: the flood was too small to test the bound"
 	sed 's/^/    /' "$tmp/edge-flood.out"
@@ -135,7 +145,7 @@ expect_fail hung "hung"
 
 # ---- the real client passes the same scenarios ----
 set -- "$reconnect_sc" "$split_sc" "$toggle_sc" "$cycle_sc" "$mismatch_sc" \
-    "$blackhole_sc" "$drift_sc"
+    "$blackhole_sc" "$drift_sc" "$edges_sc"
 "$plcsim" run -j2 --junit "$tmp/junit.xml" "$@" -- "$tcpcom" \
     --server '{host}' --port '{port}' --stats-json '{stats}' \
     >"$tmp/real.out" 2>&1

@@ -32,12 +32,24 @@
  *                    gets through them in well under a second, then
  *                    toggles normally: a long run's worth of edges after
  *                    an early failure.
+ *   stop-high        toggles for 2 s, then holds bit 0 at 1 for good (it
+ *                    keeps sending): a watchdog that only checks that
+ *                    the bit is high never sees it stop;
+ *   lopsided         high 30 % and low 70 % of each cycle of two toggle
+ *                    cycles: edges 500 ms apart on average, but the time
+ *                    high is 300 ms and the time low 700 ms;
+ *   every-other-silent
+ *                    on every second start (counted in the file given
+ *                    with --state FILE, one byte appended per start) it
+ *                    never flips bit 0; otherwise a good client: a client
+ *                    that fails only sometimes.
  *
  * Every other defect keeps absolute deadlines and skips the cycles it
  * missed, as a correct client does, so that each shows one defect.
  * Single-threaded on purpose: the toggle is computed from the clock.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
@@ -68,6 +80,8 @@ struct bad {
 	const char *stats;
 	tc_us_t	    send_cycle;
 	tc_us_t	    toggle_cycle;
+	const char *state;	/* every-other-silent: its start counter */
+	int	    silent;	/* every-other-silent: this start never toggles */
 	unsigned long frames, ok, mismatches, timeouts, connects;
 };
 
@@ -87,6 +101,34 @@ write_stats(const struct bad *b)
 	    b->frames, b->ok, b->mismatches, b->timeouts, b->connects);
 	fclose(f);
 	rename(tmp, b->stats);
+}
+
+/*
+ * every-other-silent: appends one byte to `path` and returns 1 on every
+ * second start, 0 otherwise, -1 on error. The offset after an O_APPEND
+ * write is where that byte went, whatever else appends at once: starts in
+ * parallel are counted once each.
+ */
+static int
+count_start(const char *path)
+{
+	off_t at;
+	int fd;
+
+	if (path == NULL) {
+		fprintf(stderr, "badclient: every-other-silent needs "
+		    "--state FILE\n");
+		return -1;
+	}
+	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0600)) < 0 ||
+	    write(fd, "x", 1) != 1 || (at = lseek(fd, 0, SEEK_CUR)) < 0) {
+		fprintf(stderr, "badclient: %s: %s\n", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return at % 2 == 0;
 }
 
 static int
@@ -156,6 +198,7 @@ read_echo(int fd, uint8_t *echo, const struct bad *b)
 }
 
 #define FLOOD_HOLD	(1500 * TC_US_PER_MS)
+#define STOP_AFTER	(2 * TC_US_PER_SEC)
 #define FLOOD_EDGES	70000
 
 /* Bit 0 of the next frame, as the defect has it. */
@@ -165,8 +208,13 @@ next_bit(struct bad *b, tc_us_t t0, int lost_link, int *frozen)
 	tc_us_t now = clock_now_us();
 	int bit = (int)(((now - t0) / b->toggle_cycle) & 1);
 
-	if (strcmp(b->defect, "no-toggle") == 0)
+	if (strcmp(b->defect, "no-toggle") == 0 || b->silent)
 		return 0;
+	if (strcmp(b->defect, "stop-high") == 0 && now - t0 >= STOP_AFTER)
+		return 1;
+	if (strcmp(b->defect, "lopsided") == 0)
+		return (now - t0) % (2 * b->toggle_cycle) <
+		    b->toggle_cycle * 3 / 5;
 	if (strcmp(b->defect, "freeze-after-reconnect") == 0) {
 		if (lost_link && *frozen < 0)
 			*frozen = bit;
@@ -329,6 +377,8 @@ main(int argc, char **argv)
 			b.port = atoi(v);
 		else if (strcmp(k, "--stats-json") == 0)
 			b.stats = v;
+		else if (strcmp(k, "--state") == 0)
+			b.state = v;
 		else if (strcmp(k, "--send-cycle") == 0 &&
 		    parse_duration(v, &b.send_cycle, err, sizeof err) != 0)
 			return 2;
@@ -344,12 +394,18 @@ main(int argc, char **argv)
 	    strcmp(b.defect, "ignore-mismatch") &&
 	    strcmp(b.defect, "freeze-after-reconnect") &&
 	    strcmp(b.defect, "edge-flood") &&
-	    strcmp(b.defect, "original-drift") && strcmp(b.defect, "burst")) {
+	    strcmp(b.defect, "original-drift") && strcmp(b.defect, "burst") &&
+	    strcmp(b.defect, "stop-high") && strcmp(b.defect, "lopsided") &&
+	    strcmp(b.defect, "every-other-silent")) {
 		fprintf(stderr, "badclient: --defect no-reconnect|one-read|"
 		    "no-toggle|drift|original-drift|ignore-mismatch|"
-		    "freeze-after-reconnect|edge-flood|burst\n");
+		    "freeze-after-reconnect|edge-flood|burst|stop-high|"
+		    "lopsided|every-other-silent\n");
 		return 2;
 	}
+	if (strcmp(b.defect, "every-other-silent") == 0 &&
+	    (b.silent = count_start(b.state)) < 0)
+		return 2;
 	if (b.send_cycle == 0 || b.toggle_cycle == 0)
 		return 2;
 	signal(SIGTERM, on_signal);

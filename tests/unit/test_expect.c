@@ -56,6 +56,29 @@ judged_with_last_edge(const char *yaml)
 	return j;
 }
 
+/*
+ * An interval of the life bit, after the last one: ending in a rising edge
+ * and a falling one in turn (low, then high), as a toggled bit does.
+ */
+static void
+add_interval(struct judged *j, tc_us_t len)
+{
+	struct facts_intervals *is = &j->f->intervals;
+	tc_us_t end = (is->n > 0 ? is->v[is->n - 1].end : 0) + len;
+
+	facts_add_interval(j->f, end, len, is->n % 2 == 0);
+}
+
+/* An interval to `bit` (1: rising, the bit was low for len). */
+static void
+add_interval_to(struct judged *j, tc_us_t len, int bit)
+{
+	struct facts_intervals *is = &j->f->intervals;
+	tc_us_t end = (is->n > 0 ? is->v[is->n - 1].end : 0) + len;
+
+	facts_add_interval(j->f, end, len, bit);
+}
+
 static void
 judged_free(struct judged *j)
 {
@@ -130,15 +153,22 @@ test_life_bit_period_passes(void **state)
 
 	(void)state;
 	for (i = 0; i < 40; i++)
-		hist_add(&j->f->edge_intervals, MS(500) + (i % 5) * 500);
+		add_interval(j, MS(500) + (i % 5) * 500);
 	/* Two outliers out of 42 stay within the 5 % the quantile allows. */
-	hist_add(&j->f->edge_intervals, MS(700));
-	hist_add(&j->f->edge_intervals, MS(300));
+	add_interval(j, MS(700));
+	add_interval(j, MS(300));
 	assert_int_equal(judge(j), 0);
 	assert_int_equal(j->v.nitems, 1);
 	assert_ptr_equal(j->v.items[0].e, &j->sc->expects[0]);
 	assert_true(j->v.items[0].passed);
 	assert_contains(j->v.items[0].message, "40 of 42 within");
+	/*
+	 * 40 of 42 (95 %, rounded up) must be within: the 40th closest is
+	 * 2ms off, so 3ms of the tolerance were to spare. p5 is the 3rd
+	 * shortest, p95 the 40th.
+	 */
+	assert_margin(j, 0, "500ms ± 5ms at 95%", "500ms … 502ms", VERDICT_US,
+	    MS(3));
 	judged_free(j);
 }
 
@@ -151,17 +181,20 @@ test_life_bit_period_fails_slow_toggle(void **state)
 
 	(void)state;
 	for (i = 0; i < 30; i++)
-		hist_add(&j->f->edge_intervals, MS(500));
+		add_interval(j, MS(500));
 	for (i = 0; i < 12; i++)
-		hist_add(&j->f->edge_intervals, MS(612));
-	hist_add(&j->f->edge_intervals, MS(1200));
+		add_interval(j, MS(612));
+	add_interval(j, MS(1200));
 	assert_int_equal(judge(j), 1);
 	m = j->v.items[0].message;
 	assert_false(j->v.items[0].passed);
 	assert_contains(m, "expected intervals 500ms ± 5ms for 95% of them");
 	assert_contains(m, "saw 30 of 43 within");
-	assert_contains(m, "p95 = 61");	/* 612ms to bucket precision */
+	assert_contains(m, "p95 = 612ms");	/* exactly */
 	assert_contains(m, "max 1.2s");
+	/* 41 of 43 needed: the 41st closest is 112ms off, 107ms too many. */
+	assert_margin(j, 0, "500ms ± 5ms at 95%", "500ms … 612ms", VERDICT_US,
+	    -(double)MS(107));
 	judged_free(j);
 }
 
@@ -186,9 +219,187 @@ test_life_bit_period_lower_side(void **state)
 	(void)state;
 	/* Too fast is as wrong as too slow. */
 	for (i = 0; i < 20; i++)
-		hist_add(&j->f->edge_intervals, MS(250));
+		add_interval(j, MS(250));
 	assert_int_equal(judge(j), 1);
 	assert_contains(j->v.items[0].message, "saw 0 of 20 within");
+	assert_margin(j, 0, "500ms ± 5ms at 95%", "250ms … 250ms", VERDICT_US,
+	    -(double)MS(245));
+	judged_free(j);
+}
+
+/*
+ * A watchdog that times both edges: the time low (intervals ending in a
+ * rising edge) and the time high (ending in a falling one) judged apart.
+ * A bit low 400ms and high 600ms toggles at 500ms on average.
+ */
+static void
+test_life_bit_period_by_edge(void **state)
+{
+	struct judged *j = judged_with_last_edge(HEAD "expectations:\n"
+	    "  - expect: life_bit_period\n    period: 400ms\n"
+	    "    tolerance: 10ms\n    edge: rising\n"
+	    "  - expect: life_bit_period\n    period: 400ms\n"
+	    "    tolerance: 10ms\n    edge: falling\n"
+	    "  - expect: life_bit_period\n    period: 400ms\n"
+	    "    tolerance: 10ms\n");
+	int i;
+
+	(void)state;
+	for (i = 0; i < 10; i++) {
+		add_interval_to(j, MS(400) + 2000, 1);
+		add_interval_to(j, MS(600), 0);
+	}
+	assert_int_equal(judge(j), 2);
+	assert_int_equal(j->sc->expects[0].edge, EDGE_RISING);
+	assert_int_equal(j->sc->expects[1].edge, EDGE_FALLING);
+	assert_int_equal(j->sc->expects[2].edge, EDGE_ANY);
+	assert_margin(j, 0, "400ms ± 10ms at 95%, rising edges",
+	    "402ms … 402ms", VERDICT_US, MS(8));
+	assert_contains(j->v.items[0].message, "life bit, intervals ending in "
+	    "a rising edge (time low): expected intervals 400ms ± 10ms for "
+	    "95% of them, saw 10 of 10 within");
+	assert_margin(j, 1, "400ms ± 10ms at 95%, falling edges",
+	    "600ms … 600ms", VERDICT_US, -(double)MS(190));
+	assert_contains(j->v.items[1].message, "(time high): expected "
+	    "intervals 400ms ± 10ms for 95% of them, saw 0 of 10 within");
+	/* Both together: 19 of 20 needed, the 19th closest is 200ms off. */
+	assert_margin(j, 2, "400ms ± 10ms at 95%", "402ms … 600ms",
+	    VERDICT_US, -(double)MS(190));
+	/*
+	 * Stopped high for the rest of the run: a high phase that never
+	 * ended, which a falling edge (or any edge) would have ended. Timing
+	 * the rising edge alone, the time low, does not see it: that is why
+	 * a watchdog times both.
+	 */
+	j->f->edges.t[0] = SEC(9);
+	j->f->last_bit = 1;
+	assert_int_equal(judge(j), 2);
+	assert_margin(j, 0, "400ms ± 10ms at 95%, rising edges",
+	    "402ms … 402ms", VERDICT_US, MS(8));
+	assert_margin(j, 1, "400ms ± 10ms at 95%, falling edges", "no edge "
+	    "for 11s up to the end, bit 0 high", VERDICT_US,
+	    -(double)(SEC(11) - MS(410)));
+	assert_contains(j->v.items[1].message, "but it stopped high: no edge "
+	    "from 9.000s");
+	assert_contains(j->v.items[2].message, "stopped high");
+	/* Stopped low: the other way round. */
+	j->f->last_bit = 0;
+	assert_int_equal(judge(j), 3);
+	assert_contains(j->v.items[0].message, "stopped low");
+	assert_true(j->v.items[1].passed == 0);	/* its 600ms intervals */
+	assert_contains(j->v.items[1].message, "saw 0 of 10 within");
+	judged_free(j);
+}
+
+/* ---- life_bit_max_gap ---- */
+
+static const char max_gap[] = HEAD
+    "timeline:\n"
+    "  - action: blackhole\n    at: 1200ms\n    for: 800ms\n"
+    "expectations:\n"
+    "  - expect: life_bit_max_gap\n    at_most: 3s\n"
+    "  - expect: life_bit_max_gap\n    at_most: 2s\n"
+    "  - expect: life_bit_max_gap\n    at_most: 2s\n"
+    "    outside_faults: true\n";
+
+static void
+test_life_bit_max_gap(void **state)
+{
+	struct judged *j = judged_new(max_gap);
+
+	(void)state;
+	j->f->end = SEC(5);
+	facts_add_time(&j->f->edges, MS(500));
+	facts_add_time(&j->f->edges, MS(1000));
+	facts_add_time(&j->f->edges, MS(3800));
+	assert_int_equal(judge(j), 2);
+	assert_margin(j, 0, "no silence over 3s", "longest 2.8s from 1.000s",
+	    VERDICT_US, MS(200));
+	assert_margin(j, 1, "no silence over 2s", "longest 2.8s from 1.000s",
+	    VERDICT_US, -(double)MS(800));
+	assert_string_equal(j->v.items[1].message, "life bit: expected no "
+	    "silence over 2s, the longest was 2.8s, from 1.000s to 3.800s");
+	/* Without a fault there, it is the client's. */
+	assert_margin(j, 2, "no silence over 2s outside fault windows",
+	    "longest 2.8s from 1.000s", VERDICT_US, -(double)MS(800));
+	/* A fault over it that ended 1.8s before it did: excused. */
+	facts_add_window(j->f, MS(1200), SEC(2));
+	assert_int_equal(judge(j), 1);
+	assert_margin(j, 2, "no silence over 2s outside fault windows",
+	    "longest 1.2s from 3.800s, fault windows aside", VERDICT_US,
+	    MS(800));
+	/* A bit that stopped: the silence up to the end counts. */
+	j->f->end = SEC(20);
+	assert_int_equal(judge(j), 3);
+	assert_margin(j, 0, "no silence over 3s", "longest 16.2s from 3.800s",
+	    VERDICT_US, -(double)MS(13200));
+	assert_contains(j->v.items[0].message, "the longest was 16.2s, from "
+	    "3.800s to the end of the run");
+	/* No edge at all: one silence from time 0. */
+	j->f->edges.n = 0;
+	j->f->end = SEC(2);
+	assert_int_equal(judge(j), 0);
+	assert_margin(j, 1, "no silence over 2s", "longest 2s from 0.000s",
+	    VERDICT_US, 0);
+	judged_free(j);
+}
+
+/* ---- life_bit_duty ---- */
+
+static void
+test_life_bit_duty(void **state)
+{
+	struct judged *j = judged_with_last_edge(HEAD "expectations:\n"
+	    "  - expect: life_bit_duty\n    high: 50%\n    tolerance: 5%\n"
+	    "  - expect: life_bit_duty\n    high: 60%\n    tolerance: 2.5%\n");
+	int i;
+
+	(void)state;
+	/* High 600ms, low 400ms: 60 % of the time high. */
+	for (i = 0; i < 10; i++) {
+		add_interval_to(j, MS(400), 1);
+		add_interval_to(j, MS(600), 0);
+	}
+	/* One more high phase than low ones: the means are unchanged. */
+	add_interval_to(j, MS(600), 0);
+	assert_int_equal(judge(j), 1);
+	assert_margin(j, 0, "high 50% ± 5%", "high 60.00% (mean 600ms high, "
+	    "400ms low)", VERDICT_PERCENT, -5.0);
+	assert_string_equal(j->v.items[0].message, "life bit duty: expected "
+	    "high 50% ± 5% of the time, saw 60.00% (mean 600ms high over 11, "
+	    "400ms low over 10)");
+	assert_margin(j, 1, "high 60% ± 2.5%", "high 60.00% (mean 600ms "
+	    "high, 400ms low)", VERDICT_PERCENT, 2.5);
+	/* Only high phases: no cycle to judge. */
+	j->f->intervals.n = 0;
+	add_interval_to(j, MS(600), 0);
+	assert_int_equal(judge(j), 2);
+	assert_contains(j->v.items[0].message, "saw 1 time high and 0 times "
+	    "low between edges: no whole cycle");
+	assert_int_equal(j->v.items[0].unit, VERDICT_NO_MARGIN);
+	judged_free(j);
+}
+
+/* Every run with a watchdog says how close it came, expected or not. */
+static void
+test_watchdog_margin_in_every_run(void **state)
+{
+	struct judged *j = judged_new(HEAD "plc:\n  watchdog: 1s\n");
+
+	(void)state;
+	facts_add_time(&j->f->edges, MS(400));
+	facts_add_time(&j->f->edges, MS(1100));
+	facts_add_time(&j->f->edges, MS(19500));
+	facts_add_time(&j->f->watchdogs, MS(2100));
+	assert_int_equal(judge(j), 0);
+	assert_int_equal(j->v.watchdog, SEC(1));
+	assert_int_equal(j->v.longest_silence, MS(18400));
+	assert_int_equal(j->v.silence_from, MS(1100));
+	/* None without a watchdog. */
+	judged_free(j);
+	j = judged_new(HEAD);
+	assert_int_equal(judge(j), 0);
+	assert_int_equal(j->v.watchdog, 0);
 	judged_free(j);
 }
 
@@ -204,11 +415,15 @@ test_life_bit_period_stopped(void **state)
 	(void)state;
 	for (t = MS(500); t <= SEC(5); t += MS(500)) {
 		facts_add_time(&j->f->edges, t);
-		hist_add(&j->f->edge_intervals, MS(500));
+		add_interval(j, MS(500));
 	}
+	j->f->last_bit = 1;
 	assert_int_equal(judge(j), 1);
-	assert_contains(j->v.items[0].message, "but it stopped: no edge from "
-	    "5.000s to the end of the run (15s)");
+	assert_contains(j->v.items[0].message, "but it stopped high: no edge "
+	    "from 5.000s to the end of the run (15s)");
+	/* Past period + tolerance by the silence's length less 505ms. */
+	assert_margin(j, 0, "500ms ± 5ms at 95%", "no edge for 15s up to the "
+	    "end, bit 0 high", VERDICT_US, -(double)(SEC(15) - MS(505)));
 	/* A fault window over the start of the silence explains that part. */
 	facts_add_window(j->f, SEC(5), MS(19600));
 	assert_int_equal(judge(j), 0);
@@ -966,6 +1181,10 @@ main(void)
 		cmocka_unit_test(test_watchdog_outside_faults),
 		cmocka_unit_test(test_watchdog_silence_outlasting_the_fault),
 		cmocka_unit_test(test_watchdog_seen_after_many_edges),
+		cmocka_unit_test(test_life_bit_period_by_edge),
+		cmocka_unit_test(test_life_bit_max_gap),
+		cmocka_unit_test(test_life_bit_duty),
+		cmocka_unit_test(test_watchdog_margin_in_every_run),
 		cmocka_unit_test(test_lost_facts_fail_the_run),
 		cmocka_unit_test(test_life_bit_period_stopped),
 		cmocka_unit_test(test_reconnect_passes),

@@ -339,7 +339,7 @@ static void
 test_text_pass_and_run_item(void **state)
 {
 	struct fixture *fx = *state;
-	struct verdict v;
+	struct verdict v = { 0 };
 	struct verdict_item it[2];
 	struct capture c;
 	char *out;
@@ -563,7 +563,7 @@ static void
 test_json_run_item(void **state)
 {
 	struct fixture *fx = *state;
-	struct verdict v;
+	struct verdict v = { 0 };
 	struct verdict_item it;
 	struct capture c;
 	char *out;
@@ -655,6 +655,45 @@ test_margins_junit_json(void **state)
 	assert_contains(out, "\"expected\": \"at least 30\", \"seen\": "
 	    "\"31\", \"margin\": 1, \"unit\": \"count\", \"margin_text\": "
 	    "\"1\"}");
+	free(out);
+}
+
+/* A run with a watchdog says how close it came in every report. */
+static void
+test_watchdog_margin(void **state)
+{
+	struct fixture *fx = *state;
+	struct capture c;
+	char *out;
+
+	fx->v.watchdog = 1000000;
+	fx->v.longest_silence = 1250000;
+	fx->v.silence_from = 3500000;
+	capture_open(&c);
+	report_text(c.fp, fx->sc, &fx->v, 1, 1, NULL);
+	report_junit_case(c.fp, fx->sc, &fx->v, 1, 1, NULL, NULL, 0);
+	out = capture_close(&c);
+	assert_contains(out, "FAIL drop-rst (1.0s, seed 1; watchdog 1s: "
+	    "longest silence 1.25s from 3.500s, margin -250ms)\n");
+	assert_contains(out, "<property name=\"watchdog_margin_us\" "
+	    "value=\"-250000\"/>");
+	assert_contains(out, "seed 1\nwatchdog 1s: longest silence 1.25s "
+	    "from 3.500s, margin -250ms\n");
+	free(out);
+	capture_open(&c);
+	report_json_case(c.fp, fx->sc, &fx->v, 1, 1, NULL, NULL);
+	out = capture_close(&c);
+	assert_json_valid(out);
+	assert_contains(out, "\"watchdog\": {\"timeout_us\": 1000000, "
+	    "\"longest_silence_us\": 1250000, \"silence_from_s\": 3.500000, "
+	    "\"margin_us\": -250000}");
+	free(out);
+	/* None: null. */
+	fx->v.watchdog = 0;
+	capture_open(&c);
+	report_json_case(c.fp, fx->sc, &fx->v, 1, 1, NULL, NULL);
+	out = capture_close(&c);
+	assert_contains(out, "\"watchdog\": null");
 	free(out);
 }
 
@@ -780,6 +819,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_junit_error, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_json_document, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_watchdog_margin, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_margins_text, setup,
 		    teardown),

@@ -425,6 +425,28 @@ static const struct bad {
 	  5, "contradicts life_bit_silent" },
 	{ HEAD "expectations:\n  - expect: exit_code\n    equals: 0\n"
 	  "  - expect: exit_code\n    equals: 1\n", 6, "contradicts" },
+	{ HEAD "expectations:\n  - expect: life_bit_silent\n"
+	  "  - expect: life_bit_duty\n    high: 50%\n    tolerance: 1%\n",
+	  5, "life_bit_duty contradicts life_bit_silent" },
+	{ HEAD "expectations:\n  - expect: life_bit_max_gap\n"
+	  "    at_most: 2s\n  - expect: life_bit_silent\n", 6,
+	  "life_bit_silent contradicts life_bit_max_gap" },
+	/* the life bit as watchdogs judge it */
+	{ HEAD "expectations:\n  - expect: life_bit_period\n"
+	  "    period: 1s\n    tolerance: 1ms\n    edge: up\n", 7,
+	  "edge: expected any, rising or falling, not 'up'" },
+	{ HEAD "expectations:\n  - expect: life_bit_duty\n    high: 50\n"
+	  "    tolerance: 1%\n", 5, "high: expected a percentage" },
+	{ HEAD "expectations:\n  - expect: life_bit_duty\n    high: 50%\n"
+	  "    tolerance: 101%\n", 6, "from 0% to 100%" },
+	{ HEAD "expectations:\n  - expect: life_bit_duty\n    high: 50%\n",
+	  4, "missing key 'tolerance'" },
+	{ HEAD "expectations:\n  - expect: life_bit_max_gap\n"
+	  "    at_most: 3\n", 5, "no unit" },
+	{ HEAD "expectations:\n  - expect: life_bit_max_gap\n"
+	  "    at_least: 1s\n", 5, "unknown key 'at_least'" },
+	{ HEAD "expectations:\n  - expect: frames\n    at_least: 1\n"
+	  "    edge: rising\n", 6, "unknown key 'edge'" },
 	/* expectations that can never be judged */
 	{ HEAD "expectations:\n  - expect: counter\n    name: mismatches\n"
 	  "    equals: 3\n", 4, "client.stats" },
@@ -472,6 +494,43 @@ test_errors(void **state)
 			fail_msg("case %zu: got \"%s\", want \"%s...%s\"", i,
 			    err, want, bads[i].words);
 	}
+}
+
+/* The life bit's own expectations: what each key becomes. */
+static void
+test_life_bit_keys(void **state)
+{
+	struct scenario *s;
+
+	(void)state;
+	s = parse(HEAD "expectations:\n"
+	    "  - expect: life_bit_period\n    period: 500ms\n"
+	    "    tolerance: 5ms\n    edge: falling\n"
+	    "  - expect: life_bit_max_gap\n    at_most: 600ms\n"
+	    "    outside_faults: true\n"
+	    "  - expect: life_bit_duty\n    high: 50%\n"
+	    "    tolerance: 2.5%\n");
+	if (s == NULL)
+		fail_msg("%s", err);
+	assert_int_equal(s->expects[0].edge, EDGE_FALLING);
+	assert_int_equal(s->expects[1].kind, EXPECT_LIFE_BIT_MAX_GAP);
+	assert_int_equal(s->expects[1].max_gap, 600000);
+	assert_true(s->expects[1].outside_faults);
+	assert_false(s->expects[1].has_at_most);
+	assert_int_equal(s->expects[2].kind, EXPECT_LIFE_BIT_DUTY);
+	assert_true(s->expects[2].high == 50.0);
+	assert_true(s->expects[2].high_tolerance == 2.5);
+	assert_string_equal(scenario_expect_name(EXPECT_LIFE_BIT_DUTY),
+	    "life_bit_duty");
+	assert_string_equal(scenario_edge_name(EDGE_RISING), "rising");
+	scenario_free(s);
+	/* A bound as long as the run is no contradiction of silence. */
+	s = parse(HEAD "expectations:\n"
+	    "  - expect: life_bit_max_gap\n    at_most: 10s\n"
+	    "  - expect: life_bit_silent\n");
+	if (s == NULL)
+		fail_msg("%s", err);
+	scenario_free(s);
 }
 
 /* Agreeing overlaps and drops at different times are fine. */
@@ -643,6 +702,7 @@ main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_no_false_contradictions),
+		cmocka_unit_test(test_life_bit_keys),
 		cmocka_unit_test(test_every_until_end),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_hostile),
