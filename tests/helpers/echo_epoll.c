@@ -17,7 +17,12 @@
  *   silent:N   frames after the N-th are read and never echoed
  *   flood:N    every echo is followed by N echoes nobody asked for
  *
- * usage: echo_epoll [-l BYTES] [-f FAULT] [PORT]
+ * With -t (and -l) it stamps every whole frame when it is read, and prints
+ * one line "frame_us T" per frame (T on the monotonic clock, in order)
+ * after the intervals: the send times as the wire saw them, for the
+ * deviation of a client's frames from its grid.
+ *
+ * usage: echo_epoll [-l BYTES] [-t] [-f FAULT] [PORT]
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -52,8 +57,16 @@ static unsigned long fault_n;
 static volatile sig_atomic_t stopping;
 static size_t frame_len;	/* 0: no timing */
 static struct track tracks[TRACK_FDS];
-static tc_us_t *intervals;
-static size_t nintervals, capintervals;
+static int stamp_frames;
+
+/* A growing list of values; a value that finds no room ends the program,
+ * since a list with holes would be a wrong figure. */
+struct series {
+	tc_us_t	*v;
+	size_t	 n, cap;
+};
+
+static struct series intervals, frames;
 
 static int
 fault_parse(const char *text)
@@ -131,18 +144,20 @@ track_start(int fd)
 }
 
 static void
-track_interval(tc_us_t v)
+series_add(struct series *s, tc_us_t v)
 {
 	tc_us_t *grown;
 
-	if (nintervals == capintervals) {
-		capintervals = capintervals ? 2 * capintervals : 256;
-		grown = realloc(intervals, capintervals * sizeof *intervals);
-		if (grown == NULL)
-			return;
-		intervals = grown;
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 256;
+		grown = realloc(s->v, s->cap * sizeof *s->v);
+		if (grown == NULL) {
+			fprintf(stderr, "echo_epoll: out of memory\n");
+			exit(1);
+		}
+		s->v = grown;
 	}
-	intervals[nintervals++] = v;
+	s->v[s->n++] = v;
 }
 
 /* Bytes read at `now` on fd: the edges of bit 0 among whole frames. */
@@ -162,10 +177,12 @@ track_bytes(int fd, const unsigned char *p, size_t len, tc_us_t now)
 			continue;
 		t->have = 0;
 		t->frames++;
+		if (stamp_frames)
+			series_add(&frames, now);
 		bit = p[i] & 1;
 		if (t->bit >= 0 && bit != t->bit) {
 			if (t->have_edge)
-				track_interval(now - t->last_edge);
+				series_add(&intervals, now - t->last_edge);
 			t->have_edge = 1;
 			t->last_edge = now;
 		}
@@ -184,16 +201,24 @@ main(int argc, char **argv)
 	size_t i;
 	int lfd, ep, one = 1, n, k, ch;
 
-	while ((ch = getopt(argc, argv, "l:f:")) != -1) {
+	while ((ch = getopt(argc, argv, "l:tf:")) != -1) {
 		if ((ch == 'l' && (frame_len = (size_t)atoi(optarg)) != 0) ||
 		    (ch == 'f' && fault_parse(optarg) == 0))
 			continue;
-		fprintf(stderr, "usage: echo_epoll [-l BYTES] [-f FAULT] "
+		if (ch == 't') {
+			stamp_frames = 1;
+			continue;
+		}
+		fprintf(stderr, "usage: echo_epoll [-l BYTES] [-t] [-f FAULT] "
 		    "[PORT]\n");
 		return 2;
 	}
 	if (fault != F_NONE && frame_len == 0) {
 		fprintf(stderr, "echo_epoll: -f needs -l BYTES\n");
+		return 2;
+	}
+	if (stamp_frames && frame_len == 0) {
+		fprintf(stderr, "echo_epoll: -t needs -l BYTES\n");
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -282,8 +307,11 @@ main(int argc, char **argv)
 				close(fd);
 		}
 	}
-	for (i = 0; i < nintervals; i++)
-		printf("interval_us %llu\n", (unsigned long long)intervals[i]);
-	free(intervals);
+	for (i = 0; i < intervals.n; i++)
+		printf("interval_us %llu\n", (unsigned long long)intervals.v[i]);
+	for (i = 0; i < frames.n; i++)
+		printf("frame_us %llu\n", (unsigned long long)frames.v[i]);
+	free(intervals.v);
+	free(frames.v);
 	return 0;
 }
