@@ -730,6 +730,7 @@ judge_send_drift(const struct scenario_expect *e, const struct facts *f,
 
 	format_duration(e->period, p, sizeof p);
 	format_duration(e->tolerance, t, sizeof t);
+	item_expected(it, "at most %s from a %s grid", t, p);
 	for (i = 0; i < f->frame_times.n; i++) {
 		fit = fitted_period(&f->frame_times.conn[i], e->period,
 		    &slots);
@@ -750,6 +751,8 @@ judge_send_drift(const struct scenario_expect *e, const struct facts *f,
 	snprintf(d, sizeof d, "%s%.3fms", drift < 0 ? "-" : "+",
 	    fabs(drift) / 1000.0);
 	snprintf(m, sizeof m, "%.3fms", per / 1000.0);
+	item_seen(it, "%s over the run", d);
+	item_margin(it, VERDICT_US, (double)e->tolerance - fabs(drift));
 	item_set(it, fabs(drift) <= (double)e->tolerance, "send drift: "
 	    "expected at most %s from a %s grid over the run, saw %s "
 	    "(fitted period %s, %+.3f %%, over %.0f cycles on %zu "
@@ -785,6 +788,10 @@ judge_no_burst(const struct scenario_expect *e, const struct facts *f,
 			}
 		}
 	}
+	item_expected(it, "at most %lld frames in any %s", (long long)e->at_most,
+	    p);
+	item_seen(it, "%zu", most);
+	item_margin(it, VERDICT_COUNT, (double)e->at_most - (double)most);
 	if (most <= (uint64_t)e->at_most) {
 		item_set(it, 1, "no burst: expected at most %lld frames in "
 		    "any %s of a connection, saw at most %zu",

@@ -1,4 +1,5 @@
 /* test_expect: the judge (plcsim/expect.c) on hand-built facts. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1104,6 +1105,10 @@ test_send_drift_original_fails(void **state)
 	assert_false(j->v.items[0].passed);
 	assert_contains(j->v.items[0].message, "saw +14.160ms");
 	assert_contains(j->v.items[0].message, "+0.240 %");
+	/* 3ms allowed, 14.16ms seen: 11.16ms outside (a fit: to 1 ns). */
+	assert_int_equal(j->v.items[0].unit, VERDICT_US);
+	assert_true(fabs(j->v.items[0].margin + 11160) < 0.001);
+	assert_string_equal(j->v.items[0].seen, "+14.160ms over the run");
 	assert_true(j->v.items[1].passed);
 	judged_free(j);
 }
@@ -1152,6 +1157,9 @@ test_no_burst_catch_up_fails(void **state)
 	assert_false(j->v.items[1].passed);
 	assert_contains(j->v.items[1].message, "saw a burst of 20 from "
 	    "5.000s to 5.095s");
+	assert_int_equal(j->v.items[1].unit, VERDICT_COUNT);
+	assert_true(j->v.items[1].margin ==
+	    (double)j->sc->expects[1].at_most - 20);
 	judged_free(j);
 }
 
@@ -1165,6 +1173,8 @@ test_no_burst_late_frame_passes(void **state)
 	add_frames(j->f, 0, MS(100), 50, 20, MS(90));
 	assert_int_equal(judge(j), 0);
 	assert_contains(j->v.items[1].message, "saw at most 2");
+	assert_true(j->v.items[1].margin ==
+	    (double)j->sc->expects[1].at_most - 2);
 	judged_free(j);
 }
 
