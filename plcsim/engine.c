@@ -490,6 +490,9 @@ engine_frame_hook(void *arg, struct sim_conn *conn, const uint8_t *frame,
 	 */
 	if (!ec->served && !timeline_blackholed(e->tl, rel)) {
 		ec->served = 1;
+		/* Its error path (proxy): refused a while, then taken. */
+		if (sim_conn_plc_refusals(conn) > 0)
+			e->f->plc.refused_restarting++;
 		facts_add_time(&e->f->connects, rel);
 		ec->link = facts_add_span(&e->f->links, rel, FACTS_OPEN);
 		engine_close_drop_window(e, rel);
@@ -591,10 +594,6 @@ engine_disconnect_hook(void *arg, struct sim_conn *conn, const char *reason,
 
 /* ---- the real PLC behind a proxy ---- */
 
-/* A connection refused this soon after the proxy closed one is the PLC's
- * error path (TwinCAT closes its listener for a few cycles), not a fault. */
-#define ENGINE_PLC_ERROR_PATH (1 * TC_US_PER_SEC)
-
 /* Remembers the PLC's first fault, with its time. */
 static void
 engine_plc_fault(struct engine *e, tc_us_t now, const char *fmt, ...)
@@ -670,7 +669,7 @@ engine_plc_echo_hook(void *arg, struct sim_conn *conn,
 
 static void
 engine_plc_end_hook(void *arg, struct sim_conn *conn, enum upstream_end how,
-    const char *reason, size_t unanswered, tc_us_t since_close, tc_us_t now)
+    const char *reason, size_t unanswered, tc_us_t now)
 {
 	struct engine *e = arg;
 	struct facts_plc *p = &e->f->plc;
@@ -679,10 +678,6 @@ engine_plc_end_hook(void *arg, struct sim_conn *conn, enum upstream_end how,
 	if (!engine_judging(e))
 		return;
 	if (how == UPSTREAM_UNREACHABLE) {
-		if (since_close < ENGINE_PLC_ERROR_PATH) {
-			p->refused_restarting++;
-			return;
-		}
 		p->unreachable++;
 		engine_plc_fault(e, now, "not reachable: %s", reason);
 		return;

@@ -73,6 +73,10 @@ struct verdict {
 	tc_us_t		watchdog;
 	tc_us_t		longest_silence;
 	tc_us_t		silence_from;
+	/* The real PLC's figures behind `plcsim proxy` (borrowed from the
+	   facts, set by plcjudge_verdict); NULL without a proxy. */
+	const struct facts_plc *plc;
+	int		plc_length;	/* its frame length, in bits */
 };
 
 /*

@@ -114,9 +114,9 @@ struct facts_plc {
 	uint64_t	silent;		/* connections ended with a frame it
 					   owed for longer than late_after */
 	uint64_t	unreachable;	/* connections it did not take */
-	uint64_t	refused_restarting; /* ... while in its error path
-					   after the proxy closed one: the
-					   PLC's design, not a fault */
+	uint64_t	refused_restarting; /* taken after refusals that
+					   lasted less than its error path
+					   may: its design, not a fault */
 	uint64_t	closed;		/* connections it closed or reset */
 	char		first[160];	/* its first fault, with its time */
 };

@@ -21,6 +21,10 @@
 /* A proxy serves this many clients at once; the real PLC takes or keeps
  * waiting each one's own connection. */
 #define PLAY_PROXY_CLIENTS 64
+/* A PLC refusing no longer than this after a client went is in its error
+ * path (TwinCAT: a few task cycles), which is its design: the proxy tries
+ * again meanwhile, and the client sees a connection taken late. */
+#define PLAY_PLC_ERROR_PATH TC_US_PER_SEC
 
 /* SIGCHLD last: the others may arrive before there is a client. */
 static const int play_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1,
@@ -356,6 +360,7 @@ play_server_config(const struct play_options *o, struct sim_server_config *c)
 		 */
 		c->upstream = o->upstream;
 		c->upstream_timeout_us = o->plc_connect_timeout;
+		c->upstream_retry_us = PLAY_PLC_ERROR_PATH;
 		c->cycle_us = 0;
 		c->max_clients = PLAY_PROXY_CLIENTS;
 		c->relisten_us = 0;
@@ -564,7 +569,8 @@ play_run(const struct play_options *o, struct play_result *res, char *err,
 	if (p.client != NULL)
 		play_read_stats(o->stats_path, &res->facts);
 	if (expect_judge(o->sc, &res->facts, &res->verdict) < 0 ||
-	    plcjudge_verdict(&res->facts, &res->verdict) < 0) {
+	    plcjudge_verdict(&res->facts, o->sc->plc.length,
+	    &res->verdict) < 0) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}

@@ -109,7 +109,7 @@ plural(uint64_t n)
 #define PLCJUDGE_ITEMS 3
 
 int
-plcjudge_verdict(const struct facts *f, struct verdict *v)
+plcjudge_verdict(const struct facts *f, int length_bits, struct verdict *v)
 {
 	const struct facts_plc *p = &f->plc;
 	struct verdict_item *items, *it;
@@ -119,6 +119,8 @@ plcjudge_verdict(const struct facts *f, struct verdict *v)
 
 	if (!p->proxied)
 		return 0;
+	v->plc = p;
+	v->plc_length = length_bits;
 	items = realloc(v->items, (v->nitems + PLCJUDGE_ITEMS) *
 	    sizeof *items);
 	if (items == NULL)
@@ -148,7 +150,8 @@ plcjudge_verdict(const struct facts *f, struct verdict *v)
 	/* 3: the link. */
 	item(&it[2], p->unreachable == 0 && p->closed == 0, "PLC link: %llu "
 	    "connection%s not taken, %llu closed or reset by the PLC "
-	    "(%llu refused in its error path, which is its design)%s%s",
+	    "(%llu taken after refusals for up to 1s, its error path, "
+	    "which is its design)%s%s",
 	    (unsigned long long)p->unreachable, plural(p->unreachable),
 	    (unsigned long long)p->closed,
 	    (unsigned long long)p->refused_restarting,
@@ -284,4 +287,43 @@ plcjudge_text(FILE *out, const struct facts_plc *p, int length_bits,
 	fprintf(out, "plc: to emulate it: plcsim serve --cycle %s --length "
 	    "%d\n", c.at_once ? "0" : format_duration(c.cycle, d[4],
 	    sizeof d[4]), length_bits);
+}
+
+void
+plcjudge_json(FILE *out, const struct facts_plc *p, int length_bits)
+{
+	const struct hist *h = &p->rtt;
+	struct plcjudge_cycle c;
+
+	plcjudge_cycle(h, &c);
+	fprintf(out, "{\"frames\": %llu, \"echoes\": %llu, "
+	    "\"mismatches\": %llu, \"late\": %llu, \"unasked\": %llu, "
+	    "\"silent\": %llu, \"unreachable\": %llu, \"closed\": %llu, "
+	    "\"refused_restarting\": %llu, \"late_after_us\": %llu",
+	    (unsigned long long)p->frames, (unsigned long long)p->echoes,
+	    (unsigned long long)p->mismatches, (unsigned long long)p->late,
+	    (unsigned long long)p->unasked, (unsigned long long)p->silent,
+	    (unsigned long long)p->unreachable, (unsigned long long)p->closed,
+	    (unsigned long long)p->refused_restarting,
+	    (unsigned long long)p->late_after);
+	fprintf(out, ", \"rtt_us\": {\"count\": %llu", (unsigned long long)
+	    h->count);
+	if (h->count > 0)
+		fprintf(out, ", \"min\": %llu, \"p10\": %llu, \"p50\": %llu, "
+		    "\"p90\": %llu, \"p99\": %llu, \"max\": %llu",
+		    (unsigned long long)h->min,
+		    (unsigned long long)hist_quantile(h, 0.1),
+		    (unsigned long long)hist_quantile(h, 0.5),
+		    (unsigned long long)hist_quantile(h, 0.9),
+		    (unsigned long long)hist_quantile(h, 0.99),
+		    (unsigned long long)h->max);
+	fputs("}, \"cycle\": ", out);
+	if (!c.known)
+		fputs("null", out);
+	else
+		fprintf(out, "{\"at_once\": %s, \"lo_us\": %llu, "
+		    "\"hi_us\": %llu, \"estimate_us\": %llu}",
+		    c.at_once ? "true" : "false", (unsigned long long)c.lo,
+		    (unsigned long long)c.hi, (unsigned long long)c.cycle);
+	fprintf(out, ", \"length_bits\": %d}", length_bits);
 }

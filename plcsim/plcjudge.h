@@ -37,7 +37,8 @@ int plcjudge_applies(const struct scenario *sc, char *err, size_t errlen);
  * failed turns the client's failed items into not judged ones. -1 when
  * memory is out.
  */
-int plcjudge_verdict(const struct facts *f, struct verdict *v);
+int plcjudge_verdict(const struct facts *f, int length_bits,
+    struct verdict *v);
 
 /* The PLC's task cycle, as its round trips tell it. */
 struct plcjudge_cycle {
@@ -71,5 +72,12 @@ void plcjudge_cycle(const struct hist *rtt, struct plcjudge_cycle *out);
  */
 void plcjudge_text(FILE *out, const struct facts_plc *p, int length_bits,
     const struct verdict *v);
+
+/*
+ * The same figures as one JSON object: the counts, "rtt_us" (count, and
+ * min, p10, p50, p90, p99, max when any), "cycle" (null when too few round
+ * trips; else at_once, lo_us, hi_us, estimate_us) and "length_bits".
+ */
+void plcjudge_json(FILE *out, const struct facts_plc *p, int length_bits);
 
 #endif

@@ -4,6 +4,7 @@
 
 #include "json.h"
 #include "parse.h"
+#include "plcjudge.h"
 #include "report.h"
 
 #define REPLACEMENT UTF8_REPLACEMENT
@@ -610,6 +611,11 @@ report_json_case(FILE *out, const struct scenario *sc,
 		json_item(out, &v->items[i]);
 	}
 	fputs(v->nitems > 0 ? "\n  ]" : "]", out);
+	if (v->plc != NULL) {
+		/* The real PLC behind a proxy, judged apart (plcjudge.h). */
+		fputs(",\n  \"plc\": ", out);
+		plcjudge_json(out, v->plc, v->plc_length);
+	}
 	json_events(out, events);
 	fputs("}", out);
 }

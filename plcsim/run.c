@@ -52,6 +52,9 @@
 #define RUN_EXIT_USAGE	2
 #define RUN_EXIT_ERROR	3
 #define RUN_EXIT_PLC	4	/* plcsim proxy: the real PLC failed */
+/* --upstream: as plcsim proxy's defaults (proxy.c). */
+#define RUN_DEFAULT_PLC_LATE	(500 * TC_US_PER_MS)
+#define RUN_PLC_CONNECT_TIMEOUT	(2 * TC_US_PER_SEC)
 #define RUN_MAX_JOBS	64
 #define RUN_PATH_MAX	4096
 /* What an interrupted worker gets beyond the grace to stop its client. */
@@ -97,6 +100,9 @@ struct run_opts {
 	char	  **cmd;
 	int	    argc;	/* the command line, for the HTML record */
 	char	  **argv;
+	const char *upstream;	/* --upstream, as given */
+	struct upstream_addr plc; /* ... resolved */
+	tc_us_t	    plc_late;
 };
 
 struct run_job {
@@ -137,7 +143,8 @@ struct run_frag_ctx {
 
 enum run_opt {
 	RUN_JOBS = 0, RUN_JUNIT, RUN_JSON, RUN_HTML, RUN_SEED, RUN_GRACE,
-	RUN_SHARD, RUN_VERBOSE, RUN_HELP, RUN_OPT_MAX
+	RUN_SHARD, RUN_VERBOSE, RUN_UPSTREAM, RUN_PLC_LATE, RUN_HELP,
+	RUN_OPT_MAX
 };
 
 #define OPT(f)	offsetof(struct run_opts, f)
@@ -162,6 +169,12 @@ static const struct cli_option run_options[RUN_OPT_MAX] = {
 	    "by name, so that N jobs share the files between them", 0 },
 	[RUN_VERBOSE] = { "verbose", 'v', CLI_COUNT, OPT(verbose), 0, 0, NULL,
 	    NULL, "print each run's events on stderr; -vv every frame", 0 },
+	[RUN_UPSTREAM] = { "upstream", 0, CLI_STRING, OPT(upstream), 0, 0,
+	    NULL, "HOST:PORT", "play through a proxy before the real PLC\n"
+	    "there (plcsim proxy): the PLC is judged too", 0 },
+	[RUN_PLC_LATE] = { "plc-late", 0, CLI_DURATION, OPT(plc_late), 1, 0,
+	    NULL, "DUR", "with --upstream: a PLC echo later than DUR\n"
+	    "is the PLC's fault (500ms)", 0 },
 	[RUN_HELP] = { "help", 'h', CLI_HELP, 0, 0, 0, NULL, NULL,
 	    "print this help and exit", 0 },
 };
@@ -262,6 +275,18 @@ run_parse(int argc, char **argv, struct run_opts *o)
 		break;
 	}
 	o->seed_set = (given >> RUN_SEED) & 1;
+	if (((given >> RUN_PLC_LATE) & 1) && o->upstream == NULL)
+		return cli_usage_error(run_cli.prog, "--plc-late judges the "
+		    "real PLC: it needs --upstream");
+	if (!((given >> RUN_PLC_LATE) & 1))
+		o->plc_late = RUN_DEFAULT_PLC_LATE;
+	if (o->upstream != NULL &&
+	    upstream_resolve(o->upstream, &o->plc, err, sizeof err) != 0)
+		return cli_usage_error(run_cli.prog, "--upstream: %s", err);
+	/* One client leaving runs the PLC's error path for every other. */
+	if (o->upstream != NULL && o->jobs > 1)
+		return cli_usage_error(run_cli.prog, "--upstream plays one "
+		    "scenario at a time: the real PLC is one (-j %d)", o->jobs);
 	if (dash < 0)
 		return cli_usage_error(run_cli.prog,
 		    "missing '-- CLIENT COMMAND...'");
@@ -326,7 +351,13 @@ run_frag_write(FILE *f, enum run_frag k, const struct run_frag_ctx *c)
 
 	switch (k) {
 	case FRAG_TEXT:
-		if (res != NULL)
+		if (res != NULL && res->facts.plc.proxied) {
+			/* The proxy's task cycle is none: the PLC's is its. */
+			report_text(f, c->sc, &res->verdict, res->seconds,
+			    c->seed, NULL);
+			plcjudge_text(f, &res->facts.plc, c->sc->plc.length,
+			    &res->verdict);
+		} else if (res != NULL)
 			report_text(f, c->sc, &res->verdict, res->seconds,
 			    c->seed, &res->cycle);
 		else if (c->skipped)
@@ -465,6 +496,11 @@ run_worker(const struct run_opts *o, struct scenario *sc, int i,
 	po.seed = o->seed_set ? o->seed : sc->seed;
 	po.listen_host = "127.0.0.1";
 	po.client_argv = o->cmd;
+	if (o->upstream != NULL) {
+		po.upstream = &o->plc;
+		po.plc_late = o->plc_late;
+		po.plc_connect_timeout = RUN_PLC_CONNECT_TIMEOUT;
+	}
 	run_fragment_path(stats, sizeof stats, dir, i, "stats.json");
 	po.stats_path = stats;
 	po.grace = o->grace;
@@ -1009,6 +1045,11 @@ run_main(int argc, char **argv)
 	for (i = 0; i < o.nfiles; i++) {
 		r.sc[i] = scenario_load(o.files[i], err, sizeof err);
 		if (r.sc[i] == NULL) {
+			fprintf(stderr, "%s\n", err);
+			bad++;
+		} else if (o.upstream != NULL &&
+		    plcjudge_applies(r.sc[i], err, sizeof err) > 0) {
+			/* As `plcsim check --proxy` says it. */
 			fprintf(stderr, "%s\n", err);
 			bad++;
 		}

@@ -59,8 +59,6 @@ struct sim_server {
 	char			  listen_error[256]; /* the first such failure */
 	tc_us_t			  start;
 	char			  address[LISTENER_ADDR_MAX];
-	tc_us_t			  plc_closed;	/* proxy: when it last closed a
-						   PLC side (0: never) */
 	struct sim_hooks	  hooks;
 	void			 *hooks_arg;
 	struct sim_counters	  c;
@@ -138,7 +136,6 @@ conn_end(struct sim_conn *c, const char *reason, enum session_close how)
 		upstream_close(c->up, how == SESSION_CLOSE_RST ||
 		    strcmp(why, "reset by peer") == 0 ? SESSION_CLOSE_RST :
 		    SESSION_CLOSE_FIN);
-		srv->plc_closed = now;
 	}
 	if (was_served) {
 		plc_detach(srv->plc, c->st);
@@ -361,8 +358,10 @@ proxy_up_connected(void *arg)
 {
 	struct sim_conn *c = arg;
 
-	events_add(c->srv->ev, clock_now_us(), SIM_EV_INFO, c->id, 0, 0,
-	    "PLC connected from %s", upstream_local(c->up));
+	events_add(c->srv->ev, clock_now_us(), SIM_EV_INFO, c->id, 0,
+	    upstream_refusals(c->up), "PLC connected from %s%s",
+	    upstream_local(c->up), upstream_refusals(c->up) > 0 ?
+	    " after refusals" : "");
 	if (c->state == CONN_SERVED)
 		session_update(c->s);
 }
@@ -417,8 +416,7 @@ proxy_up_failed(void *arg, enum upstream_end how, const char *reason)
 	    reason);
 	if (srv->hooks.plc_end != NULL)
 		srv->hooks.plc_end(srv->hooks_arg, c, how, reason,
-		    relay_inflight(c->relay), srv->plc_closed == 0 ?
-		    UINT64_MAX : now - srv->plc_closed, now);
+		    relay_inflight(c->relay), now);
 	/*
 	 * The client sees what it would have seen of the PLC: a refusal or
 	 * a reset as a reset, a close as a close. The PLC's side is over:
@@ -447,7 +445,8 @@ proxy_open(struct sim_conn *c)
 		return -1;
 	relay_init(c->relay, srv->cfg.length_bits / 8);
 	c->up = upstream_open(srv->loop, srv->cfg.upstream,
-	    srv->cfg.upstream_timeout_us, &proxy_up_ops, c);
+	    srv->cfg.upstream_timeout_us, srv->cfg.upstream_retry_us,
+	    &proxy_up_ops, c);
 	return c->up != NULL ? 0 : -1;
 }
 
@@ -1062,6 +1061,12 @@ int
 sim_conn_peer_gone(const struct sim_conn *conn)
 {
 	return conn->state != CONN_SERVED || session_peer_gone(conn->s);
+}
+
+unsigned
+sim_conn_plc_refusals(const struct sim_conn *conn)
+{
+	return conn->up != NULL ? upstream_refusals(conn->up) : 0;
 }
 
 size_t

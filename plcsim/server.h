@@ -47,6 +47,7 @@ struct sim_server_config {
 	 */
 	const struct upstream_addr *upstream;
 	tc_us_t	 upstream_timeout_us;	/* to connect to the PLC */
+	tc_us_t	 upstream_retry_us;	/* its refusals retried this long */
 };
 
 /* The counters, written once (name, meaning). */
@@ -106,13 +107,13 @@ struct sim_hooks {
 	    const struct relay_echo *x, tc_us_t now);
 	/*
 	 * Proxy only. The PLC's side ended without the proxy ending it, with
-	 * `unanswered` frames in flight; `since_close` is how long ago the
-	 * proxy last closed a connection to the PLC (UINT64_MAX: never), the
-	 * start of the PLC's error path. The client's side ends right after.
+	 * `unanswered` frames in flight (UPSTREAM_UNREACHABLE: it was still
+	 * refused after upstream_retry_us). The client's side ends right
+	 * after.
 	 */
 	void (*plc_end)(void *arg, struct sim_conn *conn,
 	    enum upstream_end how, const char *reason, size_t unanswered,
-	    tc_us_t since_close, tc_us_t now);
+	    tc_us_t now);
 };
 
 /*
@@ -187,6 +188,8 @@ int sim_conn_peer_gone(const struct sim_conn *conn);
  * oldest of them left (*oldest); 0 when none, or the PLC ended its side.
  */
 size_t sim_conn_plc_owed(const struct sim_conn *conn, tc_us_t *oldest);
+/* Proxy: how often the PLC refused this connection before it took it. */
+unsigned sim_conn_plc_refusals(const struct sim_conn *conn);
 /* Ends the connection with a reason; FIN or RST. Safe from any hook. */
 void sim_conn_drop(struct sim_conn *conn, const char *reason,
     enum session_close how);

@@ -14,8 +14,12 @@
 #include "parse.h"
 #include "upstream.h"
 
+/* A refused connect is tried again this often while retry_for lasts. */
+#define UPSTREAM_RETRY_US (10 * TC_US_PER_MS)
+
 enum upstream_state {
 	UP_CONNECTING = 0,
+	UP_RETRYING,	/* refused: tries again on the timer */
 	UP_CONNECTED,
 	UP_FAILED,	/* the end is being reported */
 	UP_CLOSED,
@@ -32,6 +36,10 @@ struct upstream {
 	struct sim_session	  *s;		/* once connected */
 	enum upstream_end	   end;
 	tc_us_t			   timeout;	/* to connect */
+	const struct upstream_addr *addr;
+	tc_us_t			   opened;	/* the first attempt */
+	tc_us_t			   retry_for;	/* refusals retried this long */
+	unsigned		   refusals;	/* ... so far */
 	char			   reason[128];
 	char			   local[LISTENER_ADDR_MAX];
 };
@@ -69,6 +77,8 @@ upstream_resolve(const char *text, struct upstream_addr *out, char *err,
 	return 0;
 }
 
+static void upstream_attempt(struct upstream *u);
+
 /* Tells the owner, from the loop, how the PLC's side ended. */
 static void
 upstream_fail(struct upstream *u, enum upstream_end how, const char *reason)
@@ -87,6 +97,11 @@ upstream_timer(void *arg)
 	struct upstream *u = arg;
 	char d[32], why[96];
 
+	if (u->state == UP_RETRYING) {
+		u->state = UP_CONNECTING;
+		upstream_attempt(u);
+		return SIM_TIMER_STOP;
+	}
 	if (u->state == UP_CONNECTING) {
 		snprintf(why, sizeof why, "no answer to connect within %s",
 		    format_duration(u->timeout, d, sizeof d));
@@ -155,6 +170,34 @@ static const struct session_ops up_session_ops = {
 	.failed = up_failed_cb,
 };
 
+/*
+ * A connect that failed with `err`: a refusal within retry_for of the first
+ * attempt is tried again (a PLC in its error path listens again in a few
+ * cycles); anything else, or later, is the end.
+ */
+static void
+upstream_refused(struct upstream *u, int err)
+{
+	char why[128];
+
+	sim_watch_free(u->watch);
+	u->watch = NULL;
+	if (u->fd >= 0) {
+		close(u->fd);
+		u->fd = -1;
+	}
+	if (err == ECONNREFUSED &&
+	    clock_now_us() + UPSTREAM_RETRY_US < u->opened + u->retry_for) {
+		u->refusals++;
+		u->state = UP_RETRYING;
+		sim_timer_start(u->timer, UPSTREAM_RETRY_US);
+		return;
+	}
+	snprintf(why, sizeof why, "cannot connect: %s%s", strerror(err),
+	    u->refusals > 0 ? " (refused throughout)" : "");
+	upstream_fail(u, UPSTREAM_UNREACHABLE, why);
+}
+
 /* The connect finished one way or the other. */
 static void
 upstream_connect_cb(int fd, int ready, void *arg)
@@ -164,7 +207,6 @@ upstream_connect_cb(int fd, int ready, void *arg)
 	socklen_t sl = sizeof ss;
 	int soerr = 0, one = 1;
 	socklen_t len = sizeof soerr;
-	char why[128];
 
 	(void)ready;
 	if (u->state != UP_CONNECTING)
@@ -177,9 +219,7 @@ upstream_connect_cb(int fd, int ready, void *arg)
 	u->watch = NULL;
 	sim_timer_stop(u->timer);
 	if (soerr != 0) {
-		snprintf(why, sizeof why, "cannot connect: %s",
-		    strerror(soerr));
-		upstream_fail(u, UPSTREAM_UNREACHABLE, why);
+		upstream_refused(u, soerr);
 		return;
 	}
 	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
@@ -197,13 +237,46 @@ upstream_connect_cb(int fd, int ready, void *arg)
 	u->ops->connected(u->arg);
 }
 
+/* One attempt to connect; its end comes to upstream_connect_cb. */
+static void
+upstream_attempt(struct upstream *u)
+{
+	const struct upstream_addr *addr = u->addr;
+	char why[128];
+	tc_us_t now;
+	int fl;
+
+	u->fd = socket(addr->ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (u->fd < 0 || (fl = fcntl(u->fd, F_GETFL)) < 0 ||
+	    fcntl(u->fd, F_SETFL, fl | O_NONBLOCK) != 0) {
+		snprintf(why, sizeof why, "cannot make a socket: %s",
+		    strerror(errno));
+		upstream_fail(u, UPSTREAM_UNREACHABLE, why);
+		return;
+	}
+	if (connect(u->fd, (const struct sockaddr *)&addr->ss, addr->len) != 0
+	    && errno != EINPROGRESS) {
+		upstream_refused(u, errno);
+		return;
+	}
+	if ((u->watch = sim_watch_new(u->loop, u->fd, upstream_connect_cb, u))
+	    == NULL) {
+		upstream_fail(u, UPSTREAM_UNREACHABLE, "out of memory");
+		return;
+	}
+	/* Writable once the handshake is done or has failed. */
+	sim_watch_set(u->watch, SIM_WRITE);
+	now = clock_now_us();
+	sim_timer_start(u->timer, now < u->opened + u->timeout ?
+	    u->opened + u->timeout - now : 0);
+}
+
 struct upstream *
 upstream_open(struct sim_loop *loop, const struct upstream_addr *addr,
-    tc_us_t timeout, const struct upstream_ops *ops, void *arg)
+    tc_us_t timeout, tc_us_t retry_for, const struct upstream_ops *ops,
+    void *arg)
 {
 	struct upstream *u = calloc(1, sizeof *u);
-	char why[128];
-	int fl;
 
 	if (u == NULL)
 		return NULL;
@@ -211,34 +284,15 @@ upstream_open(struct sim_loop *loop, const struct upstream_addr *addr,
 	u->ops = ops;
 	u->arg = arg;
 	u->fd = -1;
+	u->addr = addr;
 	u->timeout = timeout;
+	u->retry_for = retry_for;
+	u->opened = clock_now_us();
 	if ((u->timer = sim_timer_new(loop, upstream_timer, u)) == NULL) {
 		free(u);
 		return NULL;
 	}
-	u->fd = socket(addr->ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (u->fd < 0 || (fl = fcntl(u->fd, F_GETFL)) < 0 ||
-	    fcntl(u->fd, F_SETFL, fl | O_NONBLOCK) != 0) {
-		snprintf(why, sizeof why, "cannot make a socket: %s",
-		    strerror(errno));
-		upstream_fail(u, UPSTREAM_UNREACHABLE, why);
-		return u;
-	}
-	if (connect(u->fd, (const struct sockaddr *)&addr->ss, addr->len) != 0
-	    && errno != EINPROGRESS) {
-		snprintf(why, sizeof why, "cannot connect: %s",
-		    strerror(errno));
-		upstream_fail(u, UPSTREAM_UNREACHABLE, why);
-		return u;
-	}
-	if ((u->watch = sim_watch_new(loop, u->fd, upstream_connect_cb, u))
-	    == NULL) {
-		upstream_fail(u, UPSTREAM_UNREACHABLE, "out of memory");
-		return u;
-	}
-	/* Writable once the handshake is done or has failed. */
-	sim_watch_set(u->watch, SIM_WRITE);
-	sim_timer_start(u->timer, timeout);
+	upstream_attempt(u);
 	return u;
 }
 
@@ -295,6 +349,12 @@ upstream_update(struct upstream *u)
 {
 	if (u->state == UP_CONNECTED)
 		session_update(u->s);
+}
+
+unsigned
+upstream_refusals(const struct upstream *u)
+{
+	return u->refusals;
 }
 
 const char *

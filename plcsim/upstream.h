@@ -59,10 +59,18 @@ struct upstream;
 int upstream_resolve(const char *text, struct upstream_addr *out, char *err,
     size_t errlen);
 
-/* Starts connecting. NULL only when memory is out. */
+/*
+ * Starts connecting (addr must outlive it); the connection is made within
+ * `timeout` or it is unreachable. A refusal within `retry_for` is tried
+ * again every few milliseconds: a TwinCAT PLC closes its listener for a few
+ * cycles after a client goes (its error path), which is its design, not a
+ * fault. NULL only when memory is out.
+ */
 struct upstream *upstream_open(struct sim_loop *loop,
-    const struct upstream_addr *addr, tc_us_t timeout,
+    const struct upstream_addr *addr, tc_us_t timeout, tc_us_t retry_for,
     const struct upstream_ops *ops, void *arg);
+/* Refusals tried again so far. */
+unsigned upstream_refusals(const struct upstream *u);
 void upstream_free(struct upstream *u);
 
 /* 1 once connected (and not closed since). */
