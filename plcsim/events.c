@@ -195,6 +195,13 @@ events_keep(struct sim_events *ev, const struct sim_event *e)
 	ev->count++;
 }
 
+/* A connection's first life-bit edge has no interval: said as "first". */
+static int
+events_first_edge(const struct sim_event *e)
+{
+	return e->type == SIM_EV_EDGE && strcmp(e->detail, "first") == 0;
+}
+
 static void
 events_print(struct sim_events *ev, const struct sim_event *e)
 {
@@ -210,7 +217,9 @@ events_print(struct sim_events *ev, const struct sim_event *e)
 			fprintf(ev->text, " conn=%u", e->conn);
 		if (event_kinds[e->type].has_bit)
 			fprintf(ev->text, " bit=%d", e->bit);
-		if (vk != NULL)
+		if (events_first_edge(e))
+			fputs(" first", ev->text);
+		else if (vk != NULL)
 			fprintf(ev->text, " %s=%llu", vk,
 			    (unsigned long long)e->value);
 		if (dk != NULL && e->detail[0] != '\0')
@@ -229,6 +238,8 @@ events_print(struct sim_events *ev, const struct sim_event *e)
 		if (vk != NULL)
 			fprintf(ev->json, ",\"%s\":%llu", vk,
 			    (unsigned long long)e->value);
+		if (events_first_edge(e))
+			fputs(",\"first\":true", ev->json);
 		if (dk != NULL) {
 			fprintf(ev->json, ",\"%s\":", dk);
 			json_string(ev->json, e->detail);

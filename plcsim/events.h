@@ -32,7 +32,8 @@ enum sim_event_type {
 	SIM_EV_WAITING,		/* taken from the backlog at a restart; detail: peer */
 	SIM_EV_DISCONNECT,	/* value: time connected; detail: reason */
 	SIM_EV_REJECTED,	/* over the connection limit; detail: peer */
-	SIM_EV_EDGE,		/* bit: new value; value: interval (0: first) */
+	SIM_EV_EDGE,		/* bit: new value; value: interval; detail
+				   "first" (value 0) for a connection's first */
 	SIM_EV_WATCHDOG,	/* value: silence so far */
 	SIM_EV_RESUMED,		/* the life bit moves again; value: silence */
 	SIM_EV_SHORT_READ,	/* value: bytes received */

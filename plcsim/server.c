@@ -219,8 +219,12 @@ conn_received(struct sim_conn *c, const struct plc_step *step, tc_us_t now)
 		if (lifemon_watchdog_edge(&srv->wd, now, &silent))
 			events_add(srv->ev, now, SIM_EV_RESUMED, c->id, 0,
 			    silent, NULL);
-		events_add(srv->ev, now, SIM_EV_EDGE, c->id, e.bit,
-		    e.has_interval ? e.interval : 0, NULL);
+		if (e.has_interval)
+			events_add(srv->ev, now, SIM_EV_EDGE, c->id, e.bit,
+			    e.interval, NULL);
+		else	/* the connection's first: no interval to give */
+			events_add(srv->ev, now, SIM_EV_EDGE, c->id, e.bit, 0,
+			    "first");
 		if (srv->hooks.edge != NULL)
 			srv->hooks.edge(srv->hooks_arg, c, &e, now);
 	}
