@@ -51,7 +51,7 @@ WARN      += -Werror
 endif
 
 # Missing packages are installed by ci/deps.sh before anything is built.
-PKGS      := libevent_core yaml-0.1 cmocka libcrypto
+PKGS      := libevent_core libevent_extra yaml-0.1 cmocka libcrypto
 HAVE_PKGS := $(shell $(PKG_CONFIG) --exists $(PKGS) 2>/dev/null && echo yes)
 ifneq ($(HAVE_PKGS),yes)
 ifeq ($(filter clean deps,$(MAKECMDGOALS)),)
@@ -65,6 +65,8 @@ endif
 
 EVENT_CFLAGS := $(shell $(PKG_CONFIG) --cflags libevent_core 2>/dev/null)
 EVENT_LIBS   := $(shell $(PKG_CONFIG) --libs libevent_core 2>/dev/null)
+# libevent's HTTP server, for plcsim's metrics (plcsim/httpd.c): plcsim only.
+EVENT_EXTRA_LIBS := $(shell $(PKG_CONFIG) --libs libevent_extra 2>/dev/null)
 YAML_CFLAGS  := $(shell $(PKG_CONFIG) --cflags yaml-0.1 2>/dev/null)
 YAML_LIBS    := $(shell $(PKG_CONFIG) --libs yaml-0.1 2>/dev/null)
 CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
@@ -164,7 +166,7 @@ $(BUILD)/tcpcom: $(BUILD)/obj/client/main.o $(BUILD)/libtcpcom.a
 	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $^ -pthread -lm
 
 $(BUILD)/plcsim: $(BUILD)/obj/plcsim/main.o $(BUILD)/libplcsim.a $(BUILD)/libtcpcom.a
-	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EVENT_LIBS) $(YAML_LIBS) $(CRYPTO_LIBS) -pthread -lm
+	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EVENT_EXTRA_LIBS) $(EVENT_LIBS) $(YAML_LIBS) $(CRYPTO_LIBS) -pthread -lm
 
 $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(BUILD)/libplcsim.a $(BUILD)/libtcpcom.a
 	@mkdir -p $(dir $@)

@@ -116,6 +116,12 @@ sim_loop_stop(struct sim_loop *loop)
 	event_base_loopbreak(loop->base);
 }
 
+struct event_base *
+sim_loop_base(struct sim_loop *loop)
+{
+	return loop->base;
+}
+
 static void
 watch_event_cb(evutil_socket_t fd, short events, void *arg)
 {

@@ -45,6 +45,10 @@ void sim_loop_free(struct sim_loop *loop);
 int sim_loop_run(struct sim_loop *loop);
 /* Makes sim_loop_run return after the current callback. */
 void sim_loop_stop(struct sim_loop *loop);
+/* The libevent base under the loop, for the one other file that speaks
+ * libevent, its HTTP server (httpd.c). */
+struct event_base;
+struct event_base *sim_loop_base(struct sim_loop *loop);
 
 /* Called with the fd's ready set (SIM_READ | SIM_WRITE). */
 typedef void (*sim_watch_cb)(int fd, int ready, void *arg);

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "clock.h"
@@ -27,8 +26,6 @@
 
 /* An output (the events file, the summary) could not be written. */
 #define EXIT_IO 3
-/* The status line's interval on a terminal, unless told. */
-#define SERVE_STATUS_TTY_US (5 * TC_US_PER_SEC)
 
 #ifndef TCPCOM_VERSION
 #define TCPCOM_VERSION "dev"
@@ -40,6 +37,7 @@ struct serve_opts {
 	const char		*events_path;
 	tc_us_t			 status_us;	/* 0: no status lines */
 	const char		*html_path;
+	struct monitor_addr	 metrics;
 	uint64_t		 given;		/* bit SERVE_x: option x seen */
 	int			 quiet, verbose; /* -q and -v, counted */
 	const char		*scenario;
@@ -50,6 +48,7 @@ struct serve_opts {
 struct serve_ctx {
 	struct sim_loop	  *loop;
 	struct sim_server *srv;
+	struct monitor	  *monitor;
 	struct sim_events *events;
 	int		   verbose;
 	int		   signo;
@@ -69,8 +68,8 @@ serve_listen(const char *value, void *field, char *err, size_t errlen)
 enum serve_opt {
 	SERVE_LISTEN = 0, SERVE_CYCLE, SERVE_LENGTH, SERVE_MAX_CLIENTS,
 	SERVE_RELISTEN, SERVE_RECV_TIMEOUT, SERVE_MAX_OPEN, SERVE_WATCHDOG,
-	SERVE_DURATION, SERVE_EVENTS, SERVE_STATUS, SERVE_HTML, SERVE_QUIET,
-	SERVE_VERBOSE, SERVE_HELP, SERVE_VERSION, SERVE_OPT_MAX
+	SERVE_DURATION, SERVE_EVENTS, SERVE_STATUS, SERVE_METRICS, SERVE_HTML,
+	SERVE_QUIET, SERVE_VERBOSE, SERVE_HELP, SERVE_VERSION, SERVE_OPT_MAX
 };
 #define SERVE_GIVEN(o, opt)	(((o)->given >> (opt)) & 1)
 
@@ -110,6 +109,10 @@ static const struct cli_option serve_options[SERVE_OPT_MAX] = {
 	[SERVE_STATUS] = { "status", 0, CLI_DURATION, OPT(status_us), 0, 0,
 	    NULL, "DUR", "print a status line every DUR (5s when stdout is a\n"
 	    "terminal and not -q, else 0: never)", 0 },
+	[SERVE_METRICS] = { "metrics", 0, CLI_CUSTOM, OPT(metrics), 0, 0,
+	    monitor_parse_addr, "[HOST:]PORT", "serve the same figures for\n"
+	    "Prometheus at http://HOST:PORT/metrics (host: 127.0.0.1;\n"
+	    "port 0: a free one)", 0 },
 	[SERVE_HTML] = { "html", 0, CLI_STRING, OPT(html_path), 0, 0, NULL,
 	    "FILE", "with a SCENARIO: write the report to sign to FILE\n"
 	    "(one HTML page)", 0 },
@@ -227,10 +230,8 @@ serve_parse(int argc, char **argv, struct serve_opts *o)
 	    o->srv.max_open < o->srv.max_clients)
 		return cli_usage_error(serve_cli.prog, "--max-open %u is below "
 		    "--max-clients %u", o->srv.max_open, o->srv.max_clients);
-	/* A person watching a terminal sees the test live, unless quiet. */
 	if (!SERVE_GIVEN(o, SERVE_STATUS))
-		o->status_us = isatty(STDOUT_FILENO) && o->verbose >= 0 ?
-		    SERVE_STATUS_TTY_US : 0;
+		o->status_us = monitor_default_every(o->verbose < 0);
 	/* TwinCAT takes a few cycles to close, init and listen again. */
 	if (!SERVE_GIVEN(o, SERVE_RELISTEN))
 		o->srv.relisten_us = PLC_DEFAULT_RELISTEN_CYCLES *
@@ -258,6 +259,9 @@ serve_announce_timer(void *arg)
 	struct serve_ctx *ctx = arg;
 
 	printf("listening on %s\n", server_address(ctx->srv));
+	if (monitor_metrics_address(ctx->monitor) != NULL)
+		printf("metrics on http://%s/metrics\n",
+		    monitor_metrics_address(ctx->monitor));
 	fflush(stdout);
 	events_set_text(ctx->events, ctx->verbose < 0 ? NULL : stdout,
 	    ctx->verbose < 0 ? 0 : ctx->verbose);
@@ -295,6 +299,10 @@ serve_scenario(const struct serve_opts *o)
 	s.html_path = o->html_path;
 	s.argc = o->argc;
 	s.argv = o->argv;
+	if (o->metrics.set) {
+		s.metrics_host = o->metrics.host;
+		s.metrics_port = o->metrics.port;
+	}
 	return run_serve_scenario(&s);
 }
 
@@ -375,12 +383,17 @@ cmd_serve(int argc, char **argv)
 	memset(&mc, 0, sizeof mc);
 	mc.out = stdout;
 	mc.every = o.status_us;
+	if (o.metrics.set) {
+		mc.metrics_host = o.metrics.host;
+		mc.metrics_port = o.metrics.port;
+	}
 	if ((mon = monitor_new(ctx.loop, &mc, serve_status_fill, ctx.srv, err,
 	    sizeof err)) == NULL) {
 		fprintf(stderr, "plcsim: %s\n", err);
 		rc = -1;
 		goto out;
 	}
+	ctx.monitor = mon;
 	ctx.events = events;
 	ctx.verbose = o.verbose;
 	announce = sim_timer_new(ctx.loop, serve_announce_timer, &ctx);

@@ -137,6 +137,9 @@ play_announce_timer(void *arg)
 	printf("listening on %s\n", server_address(p->srv));
 	if (p->o->upstream != NULL)
 		printf("proxy to the PLC at %s\n", p->o->upstream->name);
+	if (p->monitor != NULL && monitor_metrics_address(p->monitor) != NULL)
+		printf("metrics on http://%s/metrics\n",
+		    monitor_metrics_address(p->monitor));
 	fflush(stdout);
 	play_log_begins(p);
 	return SIM_TIMER_STOP;
@@ -437,11 +440,13 @@ play_monitor(struct play *p, char *err, size_t errlen)
 {
 	struct monitor_config mc;
 
-	if (p->o->status_every == 0)
+	if (p->o->status_every == 0 && p->o->metrics_host == NULL)
 		return 0;
 	memset(&mc, 0, sizeof mc);
 	mc.out = stdout;
 	mc.every = p->o->status_every;
+	mc.metrics_host = p->o->metrics_host;
+	mc.metrics_port = p->o->metrics_port;
 	p->monitor = monitor_new(p->loop, &mc, play_status_fill, p, err,
 	    errlen);
 	return p->monitor != NULL ? 0 : -1;

@@ -52,6 +52,8 @@ struct play_options {
 	const struct upstream_addr *upstream;
 	tc_us_t		plc_late;	/* a PLC echo slower is late */
 	tc_us_t		plc_connect_timeout;
+	const char     *metrics_host;	/* the same over HTTP; NULL: none */
+	uint16_t	metrics_port;
 	/* Told the client's pid, also its process group's id, once started. */
 	void	      (*client_started)(pid_t pid, void *arg);
 	void	       *client_arg;

@@ -1182,6 +1182,8 @@ run_serve_scenario(const struct serve_scenario *s)
 	po.plc_late = s->plc_late;
 	po.plc_connect_timeout = s->plc_connect_timeout;
 	po.status_every = s->status_every;
+	po.metrics_host = s->metrics_host;
+	po.metrics_port = s->metrics_port;
 	played = play_run(&po, &res, err, sizeof err) == 0;
 	if (!played) {
 		fprintf(stderr, "plcsim: %s\n", err);

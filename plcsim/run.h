@@ -35,6 +35,8 @@ struct serve_scenario {
 	const struct upstream_addr *upstream;
 	tc_us_t		plc_late;
 	tc_us_t		plc_connect_timeout;
+	const char     *metrics_host;	/* Prometheus figures; NULL: none */
+	uint16_t	metrics_port;
 };
 
 /*

@@ -23,32 +23,7 @@ BUILD = os.environ.get("BUILD", "build")
 TCPCOM = os.path.join(TOP, BUILD, "tcpcom")
 
 
-def import_parser():
-    """prometheus_client.parser, from this Python's packages or, for a
-    python3 of one's own (pyenv, a virtualenv), from where Debian installs
-    it: the module is pure Python."""
-    try:
-        from prometheus_client import parser
-        return parser
-    except ImportError:
-        pass
-    debian = "/usr/lib/python3/dist-packages"
-    if os.path.isdir(os.path.join(debian, "prometheus_client")):
-        sys.path.append(debian)
-        try:
-            from prometheus_client import parser
-            return parser
-        except ImportError:
-            pass
-    why = "no prometheus_client (install python3-prometheus-client)"
-    if os.environ.get("CI"):
-        # ci/deps.sh installs it: missing there, the format goes unchecked.
-        print("FAIL: %s" % why, flush=True)
-        sys.exit(1)
-    support.skip(why)
-
-
-parser = import_parser()
+parser = support.prometheus_parser()
 
 import simproc  # noqa: E402  (after the parser, which may end the test)
 
