@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "log.h"
+#include "monitor.h"
 #include "parse.h"
 #include "proxy.h"
 #include "run.h"
@@ -28,8 +29,12 @@ struct proxy_opts {
 	unsigned	max_open;
 	const char     *events_path;
 	const char     *html_path;
+	tc_us_t		status;		/* PROXY_STATUS_UNSET: not given */
+	struct monitor_addr metrics;
 	int		quiet, verbose;
 };
+
+#define PROXY_STATUS_UNSET UINT64_MAX
 
 static int
 proxy_listen(const char *value, void *field, char *err, size_t errlen)
@@ -42,8 +47,8 @@ proxy_listen(const char *value, void *field, char *err, size_t errlen)
 
 enum proxy_opt {
 	PROXY_LISTEN = 0, PROXY_UPSTREAM, PROXY_PLC_LATE, PROXY_CONNECT,
-	PROXY_MAX_OPEN, PROXY_EVENTS, PROXY_HTML, PROXY_QUIET, PROXY_VERBOSE,
-	PROXY_HELP, PROXY_OPT_MAX
+	PROXY_MAX_OPEN, PROXY_EVENTS, PROXY_HTML, PROXY_STATUS, PROXY_METRICS,
+	PROXY_QUIET, PROXY_VERBOSE, PROXY_HELP, PROXY_OPT_MAX
 };
 
 #define OPT(f)	offsetof(struct proxy_opts, f)
@@ -66,6 +71,13 @@ static const struct cli_option proxy_options[PROXY_OPT_MAX] = {
 	    NULL, "FILE", "write every event as a JSON line to FILE", 0 },
 	[PROXY_HTML] = { "html", 0, CLI_STRING, OPT(html_path), 0, 0, NULL,
 	    "FILE", "write the report to sign to FILE (one HTML page)", 0 },
+	[PROXY_STATUS] = { "status", 0, CLI_DURATION, OPT(status), 0, 0, NULL,
+	    "DUR", "print a status line every DUR (5s when stdout is a\n"
+	    "terminal and not -q, else 0: never)", 0 },
+	[PROXY_METRICS] = { "metrics", 0, CLI_CUSTOM, OPT(metrics), 0, 0,
+	    monitor_parse_addr, "[HOST:]PORT", "serve the same figures for\n"
+	    "Prometheus at http://HOST:PORT/metrics (host: 127.0.0.1;\n"
+	    "port 0: a free one)", 0 },
 	[PROXY_QUIET] = { "quiet", 'q', CLI_COUNT, OPT(quiet), 0, 0, NULL,
 	    NULL, "print only the first lines, errors and the verdict", 0 },
 	[PROXY_VERBOSE] = { "verbose", 'v', CLI_COUNT, OPT(verbose), 0, 0,
@@ -111,6 +123,7 @@ proxy_main(int argc, char **argv)
 	o.port = WIRE_DEFAULT_PORT;
 	o.late = PROXY_DEFAULT_LATE_US;
 	o.connect_timeout = PROXY_DEFAULT_CONNECT_US;
+	o.status = PROXY_STATUS_UNSET;
 	switch (cli_parse(&proxy_cli, argc, argv, &o, NULL, &first, err,
 	    sizeof err)) {
 	case CLI_BAD:
@@ -148,5 +161,11 @@ proxy_main(int argc, char **argv)
 	s.upstream = &up;
 	s.plc_late = o.late;
 	s.plc_connect_timeout = o.connect_timeout;
+	s.status_every = o.status != PROXY_STATUS_UNSET ? o.status :
+	    monitor_default_every(o.quiet);
+	if (o.metrics.set) {
+		s.metrics_host = o.metrics.host;
+		s.metrics_port = o.metrics.port;
+	}
 	return run_serve_scenario(&s);
 }

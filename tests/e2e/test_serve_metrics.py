@@ -307,6 +307,77 @@ def test_hostile_http_peers():
         sim.stop()
 
 
+def test_http_answers():
+    """One path, GET and HEAD; an idle connection closed after 2 s."""
+    tmp = support.tmpdir("plcsim-metrics-")
+    sim = Serve(tmp)
+    try:
+        for path, method, code in (("/other", "GET", 404), ("/metrics", "POST", 501),
+                                   ("/metrics", "PUT", 501)):
+            req = urllib.request.Request("http://%s%s" % (sim.metrics, path),
+                                         method=method, data=b"" if method != "GET" else None)
+            try:
+                urllib.request.urlopen(req, timeout=5)
+                raise AssertionError("%s %s answered 200" % (method, path))
+            except urllib.error.HTTPError as e:
+                assert e.code == code, (method, path, e.code)
+        req = urllib.request.Request("http://%s/metrics?x=1" % sim.metrics, method="HEAD")
+        with urllib.request.urlopen(req, timeout=5) as r:
+            assert r.status == 200 and r.read() == b"", r.status
+            assert r.headers["Content-Type"].startswith("text/plain"), dict(r.headers)
+        t0 = time.monotonic()
+        s = socket.create_connection(("127.0.0.1", sim.mport), timeout=10)
+        try:
+            assert s.recv(100) == b"", "an idle connection was sent something"
+        finally:
+            s.close()
+        idle = time.monotonic() - t0
+        assert 1.5 < idle < 4, "an idle connection closed after %.1f s" % idle
+    finally:
+        sim.stop()
+
+
+def test_proxy_status_and_metrics():
+    """plcsim proxy before a second plcsim: the same status line and
+    metrics, fed by the proxy's own figures."""
+    tmp = support.tmpdir("plcsim-metrics-")
+    path = os.path.join(tmp, "plain.yaml")
+    with open(path, "w") as f:
+        f.write("name: proxied\nduration: 2s\n")
+    plc = support.popen([PLCSIM, "serve", "--listen", "127.0.0.1:0", "-q"],
+                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proxy = client = None
+    try:
+        upstream = plc.stdout.readline().split()[-1]
+        proxy = support.popen([PLCSIM, "proxy", path, "--listen", "127.0.0.1:0",
+                               "--upstream", upstream, "--status", "300ms",
+                               "--metrics", "0"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        head = [proxy.stdout.readline() for _ in range(3)]
+        port = int(head[0].split(":")[-1])
+        assert head[1].startswith("proxy to the PLC at "), head
+        m = re.fullmatch(r"metrics on http://(127\.0\.0\.1:\d+)/metrics\n", head[2])
+        assert m, head
+        lines = []
+        reader = threading.Thread(target=lambda: lines.extend(proxy.stdout), daemon=True)
+        reader.start()
+        client = support.popen([TCPCOM, "--server", "127.0.0.1", "--port", str(port), "-q"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(lambda: any(" status " in l and "link=up" in l and "frames=0 " not in l
+                             for l in lines), 10, "a status line with the link up")
+        _, v = scrape(m.group(1))
+        assert v["plcsim_link_state{state=up}"] == 1 and v["plcsim_frames_total"] > 0, v
+        assert v["plcsim_scenario_info{name=proxied}"] == 1, v
+        assert proxy.wait(timeout=30) == 0, "".join(lines)
+        reader.join(5)
+        assert any(l.startswith("PASS proxied") for l in lines), lines
+    finally:
+        for p in (client, proxy, plc):
+            if p is not None and p.poll() is None:
+                p.kill()
+                p.wait()
+
+
 def test_bad_metrics_address():
     for bad in ("127.0.0.1", "127.0.0.1:99999", "x:y", "70000"):
         r = subprocess.run([PLCSIM, "serve", "--metrics", bad], capture_output=True,
