@@ -1,6 +1,11 @@
 /*
  * run: `plcsim run [-j N] [--junit FILE] [--json FILE] [--html FILE]
- *       [--seed N] [--grace DUR] [-v] SCENARIO... -- CMD ARGS...`
+ *       [--seed N] [--repeat N] [--grace DUR] [-v] SCENARIO... -- CMD ARGS...`
+ *
+ * With --repeat N each scenario is played N times, each repetition a
+ * scenario run of its own ("name#k", its own worker, its own fragments,
+ * its own seed: see run_repeat_seed); the units of work below are these
+ * runs, in scenario order, then repetition order.
  *
  * Every scenario is validated first (a bad file stops everything: exit 2).
  * Then each is played in a worker process of its own (play.h), at most N at
@@ -46,6 +51,7 @@
 #include "progress.h"
 #include "plcjudge.h"
 #include "report.h"
+#include "rng.h"
 #include "run.h"
 
 #define RUN_EXIT_FAILED	1
@@ -56,6 +62,7 @@
 #define RUN_DEFAULT_PLC_LATE	(500 * TC_US_PER_MS)
 #define RUN_PLC_CONNECT_TIMEOUT	(2 * TC_US_PER_SEC)
 #define RUN_MAX_JOBS	64
+#define RUN_MAX_REPEAT	10000
 #define RUN_PATH_MAX	4096
 /* What an interrupted worker gets beyond the grace to stop its client. */
 #define RUN_STOP_MARGIN	(2 * TC_US_PER_SEC)
@@ -94,6 +101,7 @@ struct run_opts {
 	tc_us_t	    grace;
 	int	    verbose;
 	const char *shard;	/* "K/N", or NULL */
+	int	    repeat;	/* plays of each scenario, >= 1 */
 	char	  **files;
 	int	    nfiles;
 	int	    nlibrary;	/* files given, before --shard kept some */
@@ -111,14 +119,30 @@ struct run_job {
 	tc_us_t	started;
 };
 
+/* What the repetitions of one expectation (or the run itself) came to. */
+struct run_tally {
+	int		  line;		/* 0: the run itself */
+	enum scenario_expect_kind kind;
+	int		  passed;
+	int		  judged;	/* repetitions that judged it */
+	enum verdict_unit unit;
+	double		 *margins;	/* one per repetition with a margin */
+	int		  nmargins;
+	int		  alloc;
+	int		  lost;		/* margins not kept: out of memory */
+};
+
 struct run {
 	const struct run_opts *o;
 	struct scenario	     **sc;
-	enum run_outcome      *outcome;
+	int		       nunits;	/* scenarios times repetitions */
+	enum run_outcome      *outcome;	/* per unit */
+	struct run_tally     **tally;	/* per scenario, per expectation;
+					   NULL without --repeat */
 	char		       dir[RUN_PATH_MAX - 64];
 	struct run_job	       jobs[RUN_MAX_JOBS];
 	int		       running;
-	int		       next;	/* the next scenario to start */
+	int		       next;	/* the next unit to start */
 	int		       signo;	/* the first stop signal; 0 */
 	tc_us_t		       stop_by;	/* workers left are killed then */
 	int		       killed;
@@ -143,8 +167,8 @@ struct run_frag_ctx {
 
 enum run_opt {
 	RUN_JOBS = 0, RUN_JUNIT, RUN_JSON, RUN_HTML, RUN_SEED, RUN_GRACE,
-	RUN_SHARD, RUN_VERBOSE, RUN_UPSTREAM, RUN_PLC_LATE, RUN_HELP,
-	RUN_OPT_MAX
+	RUN_SHARD, RUN_REPEAT, RUN_VERBOSE, RUN_UPSTREAM, RUN_PLC_LATE,
+	RUN_HELP, RUN_OPT_MAX
 };
 
 #define OPT(f)	offsetof(struct run_opts, f)
@@ -167,6 +191,11 @@ static const struct cli_option run_options[RUN_OPT_MAX] = {
 	[RUN_SHARD] = { "shard", 0, CLI_STRING, OPT(shard), 0, 0, NULL, "K/N",
 	    "play only shard K of N (1 <= K <= N): every N-th file\n"
 	    "by name, so that N jobs share the files between them", 0 },
+	[RUN_REPEAT] = { "repeat", 0, CLI_INT, OPT(repeat), 1, RUN_MAX_REPEAT,
+	    NULL, "N", "play each scenario N times (1; at most "
+	    CLI_NUM(RUN_MAX_REPEAT) "), each\nrepetition a test of its own "
+	    "(NAME#K) with a seed derived\nfrom the scenario's; then how many "
+	    "passed and the\nspread of each margin", 0 },
 	[RUN_VERBOSE] = { "verbose", 'v', CLI_COUNT, OPT(verbose), 0, 0, NULL,
 	    NULL, "print each run's events on stderr; -vv every frame", 0 },
 	[RUN_UPSTREAM] = { "upstream", 0, CLI_STRING, OPT(upstream), 0, 0,
@@ -195,8 +224,9 @@ run_usage(FILE *f)
 "finds PLCSIM_HOST, PLCSIM_PORT, TCPCOM_SERVER, TCPCOM_PORT in its\n"
 "environment. Temporary files go under $TMPDIR (default /tmp). On a\n"
 "terminal the last line shows the progress and the time left.\n"
-"Exit: 0 all passed, 1 a scenario failed, 2 usage or scenario-file error,\n"
-"3 internal or I/O error, 128+N interrupted by signal N. See plcsim(1).\n");
+"Exit: 0 all passed, 1 a scenario (or any repetition of one) failed, 2 usage\n"
+"or scenario-file error, "
+"3 internal or I/O error,\n128+N interrupted by signal N. See plcsim(1).\n");
 }
 
 /*
@@ -256,6 +286,7 @@ run_parse(int argc, char **argv, struct run_opts *o)
 	o->argc = argc;
 	o->argv = argv;
 	o->jobs = 1;
+	o->repeat = 1;
 	o->grace = 5 * TC_US_PER_SEC;
 	/* Everything after "--" is the client's, untouched by getopt. */
 	for (i = 1; i < argc; i++)
@@ -318,6 +349,66 @@ run_signame(int signo)
 		return "SIGKILL";
 	}
 	return "a signal";
+}
+
+/* ---- repetitions ---- */
+
+/* Unit u is repetition run_unit_rep (1-based) of scenario run_unit_sc. */
+static int
+run_unit_sc(const struct run_opts *o, int u)
+{
+	return u / o->repeat;
+}
+
+static int
+run_unit_rep(const struct run_opts *o, int u)
+{
+	return u % o->repeat + 1;
+}
+
+/*
+ * The seed of repetition k (1-based) of a scenario whose seed is `base`
+ * (its own, or --seed N): the first plays `base` itself, so that a run
+ * without --repeat is unchanged; repetition k >= 2 plays the (k-1)-th
+ * number of the splitmix64 generator seeded with `base` (rng.h, the one
+ * that draws every random choice). So the seeds follow from the
+ * scenario's alone, and any repetition replays with --seed.
+ */
+static uint64_t
+run_repeat_seed(uint64_t base, int k)
+{
+	struct rng g;
+	uint64_t seed = base;
+	int i;
+
+	rng_seed(&g, base);
+	for (i = 1; i < k; i++)
+		seed = rng_next(&g);
+	return seed;
+}
+
+static uint64_t
+run_unit_seed(const struct run_opts *o, const struct scenario *sc, int u)
+{
+	return run_repeat_seed(o->seed_set ? o->seed : sc->seed,
+	    run_unit_rep(o, u));
+}
+
+/*
+ * The scenario as unit u shows it in every report: itself without
+ * --repeat, else a shallow copy named "NAME#K" (the name in buf), so that
+ * each repetition is a test case of its own.
+ */
+static const struct scenario *
+run_shown(const struct run_opts *o, const struct scenario *sc, int u,
+    struct scenario *copy, char *buf, size_t len)
+{
+	if (o->repeat == 1)
+		return sc;
+	*copy = *sc;
+	snprintf(buf, len, "%s#%d", sc->name, run_unit_rep(o, u));
+	copy->name = buf;
+	return copy;
 }
 
 /* ---- fragments ---- */
@@ -477,7 +568,33 @@ run_client_started(pid_t pid, void *arg)
 		    strerror(errno));
 }
 
-/* Plays scenario `i` and writes its fragments. Never returns. */
+/*
+ * For the repetitions' summary: one line per expectation, in file order,
+ * "PASSED JUDGED UNIT MARGIN" (run_tally_read). -1 when it is lost.
+ */
+static int
+run_write_sum(const char *dir, int i, const struct verdict *v)
+{
+	char path[RUN_PATH_MAX];
+	FILE *f;
+	size_t k;
+
+	run_fragment_path(path, sizeof path, dir, i, "sum");
+	if ((f = fopen(path, "w")) == NULL) {
+		fprintf(stderr, "plcsim run: cannot write %s: %s\n", path,
+		    strerror(errno));
+		return -1;
+	}
+	for (k = 0; k < v->nitems; k++)
+		if (v->items[k].e != NULL)
+			fprintf(f, "%d %d %d %.17g\n", v->items[k].passed,
+			    v->items[k].judged, (int)v->items[k].unit,
+			    v->items[k].margin);
+	return run_close(f, path);
+}
+
+/* Plays unit `i` (a scenario, or one repetition of it) and writes its
+ * fragments. Never returns. */
 static void
 run_worker(const struct run_opts *o, struct scenario *sc, int i,
     const char *dir)
@@ -486,14 +603,18 @@ run_worker(const struct run_opts *o, struct scenario *sc, int i,
 	struct play_result res;
 	struct run_frag_ctx c;
 	struct run_worker_ctx w;
+	struct scenario copy;
+	const struct scenario *shown;
 	char stats[RUN_PATH_MAX], err[512], why[600];
+	char name[SCENARIO_MAX_NAME + 16];
 	int code, signo;
 
+	shown = run_shown(o, sc, i, &copy, name, sizeof name);
 	w.dir = dir;
 	w.index = i;
 	memset(&po, 0, sizeof po);
-	po.sc = sc;
-	po.seed = o->seed_set ? o->seed : sc->seed;
+	po.sc = shown;
+	po.seed = run_unit_seed(o, sc, i);
 	po.listen_host = "127.0.0.1";
 	po.client_argv = o->cmd;
 	if (o->upstream != NULL) {
@@ -509,7 +630,7 @@ run_worker(const struct run_opts *o, struct scenario *sc, int i,
 	po.client_started = run_client_started;
 	po.client_arg = &w;
 	memset(&c, 0, sizeof c);
-	c.sc = sc;
+	c.sc = shown;
 	c.seed = po.seed;
 	c.index = i;
 	c.html = o->html != NULL;
@@ -528,7 +649,8 @@ run_worker(const struct run_opts *o, struct scenario *sc, int i,
 		c.res = &res;
 		code = res.verdict.nfailed == 0 ? WORKER_PASSED : WORKER_FAILED;
 	}
-	if (run_frags(dir, i, &c) != 0)
+	if (run_frags(dir, i, &c) != 0 || (o->repeat > 1 && c.res != NULL &&
+	    run_write_sum(dir, i, &res.verdict) != 0))
 		code = WORKER_BROKEN;
 	play_result_free(&res);
 	_exit(code);
@@ -626,6 +748,173 @@ run_wait(int timeout_ms)
 			;
 }
 
+/* ---- the repetitions' summary ---- */
+
+/* One tally per expectation of every scenario, with --repeat. */
+static int
+run_tally_init(struct run *r)
+{
+	struct run_tally *t;
+	size_t j;
+	int i;
+
+	if (r->tally == NULL)
+		return 0;
+	for (i = 0; i < r->o->nfiles; i++) {
+		if (r->sc[i]->nexpects == 0)
+			continue;
+		t = calloc(r->sc[i]->nexpects, sizeof *t);
+		if (t == NULL)
+			return -1;
+		for (j = 0; j < r->sc[i]->nexpects; j++) {
+			t[j].line = r->sc[i]->expects[j].line;
+			t[j].kind = r->sc[i]->expects[j].kind;
+		}
+		r->tally[i] = t;
+	}
+	return 0;
+}
+
+static void
+run_tally_add(struct run_tally *t, int passed, int judged,
+    enum verdict_unit unit, double margin)
+{
+	double *m;
+	int want;
+
+	t->passed += passed != 0;
+	t->judged += judged != 0;
+	if (unit == VERDICT_NO_MARGIN)
+		return;
+	t->unit = unit;
+	if (t->nmargins == t->alloc) {
+		want = t->alloc > 0 ? 2 * t->alloc : 8;
+		if ((m = realloc(t->margins, (size_t)want * sizeof *m)) ==
+		    NULL) {
+			t->lost++;
+			return;
+		}
+		t->margins = m;
+		t->alloc = want;
+	}
+	t->margins[t->nmargins++] = margin;
+}
+
+/* Adds unit i's verdict, as its worker wrote it, to its scenario's tally. */
+static void
+run_tally_read(struct run *r, int i)
+{
+	const struct scenario *sc = r->sc[run_unit_sc(r->o, i)];
+	struct run_tally *t = r->tally[run_unit_sc(r->o, i)];
+	char path[RUN_PATH_MAX];
+	int passed, judged, unit;
+	double margin;
+	size_t j = 0;
+	FILE *f;
+
+	run_fragment_path(path, sizeof path, r->dir, i, "sum");
+	if ((f = fopen(path, "r")) == NULL) {
+		fprintf(stderr, "plcsim run: cannot read %s: %s\n", path,
+		    strerror(errno));
+		r->ioerr = 1;
+		return;
+	}
+	while (j < sc->nexpects && fscanf(f, "%d %d %d %lf", &passed, &judged,
+	    &unit, &margin) == 4) {
+		if (unit < 0 || unit >= VERDICT_UNIT_MAX)
+			break;
+		run_tally_add(&t[j++], passed, judged, (enum verdict_unit)unit,
+		    margin);
+	}
+	fclose(f);
+	if (j != sc->nexpects) {
+		fprintf(stderr, "plcsim run: %s: %zu of %zu expectations "
+		    "read\n", path, j, sc->nexpects);
+		r->ioerr = 1;
+	}
+}
+
+static int
+run_double_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* "min 48ms, median 49.9ms, max 50ms" of a tally's margins. */
+static void
+run_spread(char *buf, size_t len, struct run_tally *t)
+{
+	struct verdict_item it;
+	char m[3][48];
+	int n = t->nmargins;
+
+	buf[0] = '\0';
+	if (n == 0)
+		return;
+	qsort(t->margins, (size_t)n, sizeof *t->margins, run_double_cmp);
+	memset(&it, 0, sizeof it);
+	it.unit = t->unit;
+	it.margin = t->margins[0];
+	verdict_margin_text(&it, m[0], sizeof m[0]);
+	it.margin = n % 2 ? t->margins[n / 2] :
+	    (t->margins[n / 2 - 1] + t->margins[n / 2]) / 2;
+	verdict_margin_text(&it, m[1], sizeof m[1]);
+	it.margin = t->margins[n - 1];
+	verdict_margin_text(&it, m[2], sizeof m[2]);
+	snprintf(buf, len, "; margin min %s, median %s, max %s%s", m[0], m[1],
+	    m[2], t->lost > 0 ? " (some margins not kept: out of memory)" :
+	    "");
+}
+
+/*
+ * With --repeat, after every repetition's own report: per scenario, how
+ * many repetitions passed; per expectation, how many passed and the
+ * spread of its margins over them.
+ */
+static void
+run_summary(struct run *r)
+{
+	const struct run_opts *o = r->o;
+	struct run_tally *t;
+	char spread[256];
+	int i, k, u, passed, verdicts, other;
+	size_t j;
+
+	if (o->repeat == 1)
+		return;
+	for (i = 0; i < o->nfiles; i++) {
+		passed = verdicts = other = 0;
+		for (k = 0; k < o->repeat; k++) {
+			u = i * o->repeat + k;
+			if (r->outcome[u] == RUN_PASSED ||
+			    r->outcome[u] == RUN_FAILED)
+				verdicts++;
+			else
+				other++;
+			passed += r->outcome[u] == RUN_PASSED;
+		}
+		printf("REPEAT %s: %d of %d passed", r->sc[i]->name, passed,
+		    o->repeat);
+		if (verdicts > passed)
+			printf(", %d failed", verdicts - passed);
+		if (other > 0)
+			printf(", %d not judged (errors or not run)", other);
+		printf(" (seed %llu and derived)\n", (unsigned long long)
+		    (o->seed_set ? o->seed : r->sc[i]->seed));
+		for (j = 0; r->tally[i] != NULL && j < r->sc[i]->nexpects;
+		    j++) {
+			t = &r->tally[i][j];
+			run_spread(spread, sizeof spread, t);
+			printf("    line %d: %s: %d of %d passed%s\n", t->line,
+			    scenario_expect_name(t->kind), t->passed,
+			    verdicts, spread);
+		}
+	}
+	fflush(stdout);
+}
+
 /* ---- the parent ---- */
 
 /* Prints scenario i's text as it ends, under the live line if any. */
@@ -651,10 +940,13 @@ run_error(struct run *r, int i, double seconds, const char *why,
     int skipped)
 {
 	struct run_frag_ctx c;
+	struct scenario copy;
+	const struct scenario *sc = r->sc[run_unit_sc(r->o, i)];
+	char name[SCENARIO_MAX_NAME + 16];
 
 	memset(&c, 0, sizeof c);
-	c.sc = r->sc[i];
-	c.seed = r->sc[i]->seed;
+	c.sc = run_shown(r->o, sc, i, &copy, name, sizeof name);
+	c.seed = run_unit_seed(r->o, sc, i);
 	c.index = i;
 	c.html = r->o->html != NULL;
 	c.seconds = seconds;
@@ -700,6 +992,8 @@ run_finished(struct run *r, int i, int status, double secs)
 	    code == WORKER_ERROR) {
 		r->outcome[i] = code == WORKER_PASSED ? RUN_PASSED :
 		    code == WORKER_FAILED ? RUN_FAILED : RUN_ERROR;
+		if (r->outcome[i] != RUN_ERROR && r->tally != NULL)
+			run_tally_read(r, i);
 		run_show(r, i);
 		return;
 	}
@@ -740,7 +1034,7 @@ run_start(struct run *r)
 	if (pid == 0) {
 		run_signals_remove();
 		sigprocmask(SIG_SETMASK, &old, NULL);
-		run_worker(r->o, r->sc[i], i, r->dir);
+		run_worker(r->o, r->sc[run_unit_sc(r->o, i)], i, r->dir);
 	}
 	saved = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
@@ -828,10 +1122,10 @@ run_all(struct run *r)
 		run_interrupt(r);
 		run_reap(r);
 		while (r->signo == 0 && r->running < r->o->jobs &&
-		    r->next < r->o->nfiles)
+		    r->next < r->nunits)
 			run_start(r);
 		if (r->running == 0 &&
-		    (r->signo != 0 || r->next >= r->o->nfiles))
+		    (r->signo != 0 || r->next >= r->nunits))
 			break;
 		progress_draw(&r->progress, clock_now_us());
 		wait_ms = run_timeout(r);
@@ -887,7 +1181,7 @@ run_write_report(const struct run *r, const char *file, enum run_frag k,
 		html_begin(f, &rec);
 	} else
 		report_json_begin(f);
-	for (i = 0; i < r->o->nfiles; i++) {
+	for (i = 0; i < r->nunits; i++) {
 		if (k == FRAG_JSON)
 			report_json_separator(f, i);
 		run_fragment_path(path, sizeof path, r->dir, i,
@@ -913,8 +1207,8 @@ run_report(struct run *r, double secs, struct report_counts *n)
 	int i, passed = 0;
 
 	memset(n, 0, sizeof *n);
-	n->tests = r->o->nfiles;
-	for (i = 0; i < r->o->nfiles; i++) {
+	n->tests = r->nunits;
+	for (i = 0; i < r->nunits; i++) {
 		switch (r->outcome[i]) {
 		case RUN_PASSED:
 			passed++;
@@ -964,11 +1258,12 @@ run_progress_init(struct run *r, tc_us_t start)
 	int i, live = isatty(STDOUT_FILENO) && r->o->verbose == 0 &&
 	    !(term != NULL && strcmp(term, "dumb") == 0);
 
-	if (progress_init(&r->progress, stdout, live, r->o->nfiles,
+	if (progress_init(&r->progress, stdout, live, r->nunits,
 	    r->o->jobs, start) != 0)
 		return;
-	for (i = 0; i < r->o->nfiles; i++)
-		progress_plan(&r->progress, i, r->sc[i]->duration);
+	for (i = 0; i < r->nunits; i++)
+		progress_plan(&r->progress, i,
+		    r->sc[run_unit_sc(r->o, i)]->duration);
 }
 
 static int
@@ -1010,10 +1305,18 @@ run_remove_dir(const char *dir)
 static void
 run_free(struct run *r)
 {
+	size_t j;
 	int i;
 
-	for (i = 0; i < r->o->nfiles; i++)
+	for (i = 0; i < r->o->nfiles; i++) {
+		if (r->tally != NULL && r->tally[i] != NULL) {
+			for (j = 0; j < r->sc[i]->nexpects; j++)
+				free(r->tally[i][j].margins);
+			free(r->tally[i]);
+		}
 		scenario_free(r->sc[i]);
+	}
+	free(r->tally);
 	free(r->sc);
 	free(r->outcome);
 }
@@ -1034,12 +1337,22 @@ run_main(int argc, char **argv)
 	memset(&r, 0, sizeof r);
 	r.o = &o;
 	r.started_wall = clock_wall_us();
+	if ((size_t)o.nfiles > (size_t)INT_MAX / (size_t)o.repeat) {
+		fprintf(stderr, "plcsim run: %d files played %d times each "
+		    "are too many runs\n", o.nfiles, o.repeat);
+		return RUN_EXIT_USAGE;
+	}
+	r.nunits = o.nfiles * o.repeat;
 	r.sc = calloc((size_t)o.nfiles, sizeof *r.sc);
-	r.outcome = calloc((size_t)o.nfiles, sizeof *r.outcome);
-	if (r.sc == NULL || r.outcome == NULL) {
+	r.outcome = calloc((size_t)r.nunits, sizeof *r.outcome);
+	if (o.repeat > 1)
+		r.tally = calloc((size_t)o.nfiles, sizeof *r.tally);
+	if (r.sc == NULL || r.outcome == NULL ||
+	    (o.repeat > 1 && r.tally == NULL)) {
 		fprintf(stderr, "plcsim run: out of memory\n");
 		free(r.sc);
 		free(r.outcome);
+		free(r.tally);
 		return RUN_EXIT_ERROR;
 	}
 	for (i = 0; i < o.nfiles; i++) {
@@ -1058,6 +1371,11 @@ run_main(int argc, char **argv)
 		run_free(&r);
 		return RUN_EXIT_USAGE;
 	}
+	if (run_tally_init(&r) != 0) {
+		fprintf(stderr, "plcsim run: out of memory\n");
+		run_free(&r);
+		return RUN_EXIT_ERROR;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	/* Before the folder exists: a signal can never leave it behind. */
 	if (run_signals_install() != 0 ||
@@ -1071,12 +1389,13 @@ run_main(int argc, char **argv)
 	run_progress_init(&r, t_start);
 	run_all(&r);
 	progress_free(&r.progress);
-	for (i = 0; i < o.nfiles; i++)
+	for (i = 0; i < r.nunits; i++)
 		if (r.outcome[i] == RUN_PENDING) {
 			snprintf(err, sizeof err, "not run: the run was "
 			    "interrupted by %s", run_signame(r.signo));
 			run_error(&r, i, 0, err, 1);
 		}
+	run_summary(&r);
 	run_report(&r, (double)(clock_now_us() - t_start) / 1e6, &n);
 	run_remove_dir(r.dir);
 	run_signals_remove();

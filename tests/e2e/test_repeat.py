@@ -1,0 +1,157 @@
+"""plcsim run --repeat N: every repetition is a test case of its own
+(NAME#K, unique in JUnit and JSON), played with a seed derived from the
+scenario's as documented; the summary counts the repetitions that passed,
+per scenario and per expectation, with the spread of the margins; a client
+that fails only sometimes is seen to, and fails the run; --shard keeps
+every repetition of a scenario in one shard; the worker pool plays them."""
+import json
+import os
+import re
+import subprocess
+import sys
+import xml.dom.minidom
+
+import support
+
+TOP = os.environ.get("TOP", ".")
+BUILD = os.path.join(TOP, os.environ.get("BUILD", "build"))
+PLCSIM = os.path.join(BUILD, "plcsim")
+TCPCOM = os.path.join(BUILD, "tcpcom")
+BAD = os.path.join(BUILD, "tests", "badclient")
+
+# Two seconds each: long enough for four edges of a 500 ms life bit.
+SCENARIO = """name: %s
+duration: 2s
+seed: %d
+plc:
+  watchdog: 1s
+expectations:
+  - expect: life_bit_max_gap
+    at_most: 700ms
+  - expect: frames
+    at_least: 10
+"""
+
+
+def splitmix64(state):
+    """The numbers of rng.h's generator seeded with `state`."""
+    mask = (1 << 64) - 1
+    while True:
+        state = (state + 0x9E3779B97F4A7C15) & mask
+        z = state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+        yield z ^ (z >> 31)
+
+
+def derived_seeds(base, n):
+    """Repetition 1 plays the seed itself, repetition k the (k-1)-th
+    number of the generator seeded with it."""
+    g = splitmix64(base)
+    return [base] + [next(g) for _ in range(n - 1)]
+
+
+def scenario(tmp, name, seed):
+    path = os.path.join(tmp, name + ".yaml")
+    with open(path, "w") as f:
+        f.write(SCENARIO % (name, seed))
+    return path
+
+
+def plcsim_run(args, client):
+    return subprocess.run([PLCSIM, "run"] + args + ["--"] + client,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, timeout=120)
+
+
+def testcases(path):
+    doc = xml.dom.minidom.parse(path)
+    suite = doc.getElementsByTagName("testsuite")[0]
+    cases = {}
+    for c in doc.getElementsByTagName("testcase"):
+        cases[c.getAttribute("name")] = \
+            len(c.getElementsByTagName("failure")) > 0
+    return suite, cases
+
+
+def test_a_client_that_fails_sometimes():
+    tmp = support.tmpdir("plcsim-repeat.")
+    sc = scenario(tmp, "flaky", 42)
+    junit, js = os.path.join(tmp, "j.xml"), os.path.join(tmp, "j.json")
+    # Silent on every second start, whatever order the pool starts them.
+    r = plcsim_run(["-j2", "--repeat", "4", "--junit", junit, "--json", js,
+                    sc], [BAD, "--defect", "every-other-silent", "--state",
+                          os.path.join(tmp, "state"), "--server", "{host}",
+                          "--port", "{port}"])
+    out = r.stdout
+    assert r.returncode == 1, "exit %d, not 1:\n%s%s" % (r.returncode, out,
+                                                          r.stderr)
+    # Each repetition reported under its own name, then the summary.
+    for k in range(1, 5):
+        assert re.search(r"^(PASS|FAIL) flaky#%d \(" % k, out, re.M), out
+    assert "REPEAT flaky: 2 of 4 passed, 2 failed (seed 42 and derived)" \
+        in out, out
+    m = re.search(r"line 7: life_bit_max_gap: 2 of 4 passed; margin min "
+                  r"(-1\.3\d*s), median (\S+), max (\S+)\n", out)
+    assert m, out
+    assert re.search(r"line 9: frames: 4 of 4 passed; margin min \d+, "
+                     r"median [\d.]+, max \d+\n", out), out
+    assert out.rstrip().endswith("2 passed, 2 failed"), out
+    # JUnit: four uniquely named test cases, two of them failed.
+    suite, cases = testcases(junit)
+    assert sorted(cases) == ["flaky#%d" % k for k in range(1, 5)], cases
+    assert sum(cases.values()) == 2, cases
+    assert suite.getAttribute("tests") == "4", suite.toxml()[:200]
+    assert suite.getAttribute("failures") == "2", suite.toxml()[:200]
+    # JSON: the same names, each with its derived seed.
+    runs = json.load(open(js))
+    assert [x["name"] for x in runs] == sorted(cases), runs
+    assert [x["seed"] for x in runs] == derived_seeds(42, 4), \
+        [x["seed"] for x in runs]
+    assert [x["passed"] for x in runs].count(True) == 2
+
+
+def test_real_client_shards_and_seed():
+    tmp = support.tmpdir("plcsim-repeat.")
+    files = [scenario(tmp, "a-first", 7), scenario(tmp, "b-second", 8)]
+    junit, js = os.path.join(tmp, "j.xml"), os.path.join(tmp, "j.json")
+    # The second shard of two: b-second, both repetitions; --seed derives
+    # the repetitions' seeds from itself.
+    r = plcsim_run(["-j2", "--repeat", "2", "--shard", "2/2", "--seed",
+                    "1234", "--junit", junit, "--json", js] + files,
+                   [TCPCOM, "--server", "{host}", "--port", "{port}", "-q"])
+    assert r.returncode == 0, "exit %d:\n%s%s" % (r.returncode, r.stdout,
+                                                 r.stderr)
+    assert "REPEAT b-second: 2 of 2 passed (seed 1234 and derived)" \
+        in r.stdout, r.stdout
+    assert "a-first" not in r.stdout, r.stdout
+    assert re.search(r"line 7: life_bit_max_gap: 2 of 2 passed; margin "
+                     r"min \S+, median \S+, max \S+\n", r.stdout), r.stdout
+    _, cases = testcases(junit)
+    assert sorted(cases) == ["b-second#1", "b-second#2"], cases
+    assert [x["seed"] for x in json.load(open(js))] == \
+        derived_seeds(1234, 2)
+
+
+def test_usage():
+    for bad in ("0", "-1", "x", "10001"):
+        r = plcsim_run(["--repeat", bad, "scenarios/startup-within-2s.yaml"],
+                       ["true"])
+        assert r.returncode == 2, "--repeat %s: exit %d" % (bad, r.returncode)
+        assert "--repeat" in r.stderr or "repeat" in r.stderr, r.stderr
+
+
+def test_without_repeat_nothing_changes():
+    tmp = support.tmpdir("plcsim-repeat.")
+    sc = scenario(tmp, "once", 5)
+    js = os.path.join(tmp, "j.json")
+    r = plcsim_run(["--json", js, sc], ["true"])
+    assert r.returncode == 1, r.stdout
+    assert "REPEAT" not in r.stdout and "once#" not in r.stdout, r.stdout
+    runs = json.load(open(js))
+    assert [(x["name"], x["seed"]) for x in runs] == [("once", 5)], runs
+
+
+if __name__ == "__main__":
+    os.chdir(TOP)
+    sys.exit(support.run_tests(globals(), (PLCSIM, TCPCOM, BAD)))
