@@ -56,6 +56,9 @@ struct engine {
 	struct timeline		*tl;
 	void			(*on_end)(void *);
 	void			*arg;
+	void			(*on_client)(void *, enum scenario_action_kind,
+				    int);
+	void			*client_arg;
 
 	int			 started;
 	int			 ended;
@@ -314,6 +317,18 @@ engine_begin(struct engine *e, const struct tl_change *ch, tc_us_t now)
 	case ACTION_PLC_CYCLE:
 		server_set_cycle(e->srv, a->cycle);
 		break;
+	case ACTION_CLIENT_PAUSE:
+		/* A frozen PC: its life bit stops, a fault of the scenario's. */
+		e->window[ch->occ] = facts_add_window(e->f, rel, rel + span);
+		facts_add_span(&e->f->pauses, rel, rel + span);
+		if (e->on_client != NULL)
+			e->on_client(e->client_arg, a->kind, 1);
+		break;
+	case ACTION_CLIENT_RESTART:
+		engine_open_drop_window(e, ch, rel, rel);
+		if (e->on_client != NULL)
+			e->on_client(e->client_arg, a->kind, 1);
+		break;
 	default:
 		/* Echoes altered on purpose: a fault window for the watchdog. */
 		if (scenario_action_traits(a->kind) & ACTION_ALTERS_ECHO)
@@ -333,6 +348,10 @@ engine_end(struct engine *e, const struct tl_change *ch, tc_us_t now)
 	if (ch->a->kind == ACTION_PLC_CYCLE &&
 	    !timeline_acting(e->tl, ACTION_PLC_CYCLE, engine_rel(e, now)))
 		server_set_cycle(e->srv, e->sc->plc.cycle);
+	/* Likewise the client runs again when no pause still holds it. */
+	if (ch->a->kind == ACTION_CLIENT_PAUSE && e->on_client != NULL &&
+	    !timeline_acting(e->tl, ACTION_CLIENT_PAUSE, engine_rel(e, now)))
+		e->on_client(e->client_arg, ACTION_CLIENT_PAUSE, 0);
 	/* Counted in echoes: the window closes with the last one touched. */
 	if (w != SIZE_MAX && ch->end == ch->start)
 		e->f->windows.w[w].to = engine_rel(e, now);
@@ -754,6 +773,14 @@ engine_new(struct sim_loop *loop, struct sim_server *srv,
 		e->window[i] = SIZE_MAX;
 	server_set_hooks(srv, &engine_hooks, e);
 	return e;
+}
+
+void
+engine_set_client(struct engine *e, void (*fn)(void *arg,
+    enum scenario_action_kind kind, int begins), void *arg)
+{
+	e->on_client = fn;
+	e->client_arg = arg;
 }
 
 int

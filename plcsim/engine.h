@@ -32,6 +32,15 @@ struct engine *engine_new(struct sim_loop *loop, struct sim_server *srv,
     struct facts *facts, void (*on_end)(void *arg), void *arg);
 void engine_free(struct engine *e);
 
+/*
+ * Who carries out the actions on the client's process (client_pause,
+ * client_restart): `fn` is called when one begins (begins 1) and when a
+ * pause ends (begins 0), from the loop, never inside a server hook. Without
+ * it those actions are only recorded (plcsim serve refuses such files).
+ */
+void engine_set_client(struct engine *e, void (*fn)(void *arg,
+    enum scenario_action_kind kind, int begins), void *arg);
+
 /* 1 once the first client has connected (time 0 has passed). */
 int engine_started(const struct engine *e);
 

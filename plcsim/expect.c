@@ -540,6 +540,65 @@ judge_life_bit_duty(const struct scenario_expect *e, const struct facts *f,
 	    "low over %zu)", e->high, e->high_tolerance, duty, mh, nh, ml, nl);
 }
 
+/*
+ * The watchdog at w saw the pause [from, to) when from <= w <= to: a pause
+ * longer than the watchdog silences the life bit for longer than it, so
+ * it fires by then, unless the client was not really stopped.
+ */
+static void
+judge_watchdog_fires(const struct scenario *sc, const struct facts *f,
+    struct verdict_item *it)
+{
+	const struct facts_window *w;
+	size_t i, judged = 0;
+	long k;
+	double margin = 0, m;
+	char wd[32], a[32], b[32], c[32], why[80];
+
+	format_duration(sc->plc.watchdog, wd, sizeof wd);
+	item_expected(it, "a firing in every pause of the client longer than "
+	    "%s", wd);
+	for (i = 0; i < f->pauses.n; i++) {
+		w = &f->pauses.w[i];
+		if (w->to - w->from <= sc->plc.watchdog)
+			continue;	/* too short to be sure it fires */
+		k = facts_next(&f->watchdogs, w->from > 0 ? w->from - 1 : 0);
+		/* How long before the pause ended it fired (or after: < 0). */
+		m = k >= 0 ? (double)w->to - (double)f->watchdogs.t[k] :
+		    (double)w->from - (double)w->to;
+		if (judged++ == 0 || m < margin)
+			margin = m;
+		if (k >= 0 && f->watchdogs.t[k] <= w->to)
+			continue;
+		if (k >= 0)
+			snprintf(why, sizeof why, "fired only at %s",
+			    format_at(f->watchdogs.t[k], c, sizeof c));
+		else
+			snprintf(why, sizeof why, "it never fired (was the "
+			    "client really stopped?)");
+		item_seen(it, "no firing in the pause from %s", format_at(w->from,
+		    a, sizeof a));
+		item_margin(it, VERDICT_US, margin);
+		item_set(it, 0, "watchdog (%s): expected to fire while the "
+		    "client was paused from %s to %s, %s", wd,
+		    format_at(w->from, a, sizeof a),
+		    format_at(w->to, b, sizeof b), why);
+		return;
+	}
+	if (judged == 0) {
+		item_seen(it, "no such pause");
+		item_set(it, 0, "watchdog (%s): expected to fire while the "
+		    "client was paused, but no pause longer than it was played",
+		    wd);
+		return;
+	}
+	item_seen(it, "a firing in each of %zu pause%s", judged,
+	    plural(judged));
+	item_margin(it, VERDICT_US, margin);
+	item_set(it, 1, "watchdog (%s): fired in each of %zu pause%s of the "
+	    "client", wd, judged, plural(judged));
+}
+
 static void
 judge_reconnect(const struct scenario_expect *e, const struct facts *f,
     struct verdict_item *it)
@@ -1150,6 +1209,9 @@ judge_one(const struct scenario *sc, const struct scenario_expect *e,
 		break;
 	case EXPECT_NO_BURST:
 		judge_no_burst(e, f, it);
+		break;
+	case EXPECT_WATCHDOG_FIRES:
+		judge_watchdog_fires(sc, f, it);
 		break;
 	case EXPECT_COUNTER:
 		judge_counter(e, f, it);

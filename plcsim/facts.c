@@ -24,6 +24,7 @@ facts_free(struct facts *f)
 	free(f->windows.w);
 	free(f->links.w);
 	free(f->echoes.r);
+	free(f->pauses.w);
 	free(f->edges.t);
 	free(f->intervals.v);
 	free(f->watchdogs.t);
@@ -175,6 +176,6 @@ facts_lost(const struct facts *f)
 	for (i = 0; i < f->frame_times.n; i++)
 		frames += f->frame_times.conn[i].lost;
 	return frames + f->connects.lost + f->disconnects.lost + f->drops.lost +
-	    f->windows.lost + f->edges.lost + f->watchdogs.lost +
+	    f->windows.lost + f->pauses.lost + f->edges.lost + f->watchdogs.lost +
 	    f->links.lost + f->echoes.lost + f->intervals.lost + f->unplayed;
 }

@@ -134,6 +134,8 @@ struct facts {
 	struct facts_windows links;		/* served connections, from
 						   their first frame */
 	struct facts_echoes echoes;		/* what the echoes were */
+	struct facts_windows pauses;		/* client_pause: the client's
+						   group stopped in [from, to) */
 	struct facts_times edges;		/* bit-0 edges, any connection */
 	int		   last_bit;		/* bit 0 after the last edge;
 						   -1 before any */

@@ -43,6 +43,12 @@ struct play {
 	struct sim_timer   *grace;
 	struct sim_timer   *reap;	/* looks for the end of the group */
 	struct sim_timer   *announce;	/* "listening on", once the loop runs */
+	struct sim_timer   *restart;	/* client_restart: waits for the old
+					   group to be gone */
+	int		    restarting;
+	char		   *earlier;	/* what restarted clients wrote, the
+					   newest CHILD_OUTPUT_MAX bytes */
+	size_t		    earlier_len;
 	struct sim_signal  *sigs[PLAY_NSIGS];
 	tc_us_t		    start;
 	int		    ending;
@@ -75,6 +81,8 @@ play_end(struct play *p, const char *reason)
 		return;
 	}
 	child_signal(p->client, SIGTERM);
+	/* A client paused by the scenario must run to hear it. */
+	child_signal(p->client, SIGCONT);
 	if (!child_group_alive(p->client)) {
 		sim_loop_stop(p->loop);
 		return;
@@ -179,6 +187,9 @@ play_signal_cb(int signo, void *arg)
 				play_stopped(p);
 			return;
 		}
+		/* The end of a client killed to restart it is no exit. */
+		if (p->restarting)
+			return;
 		if (!child_poll(p->client))
 			return;
 		{
@@ -337,6 +348,78 @@ play_start_client(struct play *p, char *err, size_t errlen)
 	return 0;
 }
 
+/* Keeps what a client that is being replaced wrote, with a line that
+ * says when it was restarted. */
+static void
+play_keep_output(struct play *p)
+{
+	const char *out;
+	char note[96], at[32], *all;
+	size_t len, n, keep;
+
+	out = child_output(p->client, &len);
+	format_duration(clock_now_us() - p->start, at, sizeof at);
+	n = (size_t)snprintf(note, sizeof note, "plcsim: client restarted "
+	    "after %s\n", at);
+	if ((all = malloc(p->earlier_len + len + n + 1)) == NULL)
+		return;
+	memcpy(all, p->earlier, p->earlier_len);
+	memcpy(all + p->earlier_len, out, len);
+	memcpy(all + p->earlier_len + len, note, n);
+	len += p->earlier_len + n;
+	keep = len > CHILD_OUTPUT_MAX ? CHILD_OUTPUT_MAX : len;
+	memmove(all, all + len - keep, keep);
+	all[keep] = '\0';
+	free(p->earlier);
+	p->earlier = all;
+	p->earlier_len = keep;
+}
+
+static int play_start_client(struct play *p, char *err, size_t errlen);
+
+/* The killed group is gone: the command starts again. */
+static uint64_t
+play_restart_timer(void *arg)
+{
+	struct play *p = arg;
+	char err[192], why[256];
+
+	if (p->ending)
+		return SIM_TIMER_STOP;
+	if (child_group_alive(p->client))
+		return PLAY_REAP_US;
+	play_keep_output(p);
+	child_free(p->client);
+	p->client = NULL;
+	p->restarting = 0;
+	if (play_start_client(p, err, sizeof err) != 0) {
+		snprintf(why, sizeof why, "client_restart: cannot start the "
+		    "client again: %s", err);
+		play_end(p, why);
+	}
+	return SIM_TIMER_STOP;
+}
+
+/* The engine's client_pause and client_restart, carried out. */
+static void
+play_client_cb(void *arg, enum scenario_action_kind kind, int begins)
+{
+	struct play *p = arg;
+
+	if (p->client == NULL || p->ending)
+		return;
+	if (kind == ACTION_CLIENT_PAUSE) {
+		child_signal(p->client, begins ? SIGSTOP : SIGCONT);
+		return;
+	}
+	if (kind != ACTION_CLIENT_RESTART || p->restarting)
+		return;
+	/* SIGKILL: as sudden as a power cut or a crash; stopped or not. */
+	p->restarting = 1;
+	child_signal(p->client, SIGKILL);
+	sim_timer_start(p->restart, 0);
+}
+
 static void
 play_server_config(const struct play_options *o, struct sim_server_config *c)
 {
@@ -460,14 +543,18 @@ play_cleanup(struct play *p)
 	if (p->client != NULL) {
 		size_t len;
 		const char *out = child_output(p->client, &len);
-		p->res->output = malloc(len + 1);
+		/* After what restarted clients wrote, if any. */
+		p->res->output = malloc(p->earlier_len + len + 1);
 		if (p->res->output != NULL) {
-			memcpy(p->res->output, out, len + 1);
-			p->res->output_len = len;
+			memcpy(p->res->output, p->earlier, p->earlier_len);
+			memcpy(p->res->output + p->earlier_len, out, len + 1);
+			p->res->output_len = p->earlier_len + len;
 		}
 		child_free(p->client);
 	}
 	monitor_free(p->monitor);
+	free(p->earlier);
+	sim_timer_free(p->restart);
 	engine_free(p->engine);
 	if (p->srv != NULL)
 		server_free(p->srv);
@@ -511,6 +598,7 @@ play_run(const struct play_options *o, struct play_result *res, char *err,
 	p.grace = sim_timer_new(p.loop, play_grace_timer, &p);
 	p.reap = sim_timer_new(p.loop, play_reap_timer, &p);
 	p.announce = sim_timer_new(p.loop, play_announce_timer, &p);
+	p.restart = sim_timer_new(p.loop, play_restart_timer, &p);
 	for (i = 0; i < PLAY_NSIGS; i++) {
 		p.sigs[i] = sim_signal_new(p.loop, play_signals[i],
 		    play_signal_cb, &p);
@@ -521,7 +609,7 @@ play_run(const struct play_options *o, struct play_result *res, char *err,
 		}
 	}
 	if (p.startup == NULL || p.grace == NULL || p.reap == NULL ||
-	    p.announce == NULL) {
+	    p.announce == NULL || p.restart == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
@@ -547,6 +635,8 @@ play_run(const struct play_options *o, struct play_result *res, char *err,
 	}
 	if (play_monitor(&p, err, errlen) != 0)
 		goto out;
+	if (o->client_argv != NULL)
+		engine_set_client(p.engine, play_client_cb, &p);
 	if (o->client_argv != NULL && play_start_client(&p, err, errlen) != 0)
 		goto out;
 	/* A client started elsewhere may take a person's time to start. */

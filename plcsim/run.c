@@ -1460,6 +1460,7 @@ run_serve_html(const struct serve_scenario *s, struct scenario *sc,
 int
 run_serve_scenario(const struct serve_scenario *s)
 {
+	const struct scenario_action *a;
 	struct play_options po;
 	struct play_result res;
 	struct scenario *sc;
@@ -1475,6 +1476,13 @@ run_serve_scenario(const struct serve_scenario *s)
 		fprintf(stderr, "%s\n", err);
 		scenario_free(sc);
 		return RUN_EXIT_USAGE;
+	}
+	if ((a = scenario_client_action(sc)) != NULL) {
+		rc = cli_usage_error("plcsim serve", "%s:%d: %s acts on the "
+		    "client's process, which only plcsim run starts",
+		    sc->file, a->line, scenario_action_name(a->kind));
+		scenario_free(sc);
+		return rc;
 	}
 	if (s->upstream == NULL && s->max_open != 0 &&
 	    s->max_open < (unsigned)sc->plc.max_clients) {

@@ -71,7 +71,7 @@ enum span_rule {
 /* What may not overlap (see check_contradictions). */
 enum action_class {
 	CLASS_NONE, CLASS_DROP, CLASS_DELAY, CLASS_CYCLE, CLASS_ACCEPT,
-	CLASS_FRAMING, CLASS_BIT0, CLASS_CORRUPT
+	CLASS_FRAMING, CLASS_BIT0, CLASS_CORRUPT, CLASS_CLIENT
 };
 
 #define SHAPES	ACTION_SHAPES_ECHO
@@ -119,6 +119,10 @@ static const struct action_def {
 	    0, 0 },
 	[ACTION_CORRUPT] = { "corrupt", SPAN_FRAMES, CLASS_CORRUPT, ALTERS,
 	    B(K_MASK), B(K_MASK) },
+	[ACTION_CLIENT_PAUSE] = { "client_pause", SPAN_REQUIRED, CLASS_CLIENT,
+	    ACTION_ON_CLIENT, 0, 0 },
+	[ACTION_CLIENT_RESTART] = { "client_restart", SPAN_INSTANT,
+	    CLASS_CLIENT, ACTION_ON_CLIENT, 0, 0 },
 };
 
 /* The one table of expectations. */
@@ -141,6 +145,7 @@ static const struct expect_def {
 	    B(K_PERIOD) | B(K_TOLERANCE) },
 	[EXPECT_NO_BURST] = { "no_burst", B(K_PERIOD) | B(K_AT_MOST),
 	    B(K_PERIOD) },
+	[EXPECT_WATCHDOG_FIRES] = { "watchdog_fires", 0, 0 },
 	[EXPECT_COUNTER] = { "counter",
 	    B(K_NAME) | B(K_EQUALS) | B(K_AT_LEAST) | B(K_AT_MOST),
 	    B(K_NAME) },
@@ -203,8 +208,21 @@ scenario_edge_name(enum scenario_edge edge)
 int
 scenario_action_is_drop(enum scenario_action_kind kind)
 {
+	/* A restarted client has lost its link, as after a drop. */
 	return (unsigned)kind < ACTION_MAX &&
-	    action_defs[kind].class == CLASS_DROP;
+	    (action_defs[kind].class == CLASS_DROP ||
+	    kind == ACTION_CLIENT_RESTART);
+}
+
+const struct scenario_action *
+scenario_client_action(const struct scenario *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nactions; i++)
+		if (action_defs[s->actions[i].kind].traits & ACTION_ON_CLIENT)
+			return &s->actions[i];
+	return NULL;
 }
 
 unsigned
@@ -1514,6 +1532,21 @@ check_expects(struct ctx *c)
 				    expect_defs[e->kind].name,
 				    dur(s->duration, t1, sizeof t1),
 				    dur(e->period, t2, sizeof t2));
+			break;
+		case EXPECT_WATCHDOG_FIRES:
+			if (s->plc.watchdog == 0)
+				return fail(c, e->line, "watchdog_fires: "
+				    "plc.watchdog is off, so it can never be "
+				    "judged");
+			for (j = 0; j < s->nactions; j++)
+				if (s->actions[j].kind == ACTION_CLIENT_PAUSE &&
+				    s->actions[j].span > s->plc.watchdog)
+					break;
+			if (j == s->nactions)
+				return fail(c, e->line, "watchdog_fires: no "
+				    "client_pause lasts longer than plc.watchdog "
+				    "%s, so it need never fire",
+				    dur(s->plc.watchdog, t1, sizeof t1));
 			break;
 		case EXPECT_WATCHDOG_QUIET:
 			if (s->plc.watchdog == 0)

@@ -61,6 +61,9 @@ enum scenario_action_kind {
 	ACTION_BIT0_INVERT,	/* bit 0 of the echo inverted */
 	ACTION_BIT0_STUCK,	/* bit 0 of the echo stuck at its last value */
 	ACTION_CORRUPT,		/* echo XOR `mask` */
+	/* the client process */
+	ACTION_CLIENT_PAUSE,	/* SIGSTOP its group for a while, SIGCONT */
+	ACTION_CLIENT_RESTART,	/* kill its group, start the command again */
 	ACTION_MAX
 };
 
@@ -103,6 +106,7 @@ enum scenario_expect_kind {
 	EXPECT_STARTUP,		/* first connection within T of the start */
 	EXPECT_SEND_DRIFT,	/* the frames' grid against the ideal one */
 	EXPECT_NO_BURST,	/* at most N frames in any send period */
+	EXPECT_WATCHDOG_FIRES,	/* the watchdog saw every client_pause */
 	/* judged from the client */
 	EXPECT_COUNTER,		/* a number in the client's stats JSON */
 	EXPECT_EXIT_CODE,	/* the client's exit status */
@@ -204,6 +208,8 @@ const char *scenario_edge_name(enum scenario_edge);	/* "any", ... */
 
 /* 1 when the action drops or stalls the link (the client must reconnect). */
 int scenario_action_is_drop(enum scenario_action_kind);
+/* The first action that acts on the client's process, or NULL. */
+const struct scenario_action *scenario_client_action(const struct scenario *);
 
 /*
  * What an action does, for whoever plays or checks one: kept in the one
@@ -215,6 +221,8 @@ int scenario_action_is_drop(enum scenario_action_kind);
 #define ACTION_ALTERS_ECHO	0x2	/* changes the echo's bits */
 #define ACTION_BY_FRAMES	0x4	/* may last a number of echoes */
 #define ACTION_INSTANT		0x8	/* happens at once, no window */
+#define ACTION_ON_CLIENT	0x10	/* acts on the client's process: only
+					   a run that started it can play it */
 unsigned scenario_action_traits(enum scenario_action_kind);
 
 /* Start time of occurrence `i` (0 <= i < count) of an action. */

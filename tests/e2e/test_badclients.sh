@@ -65,6 +65,8 @@ split_sc="$sc/echo-split-2x2.yaml"
 toggle_sc="$sc/life-bit-period-500ms.yaml"
 cycle_sc="$sc/send-cycle-50ms-steady.yaml"
 drift_sc="$sc/send-drift-100ms.yaml"
+pause_sc="$sc/client-pause-2s.yaml"
+restart_sc="$sc/client-restart-reconnect.yaml"
 mismatch_sc="$sc/corrupt-mask-counted.yaml"
 jitter_sc="$sc/echo-delay-jitter-uniform.yaml"
 startup_sc="$sc/startup-within-2s.yaml"
@@ -95,6 +97,7 @@ EOF
 	run_bad no-toggle no-toggle "$toggle_sc"
 	run_bad original-drift original-drift "$drift_sc"
 	run_bad stop-high stop-high "$edges_sc"
+	run_bad burst burst "$pause_sc"
 ) &
 lane=$!
 run_bad drift drift "$cycle_sc"
@@ -102,6 +105,7 @@ run_bad ignore-mismatch ignore-mismatch "$mismatch_sc"
 run_bad freeze-after-reconnect freeze-after-reconnect "$blackhole_sc"
 run_bad edge-flood edge-flood "$flood_sc"
 run_bad lopsided lopsided "$edges_sc"
+run_bad slow-start slow-start "$restart_sc"
 # A client that never connects.
 "$plcsim" run "$startup_sc" -- sleep 60 >"$tmp/never.out" 2>&1
 echo $? >"$tmp/never.rc"
@@ -126,6 +130,9 @@ pct=$(sed -n 's/.*send drift: .*ms, \([-+][0-9.]*\) %.*/\1/p' \
 if ! awk -v p="${pct:-0}" 'BEGIN { exit !(p >= 0.15 && p <= 0.40) }'; then
 	fail "original-drift: drifted ${pct:-?} %, not the original's +0.24 %"
 fi
+expect_fail burst "no burst: expected at most 2 frames in any 100ms" \
+    "catch-up frames"
+expect_fail slow-start "reconnect: drop at 2.000s, not connected again within 1s"
 expect_fail ignore-mismatch "counter mismatches: expected = 4 (injected), saw 0"
 expect_fail freeze-after-reconnect "its silence outlasted the fault"
 expect_fail edge-flood "watchdog (1s): expected quiet, fired 1 time, the first at 1.0"
@@ -145,7 +152,7 @@ expect_fail hung "hung"
 
 # ---- the real client passes the same scenarios ----
 set -- "$reconnect_sc" "$split_sc" "$toggle_sc" "$cycle_sc" "$mismatch_sc" \
-    "$blackhole_sc" "$drift_sc" "$edges_sc"
+    "$blackhole_sc" "$drift_sc" "$edges_sc" "$pause_sc" "$restart_sc"
 "$plcsim" run -j2 --junit "$tmp/junit.xml" "$@" -- "$tcpcom" \
     --server '{host}' --port '{port}' --stats-json '{stats}' \
     >"$tmp/real.out" 2>&1
@@ -155,6 +162,17 @@ if [ "$rc" -ne 0 ]; then
 	sed 's/^/    /' "$tmp/real.out"
 else
 	echo "ok   the real client passes: $(tail -n 1 "$tmp/real.out")"
+fi
+
+# ---- actions on the client's process need a client plcsim started ----
+"$plcsim" serve --listen 127.0.0.1:0 "$pause_sc" >"$tmp/serve-pause.out" 2>&1
+rc=$?
+if [ "$rc" -ne 2 ] || ! grep -q "client_pause acts on the client's process" \
+    "$tmp/serve-pause.out"; then
+	fail "plcsim serve played client_pause (exit $rc)"
+	sed 's/^/    /' "$tmp/serve-pause.out"
+else
+	echo "ok   plcsim serve refuses client_pause: exit 2"
 fi
 
 # ---- the JUnit report: valid XML, one testcase per scenario ----

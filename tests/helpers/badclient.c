@@ -19,6 +19,9 @@
  *                    outside it (the original printed every frame): the
  *                    frames drift late by about +0.24 % at 100 ms, the
  *                    original's own drift (+70.9 ms in 30 s);
+ *   slow-start       waits 1.5 s after it starts before it connects (a
+ *                    program that loads for a while): restarted, it is
+ *                    back late;
  *   burst            after a stall (the process stopped, an echo late)
  *                    sends every frame it missed, back to back, instead
  *                    of skipping the missed cycles;
@@ -248,7 +251,8 @@ next_deadline(const struct bad *b, tc_us_t next)
 
 	next += b->send_cycle;
 	if (strcmp(b->defect, "burst") != 0 && next < now)
-		next += (now - next) / b->send_cycle * b->send_cycle;
+		next += (now - next + b->send_cycle - 1) / b->send_cycle *
+		    b->send_cycle;
 	return next;
 }
 
@@ -396,11 +400,12 @@ main(int argc, char **argv)
 	    strcmp(b.defect, "edge-flood") &&
 	    strcmp(b.defect, "original-drift") && strcmp(b.defect, "burst") &&
 	    strcmp(b.defect, "stop-high") && strcmp(b.defect, "lopsided") &&
-	    strcmp(b.defect, "every-other-silent")) {
+	    strcmp(b.defect, "every-other-silent") &&
+	    strcmp(b.defect, "slow-start")) {
 		fprintf(stderr, "badclient: --defect no-reconnect|one-read|"
 		    "no-toggle|drift|original-drift|ignore-mismatch|"
 		    "freeze-after-reconnect|edge-flood|burst|stop-high|"
-		    "lopsided|every-other-silent\n");
+		    "lopsided|every-other-silent|slow-start\n");
 		return 2;
 	}
 	if (strcmp(b.defect, "every-other-silent") == 0 &&
@@ -411,6 +416,8 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	srand(1);
+	if (strcmp(b.defect, "slow-start") == 0)
+		sleep_us(1500 * TC_US_PER_MS);
 	run(&b);
 	write_stats(&b);
 	return 0;

@@ -1178,6 +1178,68 @@ test_no_burst_late_frame_passes(void **state)
 	judged_free(j);
 }
 
+/* ---- watchdog_fires: the PLC saw the client frozen ---- */
+
+static const char fires_yaml[] = HEAD
+    "plc:\n"
+    "  watchdog: 1s\n"
+    "timeline:\n"
+    "  - action: client_pause\n"
+    "    at: 2s\n"
+    "    for: 2s\n"
+    "  - action: client_pause\n"
+    "    at: 10s\n"
+    "    for: 500ms\n"
+    "expectations:\n"
+    "  - expect: watchdog_fires\n";
+
+static void
+test_watchdog_fires(void **state)
+{
+	struct judged *j = judged_new(fires_yaml);
+
+	(void)state;
+	facts_add_span(&j->f->pauses, SEC(2), SEC(4));
+	/* Too short to be sure of a firing: not judged. */
+	facts_add_span(&j->f->pauses, SEC(10), MS(10500));
+	facts_add_time(&j->f->watchdogs, MS(2900));
+	assert_int_equal(judge(j), 0);
+	assert_contains(j->v.items[0].message, "fired in each of 1 pause ");
+	judged_free(j);
+}
+
+static void
+test_watchdog_fires_not(void **state)
+{
+	struct judged *j = judged_new(fires_yaml);
+
+	(void)state;
+	facts_add_span(&j->f->pauses, SEC(2), SEC(4));
+	/* Before the pause and after it: neither saw it. */
+	facts_add_time(&j->f->watchdogs, MS(1500));
+	facts_add_time(&j->f->watchdogs, MS(4100));
+	assert_int_equal(judge(j), 1);
+	assert_contains(j->v.items[0].message, "paused from 2.000s to 4.000s, "
+	    "fired only at 4.100s");
+	verdict_free(&j->v);
+	facts_free(j->f);
+	facts_init(j->f);
+	j->f->connected = 1;
+	j->f->end = j->sc->duration;
+	facts_add_span(&j->f->pauses, SEC(2), SEC(4));
+	assert_int_equal(judge(j), 1);
+	assert_contains(j->v.items[0].message, "it never fired");
+	/* No pause played (a run cut short before it): no proof either. */
+	verdict_free(&j->v);
+	facts_free(j->f);
+	facts_init(j->f);
+	j->f->connected = 1;
+	j->f->end = SEC(1);
+	assert_int_equal(judge(j), 1);
+	assert_contains(j->v.items[0].message, "no pause longer than it");
+	judged_free(j);
+}
+
 int
 main(void)
 {
@@ -1223,6 +1285,8 @@ main(void)
 		cmocka_unit_test(test_send_drift_no_frames),
 		cmocka_unit_test(test_no_burst_catch_up_fails),
 		cmocka_unit_test(test_no_burst_late_frame_passes),
+		cmocka_unit_test(test_watchdog_fires),
+		cmocka_unit_test(test_watchdog_fires_not),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

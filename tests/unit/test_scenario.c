@@ -468,6 +468,27 @@ static const struct bad {
 	{ HEAD "client:\n  stats: true\nexpectations:\n  - expect: counter\n"
 	  "    name: x\n    at_least: injected\n", 8, "only allowed with "
 	  "equals" },
+	/* the client's process, the frames' grid */
+	{ HEAD "timeline:\n  - action: client_pause\n    at: 1s\n", 4,
+	  "client_pause: missing key 'for'" },
+	{ HEAD "timeline:\n  - action: client_restart\n    at: 1s\n"
+	  "    for: 1s\n", 6, "unknown key 'for'" },
+	{ HEAD "timeline:\n  - action: client_pause\n    at: 1s\n"
+	  "    for: 2s\n  - action: client_restart\n    at: 2s\n", 7,
+	  "client_restart at 2s contradicts client_pause (line 4)" },
+	{ HEAD "plc:\n  watchdog: 1s\ntimeline:\n  - action: client_pause\n"
+	  "    at: 1s\n    for: 1s\nexpectations:\n"
+	  "  - expect: watchdog_fires\n", 10, "no client_pause lasts longer "
+	  "than plc.watchdog 1s" },
+	{ HEAD "timeline:\n  - action: client_pause\n    at: 1s\n"
+	  "    for: 2s\nexpectations:\n  - expect: watchdog_fires\n", 8,
+	  "watchdog_fires: plc.watchdog is off" },
+	{ HEAD "expectations:\n  - expect: send_drift\n    period: 1s\n", 4,
+	  "send_drift: missing key 'tolerance'" },
+	{ HEAD "expectations:\n  - expect: no_burst\n    period: 100ms\n"
+	  "    at_most: 0\n", 4, "at_most must be at least 1" },
+	{ HEAD "expectations:\n  - expect: no_burst\n    period: 6s\n", 4,
+	  "shorter than two periods" },
 };
 
 static void
@@ -553,6 +574,12 @@ test_no_false_contradictions(void **state)
 		HEAD "timeline:\n",
 		HEAD "expectations:\n",
 		HEAD "client:\n  args: []\n  env: [\"A=\", \"B=x=y\"]\n",
+		/* a restart after a pause, two restarts at once, a pause
+		 * beside a drop: nothing contradicts */
+		HEAD "timeline:\n  - action: client_pause\n    at: 1s\n"
+		"    for: 1s\n  - action: client_restart\n    at: 2s\n"
+		"  - action: client_restart\n    at: 2s\n  - action: rst\n"
+		"    at: 1s\n",
 	};
 	struct scenario *s;
 	size_t i;
