@@ -1094,6 +1094,24 @@ test_send_drift_on_grid_passes(void **state)
 }
 
 static void
+test_send_drift_late_frames_at_the_ends(void **state)
+{
+	struct judged *j = judged_new(drift_yaml);
+	size_t c, i;
+
+	(void)state;
+	/* A loaded machine: the last frames 30 ms late, the first on time. A
+	 * line through all of them would lean by 4 ms; the grid is kept. */
+	add_frames(j->f, 0, MS(100), 60, 99, 0);
+	c = j->f->frame_times.n - 1;
+	for (i = 55; i < 60; i++)
+		j->f->frame_times.conn[c].t[i] += MS(30);
+	assert_int_equal(judge(j), 0);
+	assert_contains(j->v.items[0].message, "saw +0.000ms");
+	judged_free(j);
+}
+
+static void
 test_send_drift_original_fails(void **state)
 {
 	struct judged *j = judged_new(drift_yaml);
@@ -1280,6 +1298,7 @@ main(void)
 		cmocka_unit_test(test_client_never_connected),
 		cmocka_unit_test(test_no_expectations),
 		cmocka_unit_test(test_send_drift_on_grid_passes),
+		cmocka_unit_test(test_send_drift_late_frames_at_the_ends),
 		cmocka_unit_test(test_send_drift_original_fails),
 		cmocka_unit_test(test_send_drift_early_fails),
 		cmocka_unit_test(test_send_drift_no_frames),
