@@ -9,6 +9,7 @@ and the client's failed items are not blamed on it. The proxy's listening
 side and its upstream side are fed hostile peers. Loopback only; every
 process and file is cleaned up, pass or fail (support.py).
 """
+import json
 import os
 import signal
 import socket
@@ -167,10 +168,10 @@ def test_what_models_the_emulator_is_refused():
     assert r.returncode == 2 and "--upstream" in r.stderr, r.stderr
 
 
-FRAMES_6S = "duration: 6s\nexpectations:\n  - expect: frames\n    at_least: 50\n"
+FRAMES_4S = "duration: 4s\nexpectations:\n  - expect: frames\n    at_least: 30\n"
 
 
-def faulty(fault, *proxy_args, scenario=FRAMES_6S, client_args=()):
+def faulty(fault, *proxy_args, scenario=FRAMES_4S, client_args=()):
     tmp = support.tmpdir("plcsim-proxy-")
     sc = scenario_file(tmp, "faulty", scenario)
     up = upstream_echo(fault)
@@ -212,18 +213,250 @@ def test_an_unreachable_plc_is_its_fault():
     gone = Gone()
     gone.port = port
     tmp = support.tmpdir("plcsim-proxy-")
-    sc = scenario_file(tmp, "gone", FRAMES_6S)
+    sc = scenario_file(tmp, "gone", FRAMES_4S)
     rc, out, err = play(sc, gone)
     assert rc == 4, "exit %d:\n%s%s" % (rc, out, err)
     assert any("PLC link:" in l and "not reachable" in l
                for l in plc_lines(out)), out
     assert "plc: not blamed on the client: line 4: not judged, " \
-        "the PLC failed: frames: expected at least 50, saw 0" in out, out
+        "the PLC failed: frames: expected at least 30, saw 0" in out, out
     assert "    line 4: frames" not in out, out
 
 
+def test_a_late_plc_is_its_fault():
+    rc, out, err = faulty("slow:700")
+    assert rc == 4, "exit %d:\n%s%s" % (rc, out, err)
+    assert any("PLC round trips:" in l and "later than 500ms" in l and
+               "echo after" in l for l in plc_lines(out)), out
+    assert not [l for l in out.splitlines() if l.startswith("    line ")
+                and ": ok " not in l], out
+
+
+def test_a_silent_plc_is_its_fault():
+    """It takes frames and stops answering: the client gives up the link,
+    and the frames it was owed are the PLC's fault."""
+    rc, out, err = faulty("silent:10")
+    assert rc == 4, "exit %d:\n%s%s" % (rc, out, err)
+    assert any("PLC round trips:" in l and "ended with an echo owed" in l
+               and "no echo for" in l for l in plc_lines(out)), out
+
+
+def test_echoes_nobody_asked_for_are_the_plcs_fault():
+    rc, out, err = faulty("flood:20")
+    assert rc == 4, "exit %d:\n%s%s" % (rc, out, err)
+    assert any("PLC echoes:" in l and "not asked for" in l and
+               "with no frame to answer" in l for l in plc_lines(out)), out
+
+
+def test_library_through_the_proxy():
+    """plcsim run --upstream: library scenarios that apply, a link fault
+    and echo faults among them, pass through the proxy with the real
+    client; a bad client fixture fails one of them there as it fails it
+    against the emulator; one that does not apply is refused up front."""
+    names = ["echo-split-2x2", "drop-rst-repeated", "bit0-invert-counted"]
+    files = [os.path.join(LIB, n + ".yaml") for n in names]
+    up = upstream_plcsim("--cycle", "10ms")
+    tmp = support.tmpdir("plcsim-proxy-")
+    json_path = os.path.join(tmp, "report.json")
+    try:
+        r = subprocess.run([PLCSIM, "run", "--upstream", "127.0.0.1:%d" % up.port,
+                            "--json", json_path] + files +
+                           ["--", TCPCOM, "--server", "{host}", "--port", "{port}",
+                            "--stats-json", "{stats}", "-q"],
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, "exit %d:\n%s%s" % (r.returncode, r.stdout, r.stderr)
+        assert "3 passed, 0 failed" in r.stdout, r.stdout
+        with open(json_path) as f:
+            report = json.load(f)
+        for case in report:
+            plc = case["plc"]
+            assert plc["mismatches"] == 0 and plc["rtt_us"]["count"] > 20, plc
+            assert any(e["expect"] == "plc" for e in case["expectations"]), case
+        bad = os.path.join(TOP, BUILD, "tests", "badclient")
+        r = subprocess.run([PLCSIM, "run", "--upstream", "127.0.0.1:%d" % up.port,
+                            os.path.join(LIB, "echo-split-2x2.yaml"), "--", bad,
+                            "--defect", "one-read", "--server", "{host}", "--port",
+                            "{port}", "--stats-json", "{stats}"],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 1, "exit %d:\n%s%s" % (r.returncode, r.stdout, r.stderr)
+        assert "FAIL echo-split-2x2" in r.stdout, r.stdout
+        # The client's fault, not the PLC's: the PLC's items passed.
+        assert "    PLC " not in r.stdout and "not blamed" not in r.stdout, r.stdout
+    finally:
+        up.stop()
+    r = subprocess.run([PLCSIM, "run", "--upstream", "127.0.0.1:9",
+                        os.path.join(LIB, "slow-plc-cycle-50ms.yaml"), "--", TCPCOM],
+                       capture_output=True, text=True, timeout=10)
+    assert r.returncode == 2 and "plc_cycle cannot apply" in r.stderr, r.stderr
+    r = subprocess.run([PLCSIM, "run", "-j", "2", "--upstream", "127.0.0.1:9",
+                        os.path.join(LIB, "echo-split-2x2.yaml"), "--", TCPCOM],
+                       capture_output=True, text=True, timeout=10)
+    assert r.returncode == 2 and "one scenario at a time" in r.stderr, r.stderr
+
+
+# ---- hostile peers on the proxy's listening side ----
+
+HOSTILE = "duration: 60s\n"
+
+
+class Hostile:
+    """The proxy before a plain echo server, ended by SIGINT (judged on
+    what it saw, as a FAT engineer's Ctrl-C ends it)."""
+
+    def __init__(self):
+        self.tmp = support.tmpdir("plcsim-proxy-")
+        self.up = upstream_echo()
+        self.px = proxy(scenario_file(self.tmp, "hostile", HOSTILE), self.up.port)
+
+    def connect(self):
+        s = socket.create_connection(("127.0.0.1", self.px.port), timeout=5)
+        s.settimeout(5)
+        return s
+
+    def echo_works(self):
+        s = self.connect()
+        try:
+            s.sendall(struct.pack(">I", 0x12345679))
+            return recv_exactly(s, 4) == struct.pack(">I", 0x12345679)
+        finally:
+            s.close()
+
+    def end(self):
+        try:
+            self.px.proc.send_signal(signal.SIGINT)
+            rc, out, err = self.px.wait(30)
+            # Judged, not crashed: a verdict and the PLC's lines.
+            assert rc in (0, 1, 4), "exit %d:\n%s%s" % (rc, out, err)
+            assert "hostile (" in out and "plc: round trips" in out, out
+            return out
+        finally:
+            self.px.stop()
+            self.up.stop()
+
+
+def recv_exactly(s, n):
+    buf = b""
+    while len(buf) < n:
+        chunk = s.recv(n - len(buf))
+        if not chunk:
+            break
+        buf += chunk
+    return buf
+
+
+def test_hostile_pipelined_frames_come_back_in_order():
+    h = Hostile()
+    try:
+        s = h.connect()
+        frames = b"".join(struct.pack(">I", i * 2) for i in range(500))
+        s.sendall(frames)
+        assert recv_exactly(s, len(frames)) == frames
+        s.close()
+    finally:
+        out = h.end()
+    assert "mismatches=0" in out, out
+
+
+def test_hostile_half_frames_wait_for_their_rest():
+    h = Hostile()
+    try:
+        s = h.connect()
+        s.sendall(b"\x00\x01")
+        s.settimeout(0.3)
+        try:
+            got = s.recv(4)
+        except socket.timeout:
+            got = None
+        assert got is None, "half a frame was answered: %r" % got
+        s.settimeout(5)
+        s.sendall(b"\x02\x03")
+        assert recv_exactly(s, 4) == b"\x00\x01\x02\x03"
+        # A client that leaves with half a frame owes nothing to judge.
+        s.sendall(b"\x09")
+        s.close()
+        assert h.echo_works()
+    finally:
+        h.end()
+
+
+def test_hostile_reset_with_unread_input_and_silence():
+    h = Hostile()
+    try:
+        silent = h.connect()  # connects and says nothing, for the whole test
+        for _ in range(20):
+            s = h.connect()
+            s.sendall(struct.pack(">I", 4) * 200)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            s.close()  # a reset, its echoes unread
+        assert h.echo_works()
+        silent.close()
+    finally:
+        h.end()
+
+
+def test_hostile_flood_without_reading_is_bounded():
+    """A client that writes megabytes and reads nothing: the proxy takes
+    no more than its bounds (it stops reading), stays up and serves
+    others."""
+    h = Hostile()
+    try:
+        s = h.connect()
+        s.setblocking(False)
+        sent = 0
+        deadline = time.monotonic() + 2
+        while time.monotonic() < deadline:
+            try:
+                sent += s.send(b"\x00\x00\x00\x02" * 16384)
+            except BlockingIOError:
+                time.sleep(0.01)
+        assert h.echo_works()
+        with open("/proc/%d/status" % h.px.proc.pid) as f:
+            rss = [int(l.split()[1]) for l in f if l.startswith("VmRSS:")][0]
+        assert rss < 64 * 1024, "the proxy grew to %d kB under a flood" % rss
+        s.close()
+    finally:
+        h.end()
+
+
 def main():
-    return support.run_tests(globals(), (PLCSIM, TCPCOM, ECHO))
+    """Every test at once, at most PROXY_TESTS_AT_ONCE: they spend their
+    time waiting for scenarios to end, and each has its own processes,
+    ports and files. Reported in order, as support.run_tests does."""
+    from concurrent.futures import ThreadPoolExecutor
+    for p in (PLCSIM, TCPCOM, ECHO):
+        if not os.access(p, os.X_OK):
+            print("missing %s (run make first)" % p)
+            return 1
+    tests = [(n, f) for n, f in globals().items()
+             if n.startswith("test_") and callable(f)]
+    if len(sys.argv) > 1:
+        tests = [(n, f) for n, f in tests if n in sys.argv[1:]]
+    # The longest first, so that the others run beside it.
+    order = sorted(tests, key=lambda t: t[0] != "test_library_through_the_proxy")
+
+    def one(fn):
+        t0 = time.monotonic()
+        try:
+            fn()
+            return None, time.monotonic() - t0
+        except Exception as e:  # reported below, with the rest
+            return "%s: %s" % (type(e).__name__, e), time.monotonic() - t0
+    with ThreadPoolExecutor(max_workers=PROXY_TESTS_AT_ONCE) as pool:
+        futures = dict((n, pool.submit(one, f)) for n, f in order)
+        results = [(n, futures[n]) for n, f in tests]
+        failed = 0
+        for name, fut in results:
+            why, secs = fut.result()
+            if why is None:
+                print("ok   %s (%.1fs)" % (name, secs), flush=True)
+            else:
+                failed += 1
+                print("FAIL %s (%.1fs): %s" % (name, secs, why), flush=True)
+    print("%d passed, %d failed" % (len(tests) - failed, failed))
+    return 1 if failed else 0
+
+
+PROXY_TESTS_AT_ONCE = 4
 
 
 if __name__ == "__main__":
