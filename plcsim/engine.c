@@ -789,6 +789,29 @@ engine_started(const struct engine *e)
 	return e->started;
 }
 
+/* The real PLC behind a proxy, as its facts say so far. */
+static void
+engine_status_plc(const struct facts_plc *p, struct status *out)
+{
+	if (!p->proxied)
+		return;
+	out->plc = 1;
+	out->plc_frames = p->frames;
+	out->plc_echoes = p->echoes;
+	out->plc_faults[STATUS_PLC_MISMATCH] = p->mismatches;
+	out->plc_faults[STATUS_PLC_LATE] = p->late;
+	out->plc_faults[STATUS_PLC_UNASKED] = p->unasked;
+	out->plc_faults[STATUS_PLC_SILENT] = p->silent;
+	out->plc_faults[STATUS_PLC_UNREACHABLE] = p->unreachable;
+	out->plc_faults[STATUS_PLC_CLOSED] = p->closed;
+	out->plc_rtts = p->rtt.count;
+	if (p->rtt.count > 0) {
+		out->plc_rtt_p50 = hist_quantile(&p->rtt, 0.5);
+		out->plc_rtt_p99 = hist_quantile(&p->rtt, 0.99);
+		out->plc_rtt_max = p->rtt.max;
+	}
+}
+
 void
 engine_status(const struct engine *e, tc_us_t now, struct status *out)
 {
@@ -818,6 +841,7 @@ engine_status(const struct engine *e, tc_us_t now, struct status *out)
 		    timeline_acting(e->tl, kind, rel);
 		out->nfaults++;
 	}
+	engine_status_plc(&e->f->plc, out);
 }
 
 void

@@ -15,6 +15,15 @@ static const char *const status_link_names[STATUS_LINK_MAX] = {
 	[STATUS_LINK_RESTARTING] = "restarting",
 };
 
+static const char *const status_plc_fault_names[STATUS_PLC_FAULT_MAX] = {
+	[STATUS_PLC_MISMATCH] = "mismatch",
+	[STATUS_PLC_LATE] = "late",
+	[STATUS_PLC_UNASKED] = "unasked",
+	[STATUS_PLC_SILENT] = "silent",
+	[STATUS_PLC_UNREACHABLE] = "unreachable",
+	[STATUS_PLC_CLOSED] = "closed",
+};
+
 const char *
 status_link_name(enum status_link link)
 {
@@ -72,6 +81,7 @@ status_line(const struct status *s, char *buf, size_t len)
 	struct status_out o;
 	char d[32], span[32];
 	size_t i, n = 0;
+	uint64_t plc_faults = 0;
 
 	out_begin(&o, buf, len);
 	out_printf(&o, "%4llu.%06llu status",
@@ -88,6 +98,17 @@ status_line(const struct status *s, char *buf, size_t len)
 	out_printf(&o, " link=%s clients=%u frames=%llu echoes=%llu",
 	    status_link_name(s->link), s->clients,
 	    (unsigned long long)s->frames, (unsigned long long)s->echoes);
+	if (s->plc) {
+		for (i = 0; i < STATUS_PLC_FAULT_MAX; i++)
+			plc_faults += s->plc_faults[i];
+		out_printf(&o, " plc_echoes=%llu plc_faults=%llu",
+		    (unsigned long long)s->plc_echoes,
+		    (unsigned long long)plc_faults);
+		if (s->plc_rtts > 0)
+			line_duration(&o, "plc_rtt", s->plc_rtt_p50);
+		else
+			out_printf(&o, " plc_rtt=none");
+	}
 	if (s->have_interval)
 		line_duration(&o, "lifebit_interval", s->last_interval);
 	else
@@ -221,6 +242,44 @@ prom_scenario(struct status_out *o, const struct status *s)
 		    s->faults[i].name, s->faults[i].active != 0);
 }
 
+static void
+prom_quantile(struct status_out *o, const char *q, const struct status *s,
+    tc_us_t us)
+{
+	out_printf(o, "plcsim_plc_rtt_seconds{quantile=\"%s\"} ", q);
+	if (s->plc_rtts == 0)
+		out_printf(o, "NaN\n");
+	else
+		out_printf(o, "%llu.%06llu\n",
+		    (unsigned long long)(us / TC_US_PER_SEC),
+		    (unsigned long long)(us % TC_US_PER_SEC));
+}
+
+/* The real PLC behind a proxy, as the proxy saw it since time 0. */
+static void
+prom_plc(struct status_out *o, const struct status *s)
+{
+	int i;
+
+	prom_count(o, "plc_frames_total", "counter",
+	    "Frames handed to the real PLC since time 0.", s->plc_frames);
+	prom_count(o, "plc_echoes_total", "counter",
+	    "Whole echoes from the real PLC since time 0.", s->plc_echoes);
+	prom_head(o, "plc_faults_total", "counter", "The real PLC's faults "
+	    "since time 0, by kind: an echo unlike its frame, later than "
+	    "--plc-late or not asked for; a connection it left owing an "
+	    "echo, did not take, or closed.");
+	for (i = 0; i < STATUS_PLC_FAULT_MAX; i++)
+		out_printf(o, "plcsim_plc_faults_total{kind=\"%s\"} %llu\n",
+		    status_plc_fault_names[i],
+		    (unsigned long long)s->plc_faults[i]);
+	prom_head(o, "plc_rtt_seconds", "gauge", "The real PLC's round "
+	    "trips by quantile (1: the longest); NaN before the first.");
+	prom_quantile(o, "0.5", s, s->plc_rtt_p50);
+	prom_quantile(o, "0.99", s, s->plc_rtt_p99);
+	prom_quantile(o, "1", s, s->plc_rtt_max);
+}
+
 size_t
 status_prom(const struct status *s, char *buf, size_t len)
 {
@@ -257,5 +316,7 @@ status_prom(const struct status *s, char *buf, size_t len)
 	prom_watchdog(&o, s);
 	if (s->scenario)
 		prom_scenario(&o, s);
+	if (s->plc)
+		prom_plc(&o, s);
 	return o.need;
 }

@@ -16,7 +16,10 @@
  * edges of one connection (`none` before the first); watchdog_left is the
  * time before the watchdog fires (`off`, `idle` before a client was
  * served, `fired` while the silence lasts); faults lists those in force
- * (`none`).
+ * (`none`). Before a real PLC (plcsim proxy) the PLC's side follows the
+ * echoes, since time 0: plc_echoes, plc_faults (mismatched, late,
+ * unasked, silent, unreachable, closed) and the median round trip plc_rtt
+ * (`none` before the first).
  */
 #ifndef PLCSIM_STATUS_H
 #define PLCSIM_STATUS_H
@@ -41,6 +44,13 @@ enum status_watchdog {
 	STATUS_WD_IDLE,		/* not watching yet: nobody was served */
 	STATUS_WD_ARMED,	/* watchdog_t: the time left before it fires */
 	STATUS_WD_FIRED		/* watchdog_t: how long bit 0 has been still */
+};
+
+/* What a real PLC behind a proxy did wrong, by kind (facts.h). */
+enum status_plc_fault {
+	STATUS_PLC_MISMATCH = 0, STATUS_PLC_LATE, STATUS_PLC_UNASKED,
+	STATUS_PLC_SILENT, STATUS_PLC_UNREACHABLE, STATUS_PLC_CLOSED,
+	STATUS_PLC_FAULT_MAX
 };
 
 /* A kind of fault the scenario plays, and whether it acts now. */
@@ -74,6 +84,14 @@ struct status {
 	tc_us_t		     duration;
 	struct status_fault  faults[STATUS_MAX_FAULTS];
 	size_t		     nfaults;
+
+	/* A real PLC behind a proxy, since time 0: the rest means something. */
+	int		     plc;
+	uint64_t	     plc_frames;	/* handed to it */
+	uint64_t	     plc_echoes;	/* whole echoes from it */
+	uint64_t	     plc_faults[STATUS_PLC_FAULT_MAX];
+	uint64_t	     plc_rtts;		/* round trips measured */
+	tc_us_t		     plc_rtt_p50, plc_rtt_p99, plc_rtt_max;
 };
 
 const char *status_link_name(enum status_link link);

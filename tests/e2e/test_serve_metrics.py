@@ -28,6 +28,7 @@ TOP = os.environ.get("TOP", os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.environ.get("BUILD", "build")
 PLCSIM = os.path.join(TOP, BUILD, "plcsim")
 TCPCOM = os.path.join(TOP, BUILD, "tcpcom")
+ECHO = os.path.join(TOP, BUILD, "tests", "echo_epoll")
 
 text_string_to_metric_families = support.prometheus_parser().text_string_to_metric_families
 
@@ -338,17 +339,18 @@ def test_http_answers():
 
 
 def test_proxy_status_and_metrics():
-    """plcsim proxy before a second plcsim: the same status line and
-    metrics, fed by the proxy's own figures."""
+    """plcsim proxy before a PLC that gets every 5th echo wrong: the same
+    status line and metrics, with the PLC's side (echoes, faults by kind,
+    round trips) as the proxy judges it, and its verdict agreeing."""
     tmp = support.tmpdir("plcsim-metrics-")
     path = os.path.join(tmp, "plain.yaml")
     with open(path, "w") as f:
         f.write("name: proxied\nduration: 2s\n")
-    plc = support.popen([PLCSIM, "serve", "--listen", "127.0.0.1:0", "-q"],
-                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    plc = support.popen([ECHO, "-l", "4", "-f", "wrong:5"], stdout=subprocess.PIPE,
+                        stderr=subprocess.DEVNULL, text=True)
     proxy = client = None
     try:
-        upstream = plc.stdout.readline().split()[-1]
+        upstream = "127.0.0.1:%d" % int(plc.stdout.readline().split(":")[-1])
         proxy = support.popen([PLCSIM, "proxy", path, "--listen", "127.0.0.1:0",
                                "--upstream", upstream, "--status", "300ms",
                                "--metrics", "0"],
@@ -363,14 +365,27 @@ def test_proxy_status_and_metrics():
         reader.start()
         client = support.popen([TCPCOM, "--server", "127.0.0.1", "--port", str(port), "-q"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for(lambda: any(" status " in l and "link=up" in l and "frames=0 " not in l
-                             for l in lines), 10, "a status line with the link up")
+        wait_for(lambda: any(" status " in l and "link=up" in l and " plc_faults=0 " not in l
+                             for l in lines), 10, "a status line with the PLC's faults")
         _, v = scrape(m.group(1))
         assert v["plcsim_link_state{state=up}"] == 1 and v["plcsim_frames_total"] > 0, v
         assert v["plcsim_scenario_info{name=proxied}"] == 1, v
-        assert proxy.wait(timeout=30) == 0, "".join(lines)
+        echoes = v["plcsim_plc_echoes_total"]
+        wrong = v["plcsim_plc_faults_total{kind=mismatch}"]
+        assert echoes >= 5 and wrong == echoes // 5, v
+        assert v["plcsim_plc_faults_total{kind=late}"] == 0, v
+        assert v["plcsim_plc_faults_total{kind=closed}"] == 0, v
+        assert 0 < v["plcsim_plc_rtt_seconds{quantile=0.5}"] <= \
+            v["plcsim_plc_rtt_seconds{quantile=1}"] < 0.5, v
+        rc = proxy.wait(timeout=30)
         reader.join(5)
-        assert any(l.startswith("PASS proxied") for l in lines), lines
+        assert rc == 4, "exit %d: %s" % (rc, "".join(lines))
+        final = [l for l in lines if l.startswith("plc: frames=")][0]
+        total = int(re.search(r" mismatches=(\d+) ", final).group(1))
+        assert wrong <= total, (wrong, final)
+        status = [l for l in lines if " status " in l]
+        assert all(re.search(r" plc_echoes=\d+ plc_faults=\d+ plc_rtt=", l)
+                   for l in status), status
     finally:
         for p in (client, proxy, plc):
             if p is not None and p.poll() is None:
@@ -397,7 +412,7 @@ def test_bad_metrics_address():
 
 
 def main():
-    return support.run_tests(globals(), (PLCSIM, TCPCOM))
+    return support.run_tests(globals(), (PLCSIM, TCPCOM, ECHO))
 
 
 if __name__ == "__main__":

@@ -191,6 +191,42 @@ test_status_prom_scenario(void **state)
 	assert_non_null(strstr(text, "{name=\"\\\"\\\"\\\""));
 }
 
+/* Before a real PLC: its echoes, faults and round trips. */
+static void
+test_status_plc(void **state)
+{
+	struct status s;
+	char text[STATUS_PROM_MAX], line[512];
+
+	(void)state;
+	figures(&s);
+	s.plc = 1;
+	s.plc_frames = 30;
+	s.plc_echoes = 29;
+	s.plc_faults[STATUS_PLC_MISMATCH] = 5;
+	s.plc_faults[STATUS_PLC_CLOSED] = 1;
+	status_line(&s, line, sizeof line);
+	assert_contains(line, " echoes=124 plc_echoes=29 plc_faults=6 "
+	    "plc_rtt=none lifebit_interval=");
+	status_prom(&s, text, sizeof text);
+	assert_contains(text, "\nplcsim_plc_faults_total{kind=\"mismatch\"} "
+	    "5\nplcsim_plc_faults_total{kind=\"late\"} 0\n");
+	assert_contains(text, "\nplcsim_plc_faults_total{kind=\"closed\"} "
+	    "1\n");
+	assert_contains(text, "\nplcsim_plc_rtt_seconds{quantile=\"0.5\"} "
+	    "NaN\n");
+	s.plc_rtts = 29;
+	s.plc_rtt_p50 = 11200;
+	s.plc_rtt_p99 = 11300;
+	s.plc_rtt_max = 11400;
+	status_line(&s, line, sizeof line);
+	assert_contains(line, " plc_rtt=11.2ms ");
+	status_prom(&s, text, sizeof text);
+	assert_contains(text, "\nplcsim_plc_rtt_seconds{quantile=\"1\"} "
+	    "0.011400\n");
+	assert_contains(text, "\nplcsim_plc_echoes_total 29\n");
+}
+
 int
 main(void)
 {
@@ -200,6 +236,7 @@ main(void)
 		cmocka_unit_test(test_status_line_cut),
 		cmocka_unit_test(test_status_prom),
 		cmocka_unit_test(test_status_prom_scenario),
+		cmocka_unit_test(test_status_plc),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
