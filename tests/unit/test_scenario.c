@@ -441,6 +441,14 @@ static const struct bad {
 	  "    tolerance: 101%\n", 6, "from 0% to 100%" },
 	{ HEAD "expectations:\n  - expect: life_bit_duty\n    high: 50%\n",
 	  4, "missing key 'tolerance'" },
+	{ HEAD "expectations:\n  - expect: life_bit_duty\n    high: 5e1%\n"
+	  "    tolerance: 1%\n", 5, "expected a percentage" },
+	{ HEAD "expectations:\n  - expect: life_bit_duty\n    high: -5%\n"
+	  "    tolerance: 1%\n", 5, "expected a percentage" },
+	{ HEAD "expectations:\n  - expect: life_bit_duty\n    high: 0x32%\n"
+	  "    tolerance: 1%\n", 5, "expected a percentage" },
+	{ HEAD "expectations:\n  - expect: life_bit_duty\n    high: 50 %\n"
+	  "    tolerance: 1%\n", 5, "expected a percentage" },
 	{ HEAD "expectations:\n  - expect: life_bit_max_gap\n"
 	  "    at_most: 3\n", 5, "no unit" },
 	{ HEAD "expectations:\n  - expect: life_bit_max_gap\n"
