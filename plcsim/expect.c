@@ -103,7 +103,8 @@ bounds_margin(const struct scenario_expect *e, double value)
 		m = fmin(m, value - (double)e->at_least);
 	if (e->has_at_most)
 		m = fmin(m, (double)e->at_most - value);
-	return isinf(m) ? 0 : m;
+	/* + 0.0: an exact hit of `equals` is 0, not -0. */
+	return isinf(m) ? 0 : m + 0.0;
 }
 
 static int

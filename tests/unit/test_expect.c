@@ -845,6 +845,9 @@ test_counter_passes(void **state)
 	assert_int_equal(judge(j), 0);
 	assert_string_equal(j->v.items[0].message,
 	    "counter mismatches: expected = 5 (injected), saw 5");
+	/* On the mark: a margin of 0, written "0", not "-0". */
+	assert_margin(j, 0, "= 5 (injected)", "5", VERDICT_COUNT, 0);
+	assert_false(signbit(j->v.items[0].margin));
 	assert_string_equal(j->v.items[1].message,
 	    "counter rtt_us.p99: expected at most 5000, saw 4200");
 	judged_free(j);
