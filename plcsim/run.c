@@ -1478,7 +1478,8 @@ run_serve_scenario(const struct serve_scenario *s)
 		return RUN_EXIT_USAGE;
 	}
 	if ((a = scenario_client_action(sc)) != NULL) {
-		rc = cli_usage_error("plcsim serve", "%s:%d: %s acts on the "
+		rc = cli_usage_error(s->upstream != NULL ? "plcsim proxy" :
+		    "plcsim serve", "%s:%d: %s acts on the "
 		    "client's process, which only plcsim run starts",
 		    sc->file, a->line, scenario_action_name(a->kind));
 		scenario_free(sc);
