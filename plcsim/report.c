@@ -121,8 +121,12 @@ closeness_phrase(char *buf, size_t len, const struct verdict_item *it)
 	buf[0] = '\0';
 	if (it->e == NULL || !it->judged || it->expected[0] == '\0')
 		return;
-	snprintf(buf, len, "%s %s: seen %s", scenario_expect_name(it->e->kind),
-	    it->expected, it->seen[0] != '\0' ? it->seen : "nothing");
+	/* A counter is named: "counter mismatches = 0". */
+	snprintf(buf, len, "%s%s%s %s: seen %s",
+	    scenario_expect_name(it->e->kind),
+	    it->e->kind == EXPECT_COUNTER ? " " : "",
+	    it->e->kind == EXPECT_COUNTER ? it->e->name : "", it->expected,
+	    it->seen[0] != '\0' ? it->seen : "nothing");
 	if (it->unit != VERDICT_NO_MARGIN)
 		snprintf(buf + strlen(buf), len - strlen(buf), ", margin %s",
 		    verdict_margin_text(it, m, sizeof m));

@@ -658,6 +658,39 @@ test_margins_junit_json(void **state)
 	free(out);
 }
 
+/* A counter's line names it: several counters are judged in one run. */
+static void
+test_counter_named(void **state)
+{
+	static const char yaml[] = "name: c\nduration: 5s\n"
+	    "client:\n  stats: true\nexpectations:\n"
+	    "  - expect: counter\n    name: mismatches\n    equals: 0\n";
+	struct scenario *sc;
+	struct verdict v = { 0 };
+	struct verdict_item it;
+	struct capture c;
+	char err[256], *out;
+
+	(void)state;
+	sc = scenario_parse(yaml, strlen(yaml), "c.yaml", err, sizeof err);
+	assert_non_null(sc);
+	memset(&it, 0, sizeof it);
+	it.e = &sc->expects[0];
+	it.passed = it.judged = 1;
+	snprintf(it.expected, sizeof it.expected, "= 0");
+	snprintf(it.seen, sizeof it.seen, "0");
+	it.unit = VERDICT_COUNT;
+	v.items = &it;
+	v.nitems = 1;
+	capture_open(&c);
+	report_text(c.fp, sc, &v, 5, 1, NULL);
+	out = capture_close(&c);
+	assert_string_equal(out, "PASS c (5.0s, seed 1)\n"
+	    "    line 6: ok counter mismatches = 0: seen 0, margin 0\n");
+	free(out);
+	scenario_free(sc);
+}
+
 /* A run with a watchdog says how close it came in every report. */
 static void
 test_watchdog_margin(void **state)
@@ -820,6 +853,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_json_document, setup,
 		    teardown),
+		cmocka_unit_test(test_counter_named),
 		cmocka_unit_test_setup_teardown(test_watchdog_margin, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_margins_text, setup,
