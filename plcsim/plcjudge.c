@@ -1,14 +1,18 @@
 /* plcjudge: the real PLC behind a proxy, judged; see plcjudge.h. */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "parse.h"
+#include "plc.h"
 #include "plcjudge.h"
 
 /* Round trips needed before a cycle is estimated. */
 #define PLCJUDGE_MIN_RTTS 20
+/* The share (1/N) of the lower bound a usual cycle may lie under it. */
+#define PLCJUDGE_SLACK 32
 /* A PLC whose round trips stay below this answers at once. */
 #define PLCJUDGE_AT_ONCE_US 300
 
@@ -197,7 +201,8 @@ plcjudge_round(tc_us_t us)
 void
 plcjudge_cycle(const struct hist *rtt, struct plcjudge_cycle *out)
 {
-	tc_us_t q10, q90, c, d, best;
+	tc_us_t q10, q90, c;
+	double d, best, mid;
 	size_t i;
 
 	memset(out, 0, sizeof *out);
@@ -221,14 +226,20 @@ plcjudge_cycle(const struct hist *rtt, struct plcjudge_cycle *out)
 	 * else one that gives round trips about the ones seen.
 	 */
 	out->cycle = plcjudge_round((q10 + q90) / 3);
-	best = UINT64_MAX;
+	/* Nearest the range's middle on a log scale (the range is up to an
+	 * octave): the same ratio either way counts the same. */
+	best = HUGE_VAL;
+	mid = sqrt((double)out->lo * (double)out->hi);
 	for (i = 0; i < sizeof plcjudge_usual / sizeof plcjudge_usual[0];
 	    i++) {
 		c = plcjudge_usual[i];
-		if (c < out->lo || c > out->hi)
+		/* Round trips carry the network's and the loops' delay on
+		 * top of the cycles: a usual cycle a few per cent under the
+		 * range still fits (19.9 ms round trips of a 10 ms PLC). */
+		if (c < out->lo - out->lo / PLCJUDGE_SLACK || c > out->hi)
 			continue;
-		d = c > (out->lo + out->hi) / 2 ? c - (out->lo + out->hi) / 2 :
-		    (out->lo + out->hi) / 2 - c;
+		/* TwinCAT's default, when it fits, before any other. */
+		d = c == PLC_DEFAULT_CYCLE_US ? -1 : fabs(log((double)c / mid));
 		if (d < best) {
 			best = d;
 			out->cycle = c;

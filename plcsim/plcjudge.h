@@ -60,8 +60,10 @@ struct plcjudge_cycle {
  * every phase of the cycle narrow that to about one value; frames that kept
  * one phase (a send cycle that is a multiple of the task cycle) leave a
  * range of up to an octave. Of the cycles people set (1, 2, 5, 10, 20 ms
- * ...), the one nearest the middle of the range is taken; when none fits,
- * one that gives round trips about the ones seen.
+ * ...), TwinCAT's default (10 ms) is taken when it fits, else the one
+ * nearest the middle of the range; when none fits, one that gives round
+ * trips about the ones seen. Round trips carry the network's delay on top:
+ * a usual cycle up to 1/32 under the range still fits.
  */
 void plcjudge_cycle(const struct hist *rtt, struct plcjudge_cycle *out);
 

@@ -195,6 +195,12 @@ test_cycle(void **state)
 	assert_int_equal(c.cycle, MS(10));
 	assert_true(c.usual);
 	assert_true(c.lo <= MS(10) && c.hi >= MS(10));
+	/* One phase at the cycle's end, and a network delay on top. */
+	for (i = 0; i < 200; i++)
+		r[i] = 20100;
+	cycle_of(r, 200, &c);
+	assert_int_equal(c.cycle, MS(10));
+	assert_true(c.usual);
 	/* One phase, no usual cycle fits: round trips about the same. */
 	for (i = 0; i < 200; i++)
 		r[i] = 4500;
