@@ -546,7 +546,10 @@ play_cleanup(struct play *p)
 		/* After what restarted clients wrote, if any. */
 		p->res->output = malloc(p->earlier_len + len + 1);
 		if (p->res->output != NULL) {
-			memcpy(p->res->output, p->earlier, p->earlier_len);
+			/* No restart: no earlier output, and no pointer. */
+			if (p->earlier_len > 0)
+				memcpy(p->res->output, p->earlier,
+				    p->earlier_len);
 			memcpy(p->res->output + p->earlier_len, out, len + 1);
 			p->res->output_len = p->earlier_len + len;
 		}
