@@ -20,6 +20,8 @@ struct econn {
 	unsigned	 id;
 	struct tl_conn	 tl;		/* the timeline's state for it */
 	int		 served;	/* the PLC took a frame from it */
+	uint32_t	 ordinal;	/* ... the n-th to be (from 1) */
+	uint32_t	 nframes;	/* frames taken since it was served */
 	size_t		 link;		/* its span in facts.links, once served
 					   (SIZE_MAX: lost) */
 	int		 have_frame;
@@ -66,6 +68,9 @@ struct engine {
 	struct sim_timer	*tick;
 	size_t			*window;	/* per occurrence: its fault
 						   window in facts, or SIZE_MAX */
+	size_t			 nwindow;	/* grows with the timeline's */
+	int			 tl_failed;	/* counted once in unplayed */
+	uint32_t		 served;	/* connections served so far */
 	struct econn		*conns;
 	struct delayed		*delayed;
 	size_t			 open_drop_window;	/* SIZE_MAX: none */
@@ -94,14 +99,19 @@ engine_conn(struct engine *e, unsigned id)
 static void
 engine_note(struct engine *e, tc_us_t now, const struct tl_change *ch)
 {
-	char at[32], span[32];
+	char at[32], span[32], on[96] = "";
 
 	format_duration(ch->start, at, sizeof at);
 	format_duration(ch->end - ch->start, span, sizeof span);
+	if (ch->a->on.event != EVENT_NONE) {
+		memcpy(on, ", on ", 6);
+		scenario_trigger_describe(&ch->a->on, on + 5, sizeof on - 5);
+	}
 	events_add(e->ev, now, SIM_EV_INFO, 0, 0, ch->start,
-	    "fault %s %s at %s%s%s (line %d)", scenario_action_name(ch->a->kind),
-	    ch->begins ? "begins" : "ends", at, ch->end > ch->start ?
-	    " for " : "", ch->end > ch->start ? span : "", ch->a->line);
+	    "fault %s %s at %s%s%s (line %d%s)",
+	    scenario_action_name(ch->a->kind), ch->begins ? "begins" : "ends",
+	    at, ch->end > ch->start ? " for " : "",
+	    ch->end > ch->start ? span : "", ch->a->line, on);
 }
 
 /* ---- delayed and split echoes ---- */
@@ -357,13 +367,52 @@ engine_end(struct engine *e, const struct tl_change *ch, tc_us_t now)
 		e->f->windows.w[w].to = engine_rel(e, now);
 }
 
+/*
+ * A slot for each occurrence the timeline made (events add them as they
+ * come). -1 when memory is out.
+ */
+static int
+engine_windows(struct engine *e, size_t n)
+{
+	size_t *w, i, want;
+
+	if (n <= e->nwindow)
+		return 0;
+	want = e->nwindow * 2 > n ? e->nwindow * 2 : n;
+	if ((w = realloc(e->window, want * sizeof *w)) == NULL)
+		return -1;
+	for (i = e->nwindow; i < want; i++)
+		w[i] = SIZE_MAX;
+	e->window = w;
+	e->nwindow = want;
+	return 0;
+}
+
+/*
+ * What the timeline could not keep (memory ran out for an occurrence or a
+ * change) was not played: the run cannot be judged.
+ */
+static void
+engine_check_timeline(struct engine *e)
+{
+	if (timeline_failed(e->tl) && !e->tl_failed) {
+		e->tl_failed = 1;
+		e->f->unplayed++;
+	}
+}
+
 /* Carries out what the timeline queued. */
 static void
 engine_changes(struct engine *e, tc_us_t now)
 {
 	struct tl_change ch;
 
+	engine_check_timeline(e);
 	while (timeline_change(e->tl, &ch)) {
+		if (engine_windows(e, ch.occ + 1) != 0) {
+			e->f->unplayed++;
+			continue;
+		}
 		engine_note(e, now, &ch);
 		if (ch.begins)
 			engine_begin(e, &ch, now);
@@ -515,7 +564,13 @@ engine_frame_hook(void *arg, struct sim_conn *conn, const uint8_t *frame,
 		facts_add_time(&e->f->connects, rel);
 		ec->link = facts_add_span(&e->f->links, rel, FACTS_OPEN);
 		engine_close_drop_window(e, rel);
+		ec->ordinal = ++e->served;
 	}
+	/* What it starts is carried out from the loop, as a drop must be,
+	 * or by the echo of this very frame (timeline_echo). */
+	if (ec->served &&
+	    timeline_frame(e->tl, rel, ec->ordinal, ++ec->nframes) > 0)
+		sim_timer_start(e->tick, 0);
 }
 
 static void
@@ -529,6 +584,8 @@ engine_edge_hook(void *arg, struct sim_conn *conn,
 		return;
 	facts_add_time(&e->f->edges, engine_rel(e, now));
 	e->f->last_bit = edge->bit;
+	if (timeline_edge(e->tl, engine_rel(e, now), edge->bit) > 0)
+		sim_timer_start(e->tick, 0);
 	if (edge->has_interval)
 		facts_add_interval(e->f, engine_rel(e, now), edge->interval,
 		    edge->bit);
@@ -749,7 +806,7 @@ engine_new(struct sim_loop *loop, struct sim_server *srv,
     struct facts *facts, void (*on_end)(void *arg), void *arg)
 {
 	struct engine *e = calloc(1, sizeof *e);
-	size_t i, n;
+	size_t n;
 
 	if (e == NULL)
 		return NULL;
@@ -764,13 +821,11 @@ engine_new(struct sim_loop *loop, struct sim_server *srv,
 	e->tl = timeline_new(sc, seed);
 	e->tick = sim_timer_new(loop, engine_tick_timer, e);
 	n = e->tl != NULL ? timeline_count(e->tl) : 0;
-	e->window = calloc(n ? n : 1, sizeof *e->window);
-	if (e->tl == NULL || e->tick == NULL || e->window == NULL) {
+	if (e->tl == NULL || e->tick == NULL ||
+	    engine_windows(e, n ? n : 1) != 0) {
 		engine_free(e);
 		return NULL;
 	}
-	for (i = 0; i < n; i++)
-		e->window[i] = SIZE_MAX;
 	server_set_hooks(srv, &engine_hooks, e);
 	return e;
 }

@@ -31,6 +31,8 @@
 #define MAX_TEXT	16384	/* one scalar */
 #define MAX_ARG		4096	/* one client argument or variable */
 
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
 /* ---- the keys of actions and expectations ---- */
 
 enum key {
@@ -39,7 +41,7 @@ enum key {
 	K_VALUE, K_MASK,
 	K_PERIOD, K_TOLERANCE, K_QUANTILE, K_OUTSIDE_FAULTS, K_WITHIN,
 	K_AT_LEAST, K_AT_MOST, K_EQUALS, K_JITTER_P99, K_NAME,
-	K_EDGE, K_HIGH,
+	K_EDGE, K_HIGH, K_ON,
 	K_MAX
 };
 
@@ -54,7 +56,7 @@ static const char *const key_names[K_MAX] = {
 	[K_WITHIN] = "within", [K_AT_LEAST] = "at_least",
 	[K_AT_MOST] = "at_most", [K_EQUALS] = "equals",
 	[K_JITTER_P99] = "jitter_p99", [K_NAME] = "name",
-	[K_EDGE] = "edge", [K_HIGH] = "high",
+	[K_EDGE] = "edge", [K_HIGH] = "high", [K_ON] = "when",
 };
 
 #define B(k) (1u << (k))
@@ -191,6 +193,43 @@ const char *
 scenario_expect_name(enum scenario_expect_kind kind)
 {
 	return (unsigned)kind < EXPECT_MAX ? expect_defs[kind].name : "?";
+}
+
+void
+scenario_trigger_describe(const struct scenario_trigger *t, char *buf,
+    size_t len)
+{
+	char nth[32], after[40], d[32];
+	const char *what;
+
+	after[0] = '\0';
+	if (t->after > 0) {
+		format_duration(t->after, d, sizeof d);
+		snprintf(after, sizeof after, ", after %s", d);
+	}
+	if (t->nth == 0)
+		nth[0] = '\0';
+	else
+		snprintf(nth, sizeof nth, " #%u", t->nth);
+	switch (t->event) {
+	case EVENT_RISING:
+	case EVENT_FALLING:
+	case EVENT_EDGE:
+		what = t->event == EVENT_EDGE ? "life-bit" :
+		    t->event == EVENT_RISING ? "rising" : "falling";
+		snprintf(buf, len, "%s%s edge%s%s", t->nth == 0 ? "every " :
+		    "", what, nth, after);
+		break;
+	case EVENT_CONNECT:
+	case EVENT_RECONNECT:
+		snprintf(buf, len, "%s%s%s, frame %u%s", t->nth == 0 ?
+		    "every " : "", t->event == EVENT_CONNECT ? "connection" :
+		    "reconnection", nth, t->frame, after);
+		break;
+	default:
+		snprintf(buf, len, "time");
+		break;
+	}
 }
 
 const char *
@@ -707,6 +746,118 @@ get_mask(struct ctx *c, yaml_node_t *v, uint8_t *mask)
 	return 0;
 }
 
+/* ---- pass 2: `when:`, an action started by an event ---- */
+
+static const char *const on_keys[] = {
+	"edge", "connect", "reconnect", "nth", "frame", "after",
+};
+
+struct on_state {
+	struct scenario_trigger *t;
+	unsigned		 seen;	/* 1 << index in on_keys */
+	int			 every;	/* nth: every, or connect: every */
+};
+
+/* A whole number from 1, or `every` (0). */
+static int
+get_nth(struct ctx *c, yaml_node_t *v, const char *key, struct on_state *st,
+    uint32_t *out)
+{
+	if (v->type == YAML_SCALAR_NODE &&
+	    strcmp((const char *)v->data.scalar.value, "every") == 0) {
+		st->every = 1;
+		*out = 0;
+		return 0;
+	}
+	if (v->type == YAML_SCALAR_NODE && v->data.scalar.length > 0 &&
+	    (v->data.scalar.value[0] < '0' || v->data.scalar.value[0] > '9'))
+		return fail(c, line_of(v), "when.%s: expected a whole number "
+		    "from 1 or 'every', not '%s'", key,
+		    (const char *)v->data.scalar.value);
+	return get_u32(c, v, key, 1, MAX_COUNT, out);
+}
+
+static int
+on_pair(struct ctx *c, const char *name, yaml_node_t *k, yaml_node_t *v,
+    void *arg)
+{
+	struct on_state *st = arg;
+	struct scenario_trigger *t = st->t;
+	const char *text;
+	size_t i;
+
+	for (i = 0; i < NELEM(on_keys); i++)
+		if (strcmp(name, on_keys[i]) == 0)
+			break;
+	if (i == NELEM(on_keys))
+		return unknown_key(c, k, "when", on_keys, NELEM(on_keys));
+	st->seen |= 1u << i;
+	switch (i) {
+	case 0:		/* edge */
+		if ((text = scalar(c, v, "when.edge", "rising, falling or "
+		    "any")) == NULL)
+			return -1;
+		if (strcmp(text, "rising") == 0)
+			t->event = EVENT_RISING;
+		else if (strcmp(text, "falling") == 0)
+			t->event = EVENT_FALLING;
+		else if (strcmp(text, "any") == 0)
+			t->event = EVENT_EDGE;
+		else
+			return fail(c, line_of(v), "when.edge: expected rising, "
+			    "falling or any, not '%s'", text);
+		return 0;
+	case 1:		/* connect */
+	case 2:		/* reconnect */
+		t->event = i == 1 ? EVENT_CONNECT : EVENT_RECONNECT;
+		return get_nth(c, v, name, st, &t->nth);
+	case 3:		/* nth */
+		return get_nth(c, v, name, st, &t->nth);
+	case 4:		/* frame */
+		return get_u32(c, v, "when.frame", 1, MAX_FRAMES, &t->frame);
+	default:	/* after */
+		return get_duration(c, v, "when.after", &t->after);
+	}
+}
+
+#define ON_EDGE		0x01
+#define ON_CONNECT	0x02
+#define ON_RECONNECT	0x04
+#define ON_NTH		0x08
+#define ON_FRAME	0x10
+
+static int
+get_trigger(struct ctx *c, yaml_node_t *v, struct scenario_trigger *t)
+{
+	struct on_state st;
+	unsigned sources;
+	int line = line_of(v);
+
+	memset(&st, 0, sizeof st);
+	memset(t, 0, sizeof *t);
+	st.t = t;
+	t->line = line;
+	t->nth = 1;
+	t->frame = 1;
+	if (each_pair(c, v, "when", on_pair, &st) != 0)
+		return -1;
+	sources = st.seen & (ON_EDGE | ON_CONNECT | ON_RECONNECT);
+	if (sources == 0)
+		return fail(c, line, "when: give the event: edge, connect or "
+		    "reconnect");
+	if (sources & (sources - 1))
+		return fail(c, line, "when: give one event: edge, connect or "
+		    "reconnect, not several");
+	if ((st.seen & ON_FRAME) && (st.seen & ON_EDGE))
+		return fail(c, line, "when: frame counts the frames of a "
+		    "connection: it goes with connect or reconnect, not edge");
+	if ((st.seen & ON_NTH) && !(st.seen & ON_EDGE))
+		return fail(c, line, "when: nth goes with edge; say which "
+		    "connection with %s: N or every",
+		    (st.seen & ON_CONNECT) ? "connect" : "reconnect");
+	return 0;
+}
+
 static int
 action_pair(struct ctx *c, const char *name, yaml_node_t *k, yaml_node_t *v,
     void *arg)
@@ -767,6 +918,8 @@ action_pair(struct ctx *c, const char *name, yaml_node_t *k, yaml_node_t *v,
 		return 0;
 	case K_MASK:
 		return get_mask(c, v, a->mask);
+	case K_ON:
+		return get_trigger(c, v, &a->on);
 	}
 	return unknown_item_key(c, k, st);
 }
@@ -835,15 +988,24 @@ parse_action(struct ctx *c, yaml_node_t *item, size_t idx)
 	snprintf(st.what, sizeof st.what, "%s", d->name);
 	st.kind_key = "action";
 	st.a = a;
-	st.allowed = B(K_AT) | B(K_EVERY) | B(K_COUNT) | d->keys;
+	st.allowed = B(K_AT) | B(K_ON) | B(K_EVERY) | B(K_COUNT) | d->keys;
 	if (d->span != SPAN_INSTANT)
 		st.allowed |= B(K_FOR);
 	if (d->span == SPAN_FRAMES)
 		st.allowed |= B(K_FRAMES);
 	if (each_pair(c, item, st.what, action_pair, &st) != 0)
 		return -1;
-	if (missing_keys(c, a->line, d->name, B(K_AT) | d->required,
-	    st.seen) != 0)
+	if (!(st.seen & (B(K_AT) | B(K_ON))))
+		return fail(c, a->line, "%s: missing key 'at' (or 'when', an "
+		    "event that starts it)", d->name);
+	if ((st.seen & B(K_AT)) && (st.seen & B(K_ON)))
+		return fail(c, a->line, "%s: give either 'at' or 'when', not "
+		    "both", d->name);
+	if ((st.seen & B(K_ON)) && (st.seen & (B(K_EVERY) | B(K_COUNT))))
+		return fail(c, a->line, "%s: 'when' repeats with its own "
+		    "'every' (nth: every, connect: every), not with every or "
+		    "count", d->name);
+	if (missing_keys(c, a->line, d->name, d->required, st.seen) != 0)
 		return -1;
 	if (d->span == SPAN_REQUIRED && !(st.seen & B(K_FOR)))
 		return fail(c, a->line, "%s: missing key 'for' (how long it "
@@ -866,6 +1028,8 @@ parse_action(struct ctx *c, yaml_node_t *item, size_t idx)
 		a->span = (tc_us_t)-2;
 	if (!(st.seen & B(K_COUNT)))
 		a->count = (st.seen & B(K_EVERY)) ? 0 : 1;
+	if (st.seen & B(K_ON))
+		a->count = 0;	/* no occurrence planned by time */
 	return 0;
 }
 
@@ -1093,7 +1257,6 @@ static const char *const plc_keys[] = {
 };
 static const char *const client_keys[] = { "args", "env", "stats" };
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 static int
 plc_pair(struct ctx *c, const char *name, yaml_node_t *k, yaml_node_t *v,
@@ -1415,6 +1578,39 @@ check_contradictions(struct ctx *c)
 	return rc;
 }
 
+/*
+ * An action started by an event may come at any time: it must agree with
+ * every other action of its family (a drop, or an action on the client,
+ * may come at any time anyway).
+ */
+static int
+check_triggered(struct ctx *c)
+{
+	const struct scenario *s = c->s;
+	const struct scenario_action *a, *b;
+	enum action_class cl;
+	size_t i, j;
+
+	for (i = 0; i < s->nactions; i++) {
+		a = &s->actions[i];
+		cl = action_defs[a->kind].class;
+		if (a->on.event == EVENT_NONE || cl == CLASS_NONE ||
+		    cl == CLASS_DROP || cl == CLASS_CLIENT)
+			continue;
+		for (j = 0; j < s->nactions; j++) {
+			b = &s->actions[j];
+			if (j == i || action_defs[b->kind].class != cl ||
+			    actions_agree(a, b))
+				continue;
+			return fail(c, a->line, "%s started by an event may "
+			    "come while %s (line %d) is in effect: they "
+			    "contradict", action_defs[a->kind].name,
+			    action_defs[b->kind].name, b->line);
+		}
+	}
+	return 0;
+}
+
 /* Resolves defaults of one action and checks it against the whole file. */
 static int
 finish_action(struct ctx *c, struct scenario_action *a, size_t *total)
@@ -1425,6 +1621,26 @@ finish_action(struct ctx *c, struct scenario_action *a, size_t *total)
 	tc_us_t last, end, n;
 	char t1[32], t2[32];
 
+	if (a->on.event != EVENT_NONE) {
+		/* Started by an event: its window is clipped at the end of
+		 * the scenario when it comes late; only what can never fit
+		 * is refused. */
+		if (a->on.after >= s->duration)
+			return fail(c, a->on.line, "%s: when.after %s is not "
+			    "before the end of the scenario (duration %s)",
+			    name, dur(a->on.after, t1, sizeof t1),
+			    dur(s->duration, t2, sizeof t2));
+		if (a->span == (tc_us_t)-1)
+			a->span = s->duration;
+		else if (a->span == (tc_us_t)-2)
+			a->span = s->plc.relisten;
+		else if (a->span > s->duration)
+			return fail(c, a->line, "%s: for %s is longer than the "
+			    "scenario (duration %s)", name,
+			    dur(a->span, t1, sizeof t1),
+			    dur(s->duration, t2, sizeof t2));
+		goto parameters;
+	}
 	if (a->at >= s->duration)
 		return fail(c, a->line, "%s: at %s is not before the end of "
 		    "the scenario (duration %s)", name,
@@ -1461,6 +1677,7 @@ finish_action(struct ctx *c, struct scenario_action *a, size_t *total)
 		    "the scenario (duration %s)", name,
 		    dur(last + a->span, t1, sizeof t1),
 		    dur(s->duration, t2, sizeof t2));
+parameters:
 	switch (a->kind) {
 	case ACTION_ECHO_SPLIT:
 		if (a->pieces > nbytes)
@@ -1616,7 +1833,7 @@ finish(struct ctx *c, yaml_node_t *root, unsigned seen)
 	for (i = 0; i < s->nactions; i++)
 		if (finish_action(c, &s->actions[i], &total) != 0)
 			return -1;
-	if (check_contradictions(c) != 0)
+	if (check_contradictions(c) != 0 || check_triggered(c) != 0)
 		return -1;
 	return check_expects(c);
 }

@@ -10,7 +10,8 @@
  * connection. The parser fills in every default and resolves every relative
  * choice, so that the engine reads plain numbers:
  *   - `count` is always >= 1 (an `every` without `count` repeats until the
- *     end of the scenario);
+ *     end of the scenario), except for an action started by an event
+ *     (`when`), which has no occurrence planned by time: count 0;
  *   - `span` is the window of a lasting action, already extended to the end
  *     of the scenario when the file leaves `for` out;
  *   - a frame-counted action has either `frames` >= 1 or `span` > 0, never
@@ -73,10 +74,33 @@ enum scenario_distribution {
 	DIST_MAX
 };
 
+/* What starts an action instead of a time (`when:`). */
+enum scenario_event {
+	EVENT_NONE = 0,		/* none: the action starts `at` */
+	EVENT_RISING,		/* a life-bit edge 0 -> 1, any connection */
+	EVENT_FALLING,		/* 1 -> 0 */
+	EVENT_EDGE,		/* either */
+	EVENT_CONNECT,		/* a frame of a served connection */
+	EVENT_RECONNECT,	/* ... of one served after the first */
+	EVENT_MAX
+};
+
+struct scenario_trigger {
+	enum scenario_event event;
+	uint32_t	nth;		/* edges: the n-th from time 0 (>= 1);
+					   connect, reconnect: the n-th
+					   connection (>= 1); 0: every one */
+	uint32_t	frame;		/* connect, reconnect: its frame, from
+					   1, the frame that served it */
+	tc_us_t		after;		/* from the event to the start */
+	int		line;		/* of `when:` */
+};
+
 struct scenario_action {
 	enum scenario_action_kind kind;
 	int		line;		/* of the action in the file */
-	tc_us_t		at;		/* first occurrence */
+	struct scenario_trigger on;	/* event NONE: timed by `at` */
+	tc_us_t		at;		/* first occurrence; 0 with `when` */
 	tc_us_t		span;		/* `for`: how long it lasts; 0 if instant
 					   or counted in frames */
 	tc_us_t		every;		/* 0: once */
@@ -200,6 +224,9 @@ void scenario_free(struct scenario *);
 
 /* The YAML names of the kinds ("rst", "life_bit_period"). */
 const char *scenario_action_name(enum scenario_action_kind);
+/* "a rising edge", "connection 2, frame 3" ... for messages. */
+void scenario_trigger_describe(const struct scenario_trigger *, char *buf,
+    size_t len);
 const char *scenario_expect_name(enum scenario_expect_kind);
 const char *scenario_distribution_name(enum scenario_distribution);
 /* libyaml's version, for the report's record ("0.2.5"). */
@@ -237,9 +264,11 @@ struct scenario_occurrence {
 };
 
 /*
- * Every occurrence of every action, in time order (file order when two
- * start together): the one expansion that `plcsim check` validates and the
- * emulator plays. The caller frees *out. -1 when memory is out.
+ * Every occurrence of every action timed by `at`, in time order (file order
+ * when two start together): the one expansion that `plcsim check`
+ * validates and the emulator plays. Actions started by an event have none
+ * here: the timeline adds theirs as the events come. The caller frees
+ * *out. -1 when memory is out.
  */
 int scenario_occurrences(const struct scenario *,
     struct scenario_occurrence **out, size_t *n);

@@ -10,6 +10,7 @@
 
 struct tl_occ {
 	struct scenario_occurrence o;
+	size_t		 id;		/* stable: the caller's handle */
 	unsigned	 traits;
 	int		 by_frames;	/* lasts a number of echoes */
 	uint32_t	 frames_left;
@@ -19,16 +20,42 @@ struct tl_occ {
 	int		 stuck_bit;
 };
 
+/* An action started by an event (`when`), and how many it has seen. */
+struct tl_trigger {
+	const struct scenario_action *a;
+	uint32_t	 seen;
+	int		 done;		/* its one event came */
+};
+
 struct timeline {
 	const struct scenario	*sc;
 	struct rng		 rng;
 	struct tl_occ		*occ;	/* in time order */
 	size_t			 n;
+	size_t			 alloc;
 	size_t			 next;	/* the first not begun */
-	/* Each occurrence begins and ends once: 2n changes at most. */
+	size_t			 ids;	/* occurrences made so far */
+	tc_us_t			 last;	/* the latest time advanced to */
+	struct tl_trigger	*trig;
+	size_t			 ntrig;
+	/* Each occurrence begins and ends once; it grows with them. */
 	struct tl_change	*queue;
-	size_t			 qhead, qtail;
+	size_t			 qhead, qtail, qalloc;
+	int			 failed;	/* memory ran out: an occurrence
+						   or a change was lost */
 };
+
+static void
+tl_occ_init(struct tl_occ *o, const struct scenario_occurrence *so,
+    size_t id)
+{
+	memset(o, 0, sizeof *o);
+	o->o = *so;
+	o->id = id;
+	o->traits = scenario_action_traits(so->a->kind);
+	o->by_frames = (o->traits & ACTION_BY_FRAMES) && so->a->span == 0;
+	o->frames_left = o->by_frames ? so->a->frames : 0;
+}
 
 struct timeline *
 timeline_new(const struct scenario *sc, uint64_t seed)
@@ -43,25 +70,25 @@ timeline_new(const struct scenario *sc, uint64_t seed)
 		free(tl);
 		return NULL;
 	}
-	tl->occ = calloc(n ? n : 1, sizeof *tl->occ);
-	tl->queue = calloc(2 * n + 1, sizeof *tl->queue);
-	if (tl->occ == NULL || tl->queue == NULL) {
+	tl->alloc = n ? n : 1;
+	tl->qalloc = 2 * n + 1;
+	tl->occ = calloc(tl->alloc, sizeof *tl->occ);
+	tl->queue = calloc(tl->qalloc, sizeof *tl->queue);
+	tl->trig = calloc(sc->nactions ? sc->nactions : 1, sizeof *tl->trig);
+	if (tl->occ == NULL || tl->queue == NULL || tl->trig == NULL) {
 		scenario_occurrences_free(occ);
 		timeline_free(tl);
 		return NULL;
 	}
-	for (i = 0; i < n; i++) {
-		struct tl_occ *o = &tl->occ[i];
-
-		o->o = occ[i];
-		o->traits = scenario_action_traits(occ[i].a->kind);
-		o->by_frames = (o->traits & ACTION_BY_FRAMES) &&
-		    occ[i].a->span == 0;
-		o->frames_left = o->by_frames ? occ[i].a->frames : 0;
-	}
+	for (i = 0; i < n; i++)
+		tl_occ_init(&tl->occ[i], &occ[i], i);
 	scenario_occurrences_free(occ);
+	for (i = 0; i < sc->nactions; i++)
+		if (sc->actions[i].on.event != EVENT_NONE)
+			tl->trig[tl->ntrig++].a = &sc->actions[i];
 	tl->sc = sc;
 	tl->n = n;
+	tl->ids = n;
 	rng_seed(&tl->rng, seed);
 	return tl;
 }
@@ -73,22 +100,45 @@ timeline_free(struct timeline *tl)
 		return;
 	free(tl->occ);
 	free(tl->queue);
+	free(tl->trig);
 	free(tl);
 }
 
 size_t
 timeline_count(const struct timeline *tl)
 {
-	return tl->n;
+	return tl->ids;
+}
+
+int
+timeline_failed(const struct timeline *tl)
+{
+	return tl->failed;
 }
 
 static void
 tl_queue(struct timeline *tl, size_t i, int begins)
 {
-	struct tl_change *c = &tl->queue[tl->qtail++];
+	struct tl_change *c, *q;
 
+	if (tl->qtail == tl->qalloc && tl->qhead > 0) {
+		memmove(tl->queue, tl->queue + tl->qhead,
+		    (tl->qtail - tl->qhead) * sizeof *tl->queue);
+		tl->qtail -= tl->qhead;
+		tl->qhead = 0;
+	}
+	if (tl->qtail == tl->qalloc) {
+		if ((q = realloc(tl->queue, 2 * tl->qalloc *
+		    sizeof *q)) == NULL) {
+			tl->failed = 1;
+			return;
+		}
+		tl->queue = q;
+		tl->qalloc *= 2;
+	}
+	c = &tl->queue[tl->qtail++];
 	c->a = tl->occ[i].o.a;
-	c->occ = i;
+	c->occ = tl->occ[i].id;
 	c->begins = begins;
 	c->start = tl->occ[i].o.start;
 	c->end = tl->occ[i].o.end;
@@ -107,6 +157,8 @@ timeline_advance(struct timeline *tl, tc_us_t rel)
 	tc_us_t wake = TIMELINE_NEVER;
 	size_t i;
 
+	if (rel > tl->last)
+		tl->last = rel;
 	for (; tl->next < tl->n && tl->occ[tl->next].o.start <= rel;
 	    tl->next++) {
 		struct tl_occ *o = &tl->occ[tl->next];
@@ -145,6 +197,104 @@ timeline_change(struct timeline *tl, struct tl_change *out)
 		return 0;
 	*out = tl->queue[tl->qhead++];
 	return 1;
+}
+
+/* ---- actions started by events ---- */
+
+/*
+ * A new occurrence of `a` from `start`, in time order among those not yet
+ * begun (never before the latest time advanced to: it cannot begin in the
+ * past), its window cut at the end of the scenario. 1 when added.
+ */
+static int
+tl_add(struct timeline *tl, const struct scenario_action *a, tc_us_t start)
+{
+	struct scenario_occurrence so;
+	struct tl_occ *more;
+	size_t i;
+
+	if (start < tl->last)
+		start = tl->last;
+	if (start >= tl->sc->duration)
+		return 0;	/* after the end: never played */
+	if (tl->n == tl->alloc) {
+		if ((more = realloc(tl->occ, 2 * tl->alloc *
+		    sizeof *more)) == NULL) {
+			tl->failed = 1;
+			return 0;
+		}
+		tl->occ = more;
+		tl->alloc *= 2;
+	}
+	for (i = tl->next; i < tl->n && tl->occ[i].o.start <= start; i++)
+		;
+	memmove(&tl->occ[i + 1], &tl->occ[i], (tl->n - i) * sizeof *tl->occ);
+	so.a = a;
+	so.start = start;
+	so.end = start + a->span;
+	if (so.end > tl->sc->duration)
+		so.end = tl->sc->duration;
+	tl_occ_init(&tl->occ[i], &so, tl->ids++);
+	tl->n++;
+	return 1;
+}
+
+/* The trigger saw its event at `rel`: 1 when an occurrence was added. */
+static int
+tl_fire(struct timeline *tl, struct tl_trigger *t, tc_us_t rel)
+{
+	if (t->a->on.nth != 0)
+		t->done = 1;
+	return tl_add(tl, t->a, rel + t->a->on.after);
+}
+
+int
+timeline_edge(struct timeline *tl, tc_us_t rel, int rising)
+{
+	struct tl_trigger *t;
+	enum scenario_event ev;
+	size_t i;
+	int added = 0;
+
+	for (i = 0; i < tl->ntrig; i++) {
+		t = &tl->trig[i];
+		ev = t->a->on.event;
+		if (t->done || !(ev == EVENT_EDGE ||
+		    (ev == EVENT_RISING && rising) ||
+		    (ev == EVENT_FALLING && !rising)))
+			continue;
+		t->seen++;
+		if (t->a->on.nth == 0 || t->seen == t->a->on.nth)
+			added += tl_fire(tl, t, rel);
+	}
+	return added;
+}
+
+int
+timeline_frame(struct timeline *tl, tc_us_t rel, uint32_t conn,
+    uint32_t frame)
+{
+	const struct scenario_trigger *on;
+	struct tl_trigger *t;
+	uint32_t nth;
+	size_t i;
+	int added = 0;
+
+	for (i = 0; i < tl->ntrig; i++) {
+		t = &tl->trig[i];
+		on = &t->a->on;
+		if (t->done || frame != on->frame)
+			continue;
+		if (on->event == EVENT_CONNECT)
+			nth = conn;
+		else if (on->event == EVENT_RECONNECT && conn >= 2)
+			nth = conn - 1;
+		else
+			continue;
+		if (on->nth == 0 || nth == on->nth)
+			added += tl_fire(tl, t, rel);
+	}
+	return added;
 }
 
 /* 1 while occurrence `o` acts on what happens at `rel`. */

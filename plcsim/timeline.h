@@ -10,7 +10,9 @@
  *     it is swallowed; after how many bytes it counts as an injected
  *     mismatch);
  *   - timeline_accept_wait: how long an arriving connection waits;
- *   - timeline_blackholed: whether a black hole swallows everything now.
+ *   - timeline_blackholed: whether a black hole swallows everything now;
+ *   - timeline_edge, timeline_frame: the events that start actions given
+ *     `when:` instead of `at:`, each adding an occurrence when it matches.
  *
  * Occurrences come from scenario_occurrences (the one expansion `plcsim
  * check` validates) and every default was resolved by the parser: nothing
@@ -37,7 +39,8 @@ struct timeline;
 /* An occurrence that begins or ends. */
 struct tl_change {
 	const struct scenario_action *a;
-	size_t	 occ;		/* which occurrence: 0..timeline_count() - 1 */
+	size_t	 occ;		/* which occurrence, stably: 0 ..
+				   timeline_count() - 1 */
 	int	 begins;	/* 1: it begins; 0: it ends */
 	tc_us_t	 start;		/* its planned window, since time 0 */
 	tc_us_t	 end;		/* == start when instant or counted in frames */
@@ -78,8 +81,29 @@ struct tl_echo {
 struct timeline *timeline_new(const struct scenario *sc, uint64_t seed);
 void timeline_free(struct timeline *tl);
 
-/* The number of occurrences (for callers that keep data per occurrence). */
+/*
+ * The number of occurrences made so far (for callers that keep data per
+ * occurrence): those planned by time, then one more for each event that
+ * starts an action. It grows as events are told.
+ */
 size_t timeline_count(const struct timeline *tl);
+/* 1 when memory ran out for an occurrence or a change: what was played is
+ * not what the scenario says. */
+int timeline_failed(const struct timeline *tl);
+
+/*
+ * Events that start actions (`when:`), told as they happen, `rel` since time
+ * 0 and never going back. An action they start begins `after` later, or at
+ * once; the caller then advances the timeline (timeline_echo does) to carry
+ * it out. Each returns the number of occurrences it added.
+ *
+ * timeline_edge: a life-bit edge of any connection, rising (0 -> 1) or not.
+ * timeline_frame: frame number `frame` (1: the one that served it) of the
+ * `conn`-th connection served (1: the first).
+ */
+int timeline_edge(struct timeline *tl, tc_us_t rel, int rising);
+int timeline_frame(struct timeline *tl, tc_us_t rel, uint32_t conn,
+    uint32_t frame);
 
 /*
  * Begins every occurrence whose start is <= rel and ends every windowed one

@@ -67,6 +67,8 @@ cycle_sc="$sc/send-cycle-50ms-steady.yaml"
 drift_sc="$sc/send-drift-100ms.yaml"
 pause_sc="$sc/client-pause-2s.yaml"
 restart_sc="$sc/client-restart-reconnect.yaml"
+rise_sc="$sc/rst-on-rising-edge.yaml"
+corrupt_on_sc="$sc/corrupt-after-reconnect.yaml"
 mismatch_sc="$sc/corrupt-mask-counted.yaml"
 jitter_sc="$sc/echo-delay-jitter-uniform.yaml"
 startup_sc="$sc/startup-within-2s.yaml"
@@ -101,8 +103,9 @@ EOF
 ) &
 lane=$!
 run_bad drift drift "$cycle_sc"
-run_bad ignore-mismatch ignore-mismatch "$mismatch_sc"
-run_bad freeze-after-reconnect freeze-after-reconnect "$blackhole_sc"
+run_bad ignore-mismatch ignore-mismatch "$mismatch_sc" "$corrupt_on_sc"
+run_bad freeze-after-reconnect freeze-after-reconnect "$blackhole_sc" \
+    "$rise_sc"
 run_bad edge-flood edge-flood "$flood_sc"
 run_bad lopsided lopsided "$edges_sc"
 run_bad slow-start slow-start "$restart_sc"
@@ -133,8 +136,11 @@ fi
 expect_fail burst "no burst: expected at most 2 frames in any 100ms" \
     "catch-up frames"
 expect_fail slow-start "reconnect: drop at 2.000s, not connected again within 1s"
-expect_fail ignore-mismatch "counter mismatches: expected = 4 (injected), saw 0"
-expect_fail freeze-after-reconnect "its silence outlasted the fault"
+expect_fail ignore-mismatch "counter mismatches: expected = 4 (injected), saw 0" \
+    "FAIL corrupt-after-reconnect" \
+    "counter mismatches: expected = 2 (injected), saw 0"
+expect_fail freeze-after-reconnect "its silence outlasted the fault" \
+    "FAIL blackhole-5s" "FAIL rst-on-rising-edge"
 expect_fail edge-flood "watchdog (1s): expected quiet, fired 1 time, the first at 1.0"
 # Stopped high: the time high never ends, and the longest silence says so.
 expect_fail stop-high "falling edge (time high): expected intervals 500ms ± 50ms, but it stopped high" \
@@ -152,7 +158,8 @@ expect_fail hung "hung"
 
 # ---- the real client passes the same scenarios ----
 set -- "$reconnect_sc" "$split_sc" "$toggle_sc" "$cycle_sc" "$mismatch_sc" \
-    "$blackhole_sc" "$drift_sc" "$edges_sc" "$pause_sc" "$restart_sc"
+    "$blackhole_sc" "$drift_sc" "$edges_sc" "$pause_sc" "$restart_sc" \
+    "$rise_sc" "$corrupt_on_sc"
 "$plcsim" run -j2 --junit "$tmp/junit.xml" "$@" -- "$tcpcom" \
     --server '{host}' --port '{port}' --stats-json '{stats}' \
     >"$tmp/real.out" 2>&1

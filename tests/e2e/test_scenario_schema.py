@@ -41,6 +41,7 @@ schema_visible = [
     "duration-negative", "duration-bad-unit", "length-not-multiple",
     "length-too-big", "huge-number", "huge-seed", "exit-code-range",
     "quantile-range", "env-not-name-value", "not-a-mapping",
+    "when-and-at", "when-frame-with-edge",
     "duty-no-percent", "edge-unknown",
 ]
 for name in schema_visible:

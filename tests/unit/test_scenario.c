@@ -497,6 +497,38 @@ static const struct bad {
 	  "    at_most: 0\n", 4, "at_most must be at least 1" },
 	{ HEAD "expectations:\n  - expect: no_burst\n    period: 6s\n", 4,
 	  "shorter than two periods" },
+	/* on: an action started by an event */
+	{ HEAD "timeline:\n  - action: rst\n", 4,
+	  "rst: missing key 'at' (or 'when'" },
+	{ HEAD "timeline:\n  - action: rst\n    at: 1s\n"
+	  "    when: {edge: rising}\n", 4, "either 'at' or 'when'" },
+	{ HEAD "timeline:\n  - action: rst\n    when: {edge: rising}\n"
+	  "    every: 1s\n", 4, "'when' repeats with its own" },
+	{ HEAD "timeline:\n  - action: rst\n    when: {nth: 2}\n", 5,
+	  "when: give the event" },
+	{ HEAD "timeline:\n  - action: rst\n"
+	  "    when: {edge: rising, connect: 1}\n", 5, "not several" },
+	{ HEAD "timeline:\n  - action: rst\n    when: {edge: up}\n", 5,
+	  "when.edge: expected rising, falling or any, not 'up'" },
+	{ HEAD "timeline:\n  - action: rst\n"
+	  "    when: {edge: rising, frame: 2}\n", 5, "goes with connect" },
+	{ HEAD "timeline:\n  - action: rst\n    when: {connect: 2, nth: 2}\n",
+	  5, "say which connection with connect: N" },
+	{ HEAD "timeline:\n  - action: rst\n    when: {connect: 0}\n", 5,
+	  "out of range" },
+	{ HEAD "timeline:\n  - action: rst\n    when: {connect: often}\n", 5,
+	  "whole number from 1 or 'every'" },
+	{ HEAD "timeline:\n  - action: rst\n    when: {edge: any, at: 1s}\n",
+	  5, "when: unknown key 'at'" },
+	{ HEAD "timeline:\n  - action: rst\n"
+	  "    when: {edge: any, after: 10s}\n", 5, "when.after 10s is not "
+	  "before the end" },
+	{ HEAD "timeline:\n  - action: blackhole\n    when: {edge: any}\n"
+	  "    for: 11s\n", 4, "longer than the scenario" },
+	{ HEAD "timeline:\n  - action: bit0_force\n    when: {edge: any}\n"
+	  "    value: 1\n  - action: bit0_force\n    at: 2s\n"
+	  "    value: 0\n", 4, "bit0_force started by an event may come "
+	  "while bit0_force (line 7)" },
 };
 
 static void
@@ -584,6 +616,13 @@ test_no_false_contradictions(void **state)
 		HEAD "client:\n  args: []\n  env: [\"A=\", \"B=x=y\"]\n",
 		/* a restart after a pause, two restarts at once, a pause
 		 * beside a drop: nothing contradicts */
+		HEAD "timeline:\n  - action: rst\n"
+		"    when: {edge: rising, nth: every, after: 20ms}\n"
+		"  - action: rst\n    at: 1s\n"
+		"  - action: corrupt\n    when: {reconnect: every}\n"
+		"    mask: 0xff\n  - action: corrupt\n    at: 3s\n"
+		"    mask: 0xff\n  - action: plc_restart\n"
+		"    when: {connect: 3, frame: 10}\n",
 		HEAD "timeline:\n  - action: client_pause\n    at: 1s\n"
 		"    for: 1s\n  - action: client_restart\n    at: 2s\n"
 		"  - action: client_restart\n    at: 2s\n  - action: rst\n"
@@ -598,6 +637,50 @@ test_no_false_contradictions(void **state)
 			fail_msg("case %zu: %s", i, err);
 		scenario_free(s);
 	}
+}
+
+/* `on:` read into the trigger, defaults filled, nothing planned by time. */
+static void
+test_on_trigger(void **state)
+{
+	struct scenario *s;
+	const struct scenario_action *a;
+	struct scenario_occurrence *occ;
+	size_t n;
+	char d[96];
+
+	(void)state;
+	s = parse(HEAD "timeline:\n"
+	    "  - action: corrupt\n    when: {reconnect: every, frame: 2, "
+	    "after: 30ms}\n    mask: 0xff\n"
+	    "  - action: echo_delay\n    when: {edge: falling}\n"
+	    "    delay: 5ms\n"
+	    "  - action: rst\n    at: 2s\n");
+	if (s == NULL)
+		fail_msg("%s", err);
+	a = &s->actions[0];
+	assert_int_equal(a->on.event, EVENT_RECONNECT);
+	assert_int_equal(a->on.nth, 0);
+	assert_int_equal(a->on.frame, 2);
+	assert_int_equal(a->on.after, 30000);
+	assert_int_equal(a->on.line, 5);
+	assert_int_equal(a->count, 0);
+	assert_int_equal(a->frames, 1);
+	scenario_trigger_describe(&a->on, d, sizeof d);
+	assert_string_equal(d, "every reconnection, frame 2, after 30ms");
+	a = &s->actions[1];
+	assert_int_equal(a->on.event, EVENT_FALLING);
+	assert_int_equal(a->on.nth, 1);
+	/* Without `for`: until the end of the scenario, however late. */
+	assert_int_equal(a->span, s->duration);
+	scenario_trigger_describe(&a->on, d, sizeof d);
+	assert_string_equal(d, "falling edge #1");
+	assert_int_equal(s->actions[2].on.event, EVENT_NONE);
+	assert_int_equal(scenario_occurrences(s, &occ, &n), 0);
+	assert_int_equal(n, 1);
+	assert_ptr_equal(occ[0].a, &s->actions[2]);
+	scenario_occurrences_free(occ);
+	scenario_free(s);
 }
 
 /* An `every` without `count` repeats while it fits in the scenario. */
@@ -737,6 +820,7 @@ main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_no_false_contradictions),
+		cmocka_unit_test(test_on_trigger),
 		cmocka_unit_test(test_life_bit_keys),
 		cmocka_unit_test(test_every_until_end),
 		cmocka_unit_test(test_garbage),

@@ -433,6 +433,177 @@ test_timeline_seed_replays_delays(void **state)
 	assert_memory_not_equal(a, c, sizeof a);
 }
 
+/* ---- actions started by events (`on:`) ---- */
+
+/* The n-th rising edge, after a delay: once, at the time it says. */
+static void
+test_timeline_on_nth_edge(void **state)
+{
+	struct fixture *f = fixture_new(HEAD
+	    "  - action: rst\n    when: {edge: rising, nth: 2, after: 50ms}\n"
+	    "  - action: fin\n    at: 10s\n", 1);
+	struct tl_change ch;
+
+	(void)state;
+	/* Nothing planned by time but the fin. */
+	assert_int_equal(timeline_count(f->tl), 1);
+	assert_int_equal(timeline_advance(f->tl, 0), SEC(10));
+	assert_int_equal(timeline_edge(f->tl, MS(500), 1), 0);	/* #1 */
+	assert_int_equal(timeline_edge(f->tl, SEC(1), 0), 0);	/* falling */
+	assert_int_equal(timeline_edge(f->tl, MS(1500), 1), 1);	/* #2 */
+	assert_int_equal(timeline_count(f->tl), 2);
+	/* Not yet: 50 ms after the edge, and the wake says so. */
+	assert_int_equal(timeline_advance(f->tl, MS(1520)), MS(1550));
+	expect_no_change(f);
+	timeline_advance(f->tl, MS(1550));
+	ch = expect_change(f, ACTION_RST, 1);
+	assert_int_equal(ch.start, MS(1550));
+	assert_int_equal(ch.occ, 1);	/* a new, stable id */
+	expect_no_change(f);
+	/* Once: the third rising edge starts nothing. */
+	assert_int_equal(timeline_edge(f->tl, MS(2500), 1), 0);
+	timeline_advance(f->tl, SEC(10));
+	ch = expect_change(f, ACTION_FIN, 1);
+	assert_int_equal(ch.occ, 0);
+	expect_no_change(f);
+	fixture_free(f);
+}
+
+/* Every edge of either kind, a window each, cut at the end. */
+static void
+test_timeline_on_every_edge(void **state)
+{
+	struct fixture *f = fixture_new(HEAD
+	    "  - action: blackhole\n    when: {edge: any, nth: every}\n"
+	    "    for: 300ms\n", 1);
+	struct tl_change ch;
+
+	(void)state;
+	timeline_advance(f->tl, 0);
+	assert_int_equal(timeline_edge(f->tl, SEC(1), 1), 1);
+	timeline_advance(f->tl, SEC(1));
+	expect_change(f, ACTION_BLACKHOLE, 1);
+	assert_true(timeline_blackholed(f->tl, MS(1299)));
+	assert_false(timeline_blackholed(f->tl, MS(1300)));
+	assert_int_equal(timeline_advance(f->tl, MS(1300)), TIMELINE_NEVER);
+	expect_change(f, ACTION_BLACKHOLE, 0);
+	assert_int_equal(timeline_edge(f->tl, SEC(2), 0), 1);
+	/* Near the end: its window stops with the scenario. */
+	assert_int_equal(timeline_edge(f->tl, MS(19900), 1), 1);
+	assert_int_equal(timeline_count(f->tl), 3);
+	/* Advanced late: both begin, then the one from 2 s ends. */
+	timeline_advance(f->tl, MS(19900));
+	ch = expect_change(f, ACTION_BLACKHOLE, 1);
+	assert_int_equal(ch.start, SEC(2));
+	ch = expect_change(f, ACTION_BLACKHOLE, 1);
+	assert_int_equal(ch.start, MS(19900));
+	assert_int_equal(ch.end, SEC(20));
+	expect_change(f, ACTION_BLACKHOLE, 0);
+	/* An event whose action would start after the end adds nothing. */
+	assert_int_equal(timeline_edge(f->tl, SEC(20), 1), 0);
+	fixture_free(f);
+}
+
+/* The first frame of every reconnection (not the first connection): the
+ * echo of that frame, and only that one, is corrupted. */
+static void
+test_timeline_on_reconnect_frame(void **state)
+{
+	struct fixture *f = fixture_new(HEAD
+	    "  - action: corrupt\n    when: {reconnect: every, frame: 1}\n"
+	    "    mask: \"0x000000ff\"\n", 1);
+	struct tl_echo x;
+
+	(void)state;
+	assert_int_equal(timeline_frame(f->tl, 0, 1, 1), 0);
+	x = echo_at(f, MS(10), frame);
+	assert_true(x.untouched);
+	assert_int_equal(timeline_frame(f->tl, SEC(2), 2, 1), 1);
+	/* The echo of that frame, leaving at once or a task cycle later. */
+	x = echo_at(f, SEC(2), frame);
+	assert_false(x.untouched);
+	assert_int_equal(x.data[3], 0x78 ^ 0xff);
+	expect_change(f, ACTION_CORRUPT, 1);
+	expect_change(f, ACTION_CORRUPT, 0);
+	assert_int_equal(timeline_frame(f->tl, MS(2100), 2, 2), 0);
+	x = echo_at(f, MS(2110), frame);
+	assert_true(x.untouched);
+	assert_int_equal(timeline_frame(f->tl, SEC(5), 3, 1), 1);
+	x = echo_at(f, MS(5010), frame);
+	assert_false(x.untouched);
+	fixture_free(f);
+}
+
+/* connect: N picks one connection; frame: K its K-th frame. */
+static void
+test_timeline_on_nth_connection_frame(void **state)
+{
+	struct fixture *f = fixture_new(HEAD
+	    "  - action: bit0_invert\n    when: {connect: 2, frame: 3}\n"
+	    "    frames: 2\n"
+	    "  - action: echo_delay\n    when: {reconnect: 2, after: 1s}\n"
+	    "    for: 500ms\n    delay: 40ms\n", 1);
+	struct tl_echo x;
+
+	(void)state;
+	assert_int_equal(timeline_frame(f->tl, MS(300), 1, 3), 0);
+	assert_int_equal(timeline_frame(f->tl, SEC(1), 2, 2), 0);
+	assert_int_equal(timeline_frame(f->tl, MS(1100), 2, 3), 1);
+	x = echo_at(f, MS(1100), frame);
+	assert_int_equal(x.data[3], 0x79);
+	x = echo_at(f, MS(1200), frame);
+	assert_int_equal(x.data[3], 0x79);
+	x = echo_at(f, MS(1300), frame);	/* two frames, then over */
+	assert_true(x.untouched);
+	/* Only connection 2: the same frame of the next starts nothing. */
+	assert_int_equal(timeline_frame(f->tl, SEC(3), 3, 3), 0);
+	/* reconnect: 2 is the third connection; its frame 1, a second on. */
+	assert_int_equal(timeline_frame(f->tl, SEC(3), 3, 1), 1);
+	x = echo_at(f, MS(3999), frame);
+	assert_int_equal(x.delay, 0);
+	x = echo_at(f, SEC(4), frame);
+	assert_int_equal(x.delay, MS(40));
+	x = echo_at(f, MS(4500), frame);
+	assert_int_equal(x.delay, 0);
+	fixture_free(f);
+}
+
+/* An action whose event came before a time already advanced to starts
+ * then, never in the past; many of them keep their order. */
+static void
+test_timeline_on_late_event_and_many(void **state)
+{
+	struct fixture *f = fixture_new(HEAD
+	    "  - action: rst\n    when: {edge: any, nth: every}\n", 1);
+	struct tl_change ch;
+	tc_us_t t, last = 0;
+	int i, n = 0;
+
+	(void)state;
+	timeline_advance(f->tl, SEC(2));
+	assert_int_equal(timeline_edge(f->tl, MS(1900), 1), 1);
+	timeline_advance(f->tl, SEC(2));
+	ch = expect_change(f, ACTION_RST, 1);
+	assert_int_equal(ch.start, SEC(2));
+	/* Thousands of events: the timeline grows, in order, nothing lost. */
+	for (i = 0; i < 5000; i++) {
+		t = SEC(2) + (tc_us_t)i * MS(3);
+		assert_int_equal(timeline_edge(f->tl, t, i & 1), 1);
+		if (i % 7 == 0)
+			timeline_advance(f->tl, t);
+	}
+	timeline_advance(f->tl, SEC(19));
+	while (timeline_change(f->tl, &ch)) {
+		assert_true(ch.start >= last);
+		last = ch.start;
+		n++;
+	}
+	assert_int_equal(n, 5000);
+	assert_false(timeline_failed(f->tl));
+	assert_int_equal(timeline_count(f->tl), 5001);
+	fixture_free(f);
+}
+
 int
 main(void)
 {
@@ -452,6 +623,11 @@ main(void)
 		cmocka_unit_test(test_timeline_delay_with_split),
 		cmocka_unit_test(test_timeline_merge_counts_both_altered),
 		cmocka_unit_test(test_timeline_seed_replays_delays),
+		cmocka_unit_test(test_timeline_on_nth_edge),
+		cmocka_unit_test(test_timeline_on_every_edge),
+		cmocka_unit_test(test_timeline_on_reconnect_frame),
+		cmocka_unit_test(test_timeline_on_nth_connection_frame),
+		cmocka_unit_test(test_timeline_on_late_event_and_many),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
