@@ -1338,6 +1338,21 @@ verdict_unit_name(enum verdict_unit unit)
 	}
 }
 
+/* "2.971ms", "120ms": milliseconds to the microsecond, no trailing 0. */
+static void
+margin_ms(tc_us_t us, char *buf, size_t len)
+{
+	char *end;
+
+	snprintf(buf, len, "%.3f", (double)us / TC_US_PER_MS);
+	end = buf + strlen(buf);
+	while (end > buf && end[-1] == '0')
+		end--;
+	if (end > buf && end[-1] == '.')
+		end--;
+	snprintf(end, len - (size_t)(end - buf), "ms");
+}
+
 const char *
 verdict_margin_text(const struct verdict_item *it, char *buf, size_t len)
 {
@@ -1347,9 +1362,15 @@ verdict_margin_text(const struct verdict_item *it, char *buf, size_t len)
 	buf[0] = '\0';
 	switch (it->unit) {
 	case VERDICT_US:
+		/* To the microsecond below a second: a margin of 2.971ms is
+		 * not 3ms. */
 		us = (tc_us_t)llround(fabs(m));
 		snprintf(buf, len, "%s", m <= -0.5 ? "-" : "");
-		format_measured(us, buf + strlen(buf), len - strlen(buf));
+		if (us >= TC_US_PER_MS && us < TC_US_PER_SEC)
+			margin_ms(us, buf + strlen(buf), len - strlen(buf));
+		else
+			format_measured(us, buf + strlen(buf),
+			    len - strlen(buf));
 		break;
 	case VERDICT_COUNT:
 		format_number(m, buf, len);

@@ -363,7 +363,8 @@ play_keep_output(struct play *p)
 	    "after %s\n", at);
 	if ((all = malloc(p->earlier_len + len + n + 1)) == NULL)
 		return;
-	memcpy(all, p->earlier, p->earlier_len);
+	if (p->earlier_len > 0)		/* the first restart: none yet */
+		memcpy(all, p->earlier, p->earlier_len);
 	memcpy(all + p->earlier_len, out, len);
 	memcpy(all + p->earlier_len + len, note, n);
 	len += p->earlier_len + n;

@@ -381,6 +381,39 @@ test_life_bit_duty(void **state)
 	judged_free(j);
 }
 
+/* Margins for people: their unit, to the microsecond below a second. */
+static void
+test_margin_text(void **state)
+{
+	static const struct {
+		enum verdict_unit unit;
+		double margin;
+		const char *text;
+	} cases[] = {
+		{ VERDICT_US, 2971, "2.971ms" }, { VERDICT_US, -250000, "-250ms" },
+		{ VERDICT_US, 500, "500us" }, { VERDICT_US, -500, "-500us" },
+		{ VERDICT_US, 1300000, "1.3s" }, { VERDICT_US, 0, "0us" },
+		{ VERDICT_US, 120000, "120ms" }, { VERDICT_COUNT, -18, "-18" },
+		{ VERDICT_COUNT, 0, "0" }, { VERDICT_PERCENT, 2.5, "2.50%" },
+		{ VERDICT_PERCENT, -15, "-15.00%" }, { VERDICT_NO_MARGIN, 1, "" },
+	};
+	struct verdict_item it;
+	char buf[48];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		memset(&it, 0, sizeof it);
+		it.unit = cases[i].unit;
+		it.margin = cases[i].margin;
+		assert_string_equal(verdict_margin_text(&it, buf, sizeof buf),
+		    cases[i].text);
+	}
+	assert_string_equal(verdict_unit_name(VERDICT_US), "us");
+	assert_string_equal(verdict_unit_name(VERDICT_PERCENT), "percent");
+	assert_null(verdict_unit_name(VERDICT_NO_MARGIN));
+}
+
 /* Every run with a watchdog says how close it came, expected or not. */
 static void
 test_watchdog_margin_in_every_run(void **state)
@@ -1278,6 +1311,7 @@ main(void)
 		cmocka_unit_test(test_life_bit_max_gap),
 		cmocka_unit_test(test_life_bit_duty),
 		cmocka_unit_test(test_watchdog_margin_in_every_run),
+		cmocka_unit_test(test_margin_text),
 		cmocka_unit_test(test_lost_facts_fail_the_run),
 		cmocka_unit_test(test_life_bit_period_stopped),
 		cmocka_unit_test(test_reconnect_passes),
