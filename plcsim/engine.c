@@ -251,9 +251,11 @@ engine_drop_all(struct engine *e, enum session_close how, const char *why)
 static void
 engine_hold(struct engine *e, struct econn *ec, tc_us_t until, int vanish)
 {
-	if (vanish)
+	if (vanish) {
 		sim_conn_vanish(ec->c);
-	else
+		/* Behind a proxy the cable is cut: the PLC hears no end. */
+		sim_conn_plc_hold(ec->c, until);
+	} else
 		sim_conn_hold(ec->c);
 	ec->held = 1;
 	ec->held_until = until;
@@ -318,6 +320,9 @@ engine_begin(struct engine *e, const struct tl_change *ch, tc_us_t now)
 		break;
 	case ACTION_BLACKHOLE:
 		engine_open_drop_window(e, ch, rel, rel + span);
+		/* Nothing crosses it, not even a client's close. */
+		for (ec = e->conns; ec != NULL; ec = ec->next)
+			sim_conn_plc_hold(ec->c, now + span);
 		break;
 	case ACTION_HALF_OPEN:
 		engine_open_drop_window(e, ch, rel, rel);

@@ -36,7 +36,17 @@ struct sim_conn {
 	struct upstream		*up;		/* proxy: its PLC side */
 	struct relay		*relay;		/* proxy: frames in flight */
 	int			 plc_ended;	/* proxy: the PLC ended its side */
+	tc_us_t			 plc_hold_until; /* proxy: the cable is cut */
 	struct sim_conn		*prev, *next;
+};
+
+/* Proxy: a PLC side kept up, silent, after its client's side ended. */
+struct plc_linger {
+	struct sim_server	*srv;
+	struct upstream		*up;
+	struct sim_timer	*timer;
+	int			 done;		/* closed: free it */
+	struct plc_linger	*next;
 };
 
 struct sim_server {
@@ -49,6 +59,7 @@ struct sim_server {
 	struct sim_timer	 *relisten;
 	struct sim_timer	 *reap;
 	struct sim_conn		 *head, *tail;	/* oldest first */
+	struct plc_linger	 *lingering;
 	unsigned		  served;
 	unsigned		  open;		/* served + waiting */
 	unsigned		  next_id;
@@ -71,6 +82,7 @@ static void server_error_path(struct sim_server *srv, tc_us_t window,
 static void server_update_accepting(struct sim_server *srv);
 static void conn_run(struct sim_conn *c, tc_us_t now);
 static int proxy_open(struct sim_conn *c);
+static int proxy_linger(struct sim_conn *c, tc_us_t left);
 
 static const struct session_ops conn_session_ops;
 
@@ -131,7 +143,10 @@ conn_end(struct sim_conn *c, const char *reason, enum session_close how)
 		return;
 	snprintf(why, sizeof why, "%s", reason);
 	session_close(c->s, how);
-	if (c->up != NULL && !c->plc_ended) {
+	if (c->up != NULL && !c->plc_ended && c->plc_hold_until > now &&
+	    proxy_linger(c, c->plc_hold_until - now) == 0) {
+		/* Through a cut cable the PLC hears nothing of it. */
+	} else if (c->up != NULL && !c->plc_ended) {
 		/* The PLC sees the client's side end as the client saw it. */
 		upstream_close(c->up, how == SESSION_CLOSE_RST ||
 		    strcmp(why, "reset by peer") == 0 ? SESSION_CLOSE_RST :
@@ -438,6 +453,99 @@ static const struct upstream_ops proxy_up_ops = {
 	.drained = proxy_up_drained,
 	.failed = proxy_up_failed,
 };
+
+/* ---- PLC sides that outlive their client's, behind a cut cable ---- */
+
+static void
+linger_free(struct sim_server *srv, struct plc_linger *l)
+{
+	struct plc_linger **p;
+
+	for (p = &srv->lingering; *p != NULL; p = &(*p)->next)
+		if (*p == l) {
+			*p = l->next;
+			break;
+		}
+	upstream_free(l->up);
+	sim_timer_free(l->timer);
+	free(l);
+}
+
+/* The cut is over (or the PLC closed): close and free, from the loop. */
+static uint64_t
+linger_timer(void *arg)
+{
+	struct plc_linger *l = arg;
+
+	/* Freeing a timer from its own callback is allowed by loop.h. */
+	linger_free(l->srv, l);
+	return SIM_TIMER_STOP;
+}
+
+static size_t
+linger_room(void *arg)
+{
+	(void)arg;
+	return SESSION_OUT_MAX;	/* whatever it says goes nowhere */
+}
+
+static void
+linger_connected(void *arg)
+{
+	(void)arg;
+}
+
+static void
+linger_input(void *arg, const uint8_t *data, size_t len)
+{
+	(void)arg;
+	(void)data;
+	(void)len;
+}
+
+static void
+linger_failed(void *arg, enum upstream_end how, const char *reason)
+{
+	struct plc_linger *l = arg;
+
+	(void)how;
+	(void)reason;
+	/* Not freed under the upstream's own callback: on the next turn. */
+	l->done = 1;
+	sim_timer_start(l->timer, 0);
+}
+
+static const struct upstream_ops linger_ops = {
+	.room = linger_room,
+	.connected = linger_connected,
+	.input = linger_input,
+	.failed = linger_failed,
+};
+
+/* Keeps c's PLC side up, silent, for `left`; -1 when memory is out. */
+static int
+proxy_linger(struct sim_conn *c, tc_us_t left)
+{
+	struct sim_server *srv = c->srv;
+	struct plc_linger *l = calloc(1, sizeof *l);
+
+	if (l == NULL || (l->timer = sim_timer_new(srv->loop, linger_timer,
+	    l)) == NULL) {
+		free(l);
+		return -1;
+	}
+	l->srv = srv;
+	l->up = c->up;
+	c->up = NULL;	/* the reaper leaves it alone */
+	upstream_set_owner(l->up, &linger_ops, l);
+	upstream_update(l->up);
+	l->next = srv->lingering;
+	srv->lingering = l;
+	sim_timer_start(l->timer, left);
+	events_add(srv->ev, clock_now_us(), SIM_EV_INFO, c->id, 0, left,
+	    "PLC side kept up, silent, behind the cut");
+	return 0;
+}
 
 /* Opens the PLC side of a newly served connection; -1: out of memory. */
 static int
@@ -802,6 +910,8 @@ server_free(struct sim_server *srv)
 	if (srv == NULL)
 		return;
 	server_stop(srv);
+	while (srv->lingering != NULL)
+		linger_free(srv, srv->lingering);
 	server_reap_timer(srv);
 	listener_close(srv->listener);
 	sim_timer_free(srv->tick);
@@ -1065,6 +1175,13 @@ int
 sim_conn_peer_gone(const struct sim_conn *conn)
 {
 	return conn->state != CONN_SERVED || session_peer_gone(conn->s);
+}
+
+void
+sim_conn_plc_hold(struct sim_conn *conn, tc_us_t until)
+{
+	if (conn->up != NULL && until > conn->plc_hold_until)
+		conn->plc_hold_until = until;
 }
 
 unsigned

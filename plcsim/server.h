@@ -188,6 +188,12 @@ int sim_conn_peer_gone(const struct sim_conn *conn);
  * oldest of them left (*oldest); 0 when none, or the PLC ended its side.
  */
 size_t sim_conn_plc_owed(const struct sim_conn *conn, tc_us_t *oldest);
+/*
+ * Proxy: the cable is cut until `until` (monotonic): when the client's side
+ * ends before then, the PLC's stays up and hears nothing (not the client's
+ * FIN or reset) until then, and is closed (FIN) at that time.
+ */
+void sim_conn_plc_hold(struct sim_conn *conn, tc_us_t until);
 /* Proxy: how often the PLC refused this connection before it took it. */
 unsigned sim_conn_plc_refusals(const struct sim_conn *conn);
 /* Ends the connection with a reason; FIN or RST. Safe from any hook. */

@@ -351,6 +351,14 @@ upstream_update(struct upstream *u)
 		session_update(u->s);
 }
 
+void
+upstream_set_owner(struct upstream *u, const struct upstream_ops *ops,
+    void *arg)
+{
+	u->ops = ops;
+	u->arg = arg;
+}
+
 unsigned
 upstream_refusals(const struct upstream *u)
 {

@@ -69,6 +69,9 @@ int upstream_resolve(const char *text, struct upstream_addr *out, char *err,
 struct upstream *upstream_open(struct sim_loop *loop,
     const struct upstream_addr *addr, tc_us_t timeout, tc_us_t retry_for,
     const struct upstream_ops *ops, void *arg);
+/* Hands the connection to another owner (its callbacks from now on). */
+void upstream_set_owner(struct upstream *u, const struct upstream_ops *ops,
+    void *arg);
 /* Refusals tried again so far. */
 unsigned upstream_refusals(const struct upstream *u);
 void upstream_free(struct upstream *u);

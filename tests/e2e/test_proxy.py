@@ -299,6 +299,62 @@ def test_library_through_the_proxy():
     assert r.returncode == 2 and "one scenario at a time" in r.stderr, r.stderr
 
 
+def test_link_faults_reach_the_plc_as_documented():
+    """rst resets the PLC's connection too; half_open leaves it up and
+    silent for the window (a pulled cable sends no FIN) and closes it at
+    the end. Seen from the PLC: a second plcsim's own event log."""
+    tmp = support.tmpdir("plcsim-proxy-")
+    sc = scenario_file(tmp, "link", "duration: 5s\ntimeline:\n"
+                       "  - action: rst\n    at: 1s\n"
+                       "  - action: half_open\n    at: 2500ms\n    for: 1500ms\n"
+                       "expectations:\n  - expect: reconnect\n    within: 2s\n")
+    events = os.path.join(tmp, "plc.jsonl")
+    up = upstream_plcsim("--events", events, "--max-clients", "2")
+    try:
+        rc, out, err = play(sc, up)
+    finally:
+        up.stop()
+    assert rc == 0, "exit %d:\n%s%s" % (rc, out, err)
+    with open(events) as f:
+        ends = [e for e in map(json.loads, f) if e["event"] == "disconnect"]
+    assert len(ends) >= 2, ends
+    # The first: the client's reset at 1 s, passed on as a reset.
+    assert "reset" in ends[0]["reason"] and 0.8e6 < ends[0]["connected_us"] < 1.3e6, ends
+    # The second lived from about 1.1 s through the half-open window to
+    # its end at 4 s: no FIN at 2.5 s, nor when the client gave up on it
+    # (its echo timeout, at 3.5 s).
+    assert ends[1]["reason"] == "peer closed", ends
+    assert 2.7e6 < ends[1]["connected_us"] < 3.3e6, ends
+    assert "PLC side kept up, silent, behind the cut" in out, out
+
+
+def test_blackhole_hides_the_clients_close_from_the_plc():
+    """A black hole swallows the way up too: no frame reaches the PLC in
+    it, and the client's giving up (its echo timeout, at 2 s) reaches the
+    PLC only when the hole closes at 3 s."""
+    tmp = support.tmpdir("plcsim-proxy-")
+    sc = scenario_file(tmp, "hole", "duration: 4s\ntimeline:\n"
+                       "  - action: blackhole\n    at: 1s\n    for: 2s\n")
+    events = os.path.join(tmp, "plc.jsonl")
+    # -vv: frames in its event log too (and not -q, which would win).
+    up = Proc([PLCSIM, "serve", "--listen", "127.0.0.1:0", "--events", events,
+               "--max-clients", "4", "-vv"])
+    try:
+        rc, out, err = play(sc, up)
+    finally:
+        up.stop()
+    assert rc == 0, "exit %d:\n%s%s" % (rc, out, err)
+    with open(events) as f:
+        evs = list(map(json.loads, f))
+    first = [e for e in evs if e.get("conn") == 1]
+    end = [e for e in first if e["event"] == "disconnect"]
+    assert end and 2.7e6 < end[0]["connected_us"] < 3.3e6, end
+    frames = [e["t"] for e in first if e["event"] == "frame"]
+    start = [e["t"] for e in first if e["event"] == "connect"][0]
+    # Ten frames a second until the hole at 1 s, none after it.
+    assert frames and max(frames) - start < 1.2, (start, frames[-3:])
+
+
 # ---- hostile peers on the proxy's listening side ----
 
 HOSTILE = "duration: 60s\n"
