@@ -246,6 +246,13 @@ def test_a_silent_plc_is_its_fault():
                and "no echo for" in l for l in plc_lines(out)), out
 
 
+def test_half_an_echo_then_silence_is_the_plcs_fault():
+    rc, out, err = faulty("half:10")
+    assert rc == 4, "exit %d:\n%s%s" % (rc, out, err)
+    assert any("PLC round trips:" in l and "ended with an echo owed" in l
+               for l in plc_lines(out)), out
+
+
 def test_echoes_nobody_asked_for_are_the_plcs_fault():
     rc, out, err = faulty("flood:20")
     assert rc == 4, "exit %d:\n%s%s" % (rc, out, err)

@@ -15,6 +15,7 @@
  *   slow:MS    every read is echoed MS milliseconds late
  *   reset:N    the connection is reset after its N-th frame, unechoed
  *   silent:N   frames after the N-th are read and never echoed
+ *   half:N     as silent:N, but half of the next echo is sent first
  *   flood:N    every echo is followed by N echoes nobody asked for
  *
  * With -t (and -l) it stamps every whole frame when it is read, and prints
@@ -48,9 +49,11 @@ struct track {
 	tc_us_t	last_edge;
 	unsigned long frames;	/* whole frames so far */
 	unsigned long long bytes; /* bytes so far */
+	int	half_sent;	/* half:N: the half echo has left */
 };
 
-enum fault { F_NONE = 0, F_WRONG, F_SLOW, F_RESET, F_SILENT, F_FLOOD };
+enum fault { F_NONE = 0, F_WRONG, F_SLOW, F_RESET, F_SILENT, F_FLOOD,
+	F_HALF };
 static enum fault fault;
 static unsigned long fault_n;
 
@@ -72,7 +75,7 @@ static int
 fault_parse(const char *text)
 {
 	static const char *const names[] = { "", "wrong:", "slow:", "reset:",
-	    "silent:", "flood:" };
+	    "silent:", "flood:", "half:" };
 	size_t i, len;
 	char *end;
 
@@ -117,10 +120,18 @@ fault_apply(int fd, unsigned char *buf, size_t r, unsigned long before,
 	case F_RESET:
 		return now_frames >= fault_n ? -1 : (ssize_t)r;
 	case F_SILENT:
-		if (before >= fault_n)
-			return 0;
-		if (now_frames > fault_n)
-			return (ssize_t)((fault_n - before) * frame_len);
+	case F_HALF:
+		if (before >= fault_n) {
+			if (fault == F_SILENT || tracks[fd].half_sent)
+				return 0;
+			tracks[fd].half_sent = 1;
+			return (ssize_t)(frame_len / 2);
+		}
+		if (now_frames > fault_n) {
+			tracks[fd].half_sent = fault == F_HALF;
+			return (ssize_t)((fault_n - before) * frame_len +
+			    (fault == F_HALF ? frame_len / 2 : 0));
+		}
 		return (ssize_t)r;
 	default:
 		return (ssize_t)r;
