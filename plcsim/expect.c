@@ -853,18 +853,22 @@ judge_no_burst(const struct scenario_expect *e, const struct facts *f,
 {
 	const struct facts_times *ts;
 	size_t c, i, j, most = 0, n;
-	tc_us_t from = 0, to = 0;
+	tc_us_t from = 0, to = 0, window = e->period - e->period / 10;
 	char p[32], a[32], b[32];
 
 	format_duration(e->period, p, sizeof p);
-	/* The most frames of one connection in any window [t, t + period)
-	 * that starts at a frame. */
+	/*
+	 * The most frames of one connection in any window [t, t + window)
+	 * that starts at a frame. The window is nine tenths of a period: a
+	 * frame on its cycle with some jitter is no second frame in it, so
+	 * that a steady client counts one and its margin says so.
+	 */
 	for (c = 0; c < f->frame_times.n; c++) {
 		ts = &f->frame_times.conn[c];
 		for (i = 0, j = 0; i < ts->n; i++) {
 			if (j < i)
 				j = i;
-			while (j < ts->n && ts->t[j] - ts->t[i] < e->period)
+			while (j < ts->n && ts->t[j] - ts->t[i] < window)
 				j++;
 			n = j - i;
 			if (n > most) {

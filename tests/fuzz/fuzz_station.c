@@ -122,7 +122,16 @@ static const struct {
 	  "  - {action: fin, at: 600us}\n", 1000 },
 	{ "  - {action: echo_short, at: 0, for: 30m, bytes: 1}\n"
 	  "  - {action: bit0_force, at: 0, for: 30m, value: 0}\n"
-	  "  - {action: plc_restart, at: 400us}\n", 1000 },
+	  "  - {action: plc_restart, at: 400us}\n", 1000 },	/* Started by events: every edge the peer makes, every connection. */
+	{ "  - {action: rst, when: {edge: rising, nth: every, "
+	  "after: 100us}}\n"
+	  "  - {action: corrupt, when: {connect: every, frame: 2}, "
+	  "frames: 2, mask: '0x01'}\n"
+	  "  - {action: echo_split, when: {edge: falling, nth: every}, "
+	  "pieces: 2, gap: 50us}\n", 1000 },
+	{ "  - {action: blackhole, when: {edge: any, nth: 3}, for: 300us}\n"
+	  "  - {action: echo_delay, when: {reconnect: every}, for: 200us, "
+	  "delay: 100us}\n", 1000 },
 };
 #define FUZZ_NFAULTS (sizeof fuzz_faults / sizeof fuzz_faults[0])
 
