@@ -393,6 +393,19 @@ def test_proxy_status_and_metrics():
                 p.wait()
 
 
+def test_port_alone_is_loopback():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    proc = support.popen([PLCSIM, "serve", "--listen", "127.0.0.1:0", "--metrics",
+                          str(port), "--duration", "300ms", "-q"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0, err
+    assert out.splitlines()[1] == "metrics on http://127.0.0.1:%d/metrics" % port, out
+
+
 def test_bad_metrics_address():
     for bad in ("127.0.0.1", "127.0.0.1:99999", "x:y", "70000"):
         r = subprocess.run([PLCSIM, "serve", "--metrics", bad], capture_output=True,
