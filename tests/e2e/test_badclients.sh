@@ -148,7 +148,7 @@ expect_fail stop-high "falling edge (time high): expected intervals 500ms ± 50m
     "ok life_bit_period 500ms ± 50ms at 95%, rising edges"
 # Edges 500 ms apart on average, but high 300 ms and low 700 ms.
 expect_fail lopsided "(time high): expected intervals 500ms ± 50ms for 95% of them, saw 0 of" \
-    "life bit duty: expected high 50% ± 5% of the time, saw 30"
+    "life bit duty: expected high 50% ± 5% of the time, saw [23][0-9]\.[0-9]*%"
 if grep -q "frames: expected at least 66000" "$tmp/edge-flood.out"; then
 	fail "edge-flood: the flood was too small to test the bound"
 	sed 's/^/    /' "$tmp/edge-flood.out"
