@@ -140,7 +140,7 @@ if [ "$library" != 0 ] && [ -f scenarios/drop-rst-reconnect.yaml ]; then
 	} 2>&1 | awk '/ (connect|disconnect) |fault|PASS|FAIL|passed/ {
 		print "   " $0; fflush() }'
 	if [ "$(cat "$tmp/run.rc" 2>/dev/null)" = 0 ]; then
-		scenario_note="; reconnected within 2 s of each reset (drop-rst-reconnect passed)"
+		scenario_note="; and when the PLC reset the link, back within 2 s each time (drop-rst-reconnect passed)"
 	else
 		problem "the scenario drop-rst-reconnect failed"
 	fi
