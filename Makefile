@@ -115,7 +115,7 @@ LIBS        := $(BUILD)/libtcpcom.a $(BUILD)/libtcpcom.so $(BUILD)/libplcsim.a \
 
 .SECONDARY:
 
-.PHONY: all check unit e2e scenarios demo soak bench coverage clean install \
+.PHONY: all check unit e2e scenarios scenarios-proxy demo soak bench coverage clean install \
         uninstall deps tests fuzz
 all: $(PROGRAMS) $(LIBS)
 
@@ -194,6 +194,9 @@ e2e: all tests
 
 scenarios: all tests
 	@BUILD=$(BUILD) sh tests/e2e/scenarios.sh
+
+scenarios-proxy: all tests
+	@BUILD=$(BUILD) sh tests/e2e/proxy_library.sh
 
 demo: all
 	@BUILD=$(BUILD) ci/demo.sh

@@ -251,11 +251,11 @@ engine_drop_all(struct engine *e, enum session_close how, const char *why)
 static void
 engine_hold(struct engine *e, struct econn *ec, tc_us_t until, int vanish)
 {
-	if (vanish) {
+	/* A vanished socket still learns of the client's close, and behind
+	 * a proxy passes it on, as the emulated PLC's session does. */
+	if (vanish)
 		sim_conn_vanish(ec->c);
-		/* Behind a proxy the cable is cut: the PLC hears no end. */
-		sim_conn_plc_hold(ec->c, until);
-	} else
+	else
 		sim_conn_hold(ec->c);
 	ec->held = 1;
 	ec->held_until = until;

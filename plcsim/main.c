@@ -484,8 +484,7 @@ cmd_check(int argc, char **argv)
 			bad++;
 			continue;
 		}
-		if (o.proxy && plcjudge_applies(s, err, sizeof err) > 0) {
-			fprintf(stderr, "%s\n", err);
+		if (o.proxy && plcjudge_refuse(s, stderr) > 0) {
 			bad++;
 			scenario_free(s);
 			continue;

@@ -34,54 +34,85 @@ static const char *const plcjudge_key_names[PLC_KEY_MAX] = {
 	"recv_timeout",
 };
 
-static void
-applies_line(char *err, size_t errlen, size_t *n, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+/* Where the lines of plcjudge_applies go: a stream, or a buffer. */
+struct applies_sink {
+	FILE	*out;
+	char	*buf;
+	size_t	 len, n;
+	int	 lines;
+};
 
 static void
-applies_line(char *err, size_t errlen, size_t *n, const char *fmt, ...)
+applies_line(struct applies_sink *k, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+applies_line(struct applies_sink *k, const char *fmt, ...)
 {
 	va_list ap;
 	int w;
 
-	if (*n >= errlen)
-		return;
 	va_start(ap, fmt);
-	w = vsnprintf(err + *n, errlen - *n, fmt, ap);
+	if (k->out != NULL) {
+		vfprintf(k->out, fmt, ap);
+		fputc('\n', k->out);
+	} else if (k->n < k->len) {
+		w = vsnprintf(k->buf + k->n, k->len - k->n, fmt, ap);
+		if (w > 0)
+			k->n += (size_t)w < k->len - k->n ? (size_t)w :
+			    k->len - k->n - 1;
+		if (k->n + 1 < k->len) {
+			k->buf[k->n++] = '\n';
+			k->buf[k->n] = '\0';
+		}
+	}
 	va_end(ap);
-	if (w > 0)
-		*n += (size_t)w < errlen - *n ? (size_t)w : errlen - *n - 1;
+	k->lines++;
 }
 
-int
-plcjudge_applies(const struct scenario *sc, char *err, size_t errlen)
+static int
+applies(const struct scenario *sc, struct applies_sink *k)
 {
-	size_t n = 0, i;
-	int bad = 0;
+	size_t i;
 
-	if (errlen > 0)
-		err[0] = '\0';
+	if (k->buf != NULL && k->len > 0)
+		k->buf[0] = '\0';
 	for (i = 0; i < PLC_KEY_MAX; i++) {
 		if (sc->plc.line[i] == 0 ||
 		    i >= sizeof plcjudge_model_keys /
 		    sizeof plcjudge_model_keys[0] ||
 		    plcjudge_model_keys[i] == NULL)
 			continue;
-		applies_line(err, errlen, &n, "%s%s:%d: plc.%s cannot apply "
-		    "in front of a real PLC: it models %s, and the real PLC "
-		    "has its own", bad ? "\n" : "", sc->file, sc->plc.line[i],
-		    plcjudge_key_names[i], plcjudge_model_keys[i]);
-		bad++;
+		applies_line(k, "%s:%d: plc.%s cannot apply in front of a "
+		    "real PLC: it models %s, and the real PLC has its own",
+		    sc->file, sc->plc.line[i], plcjudge_key_names[i],
+		    plcjudge_model_keys[i]);
 	}
-	for (i = 0; i < sc->nactions; i++) {
-		if (sc->actions[i].kind != ACTION_PLC_CYCLE)
-			continue;
-		applies_line(err, errlen, &n, "%s%s:%d: plc_cycle cannot apply "
-		    "in front of a real PLC: its task cycle is its own",
-		    bad ? "\n" : "", sc->file, sc->actions[i].line);
-		bad++;
-	}
-	return bad;
+	for (i = 0; i < sc->nactions; i++)
+		if (sc->actions[i].kind == ACTION_PLC_CYCLE)
+			applies_line(k, "%s:%d: plc_cycle cannot apply in front "
+			    "of a real PLC: its task cycle is its own", sc->file,
+			    sc->actions[i].line);
+	/* One line each: the last newline is the caller's to print. */
+	if (k->buf != NULL && k->n > 0 && k->buf[k->n - 1] == '\n')
+		k->buf[--k->n] = '\0';
+	return k->lines;
+}
+
+int
+plcjudge_applies(const struct scenario *sc, char *err, size_t errlen)
+{
+	struct applies_sink k = { NULL, err, errlen, 0, 0 };
+
+	return applies(sc, &k);
+}
+
+int
+plcjudge_refuse(const struct scenario *sc, FILE *out)
+{
+	struct applies_sink k = { out, NULL, 0, 0, 0 };
+
+	return applies(sc, &k);
 }
 
 /* ---- the verdict ---- */

@@ -30,6 +30,8 @@
  * cut to errlen). Returns their number (0: the scenario applies).
  */
 int plcjudge_applies(const struct scenario *sc, char *err, size_t errlen);
+/* The same lines, each whole and with its newline, on `out`. */
+int plcjudge_refuse(const struct scenario *sc, FILE *out);
 
 /*
  * Appends the PLC's items to a verdict that expect_judge filled (when

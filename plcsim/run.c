@@ -1361,9 +1361,8 @@ run_main(int argc, char **argv)
 			fprintf(stderr, "%s\n", err);
 			bad++;
 		} else if (o.upstream != NULL &&
-		    plcjudge_applies(r.sc[i], err, sizeof err) > 0) {
+		    plcjudge_refuse(r.sc[i], stderr) > 0) {
 			/* As `plcsim check --proxy` says it. */
-			fprintf(stderr, "%s\n", err);
 			bad++;
 		}
 	}
@@ -1472,8 +1471,7 @@ run_serve_scenario(const struct serve_scenario *s)
 		fprintf(stderr, "%s\n", err);
 		return RUN_EXIT_USAGE;
 	}
-	if (s->upstream != NULL && plcjudge_applies(sc, err, sizeof err) > 0) {
-		fprintf(stderr, "%s\n", err);
+	if (s->upstream != NULL && plcjudge_refuse(sc, stderr) > 0) {
 		scenario_free(sc);
 		return RUN_EXIT_USAGE;
 	}
