@@ -47,8 +47,11 @@ struct report_counts {
 
 /*
  * Text: "PASS name (12.3s, seed 42; task cycle 10ms: 300 ticks, 0 skipped,
- * late p50 35us, p99 98us, max 248us)" or "FAIL ...", then one indented
- * line per failed item: "    line 14: reconnect: drop at 3.000s, ...".
+ * late p50 35us, p99 98us, max 248us; watchdog 1s: longest silence
+ * 507.6ms from 0.000s, margin 492.4ms)" or "FAIL ...", then one indented
+ * line per failed item, "    line 14: reconnect: drop at 3.000s, ...;
+ * margin -1.3s", and per passed expectation that has what it expected,
+ * "    line 16: ok frames at least 30: seen 117, margin 87".
  */
 void report_text(FILE *out, const struct scenario *sc,
     const struct verdict *v, double seconds, uint64_t seed,
@@ -63,10 +66,13 @@ void report_text_skipped(FILE *out, const struct scenario *sc,
 /*
  * JUnit: one <testcase classname="plcsim" name=... time=...>, with
  * <properties> cycle_us, cycle_ticks, cycle_skipped and (when a task ran)
- * cycle_late_p50_us, cycle_late_p99_us, cycle_late_max_us; a <failure>
+ * cycle_late_p50_us, cycle_late_p99_us, cycle_late_max_us, then
+ * watchdog_margin_us (a run with a watchdog) and one
+ * lineN_KIND_margin_UNIT per expectation with a margin; a <failure>
  * listing the failed items when any; and <system-out> with the scenario,
- * the seed, the task cycle's line as in the text, and the last
- * REPORT_OUTPUT_MAX bytes of the client's output (NULL: none).
+ * the seed, the task cycle's and the watchdog's lines and the items' lines
+ * as in the text, and the last REPORT_OUTPUT_MAX bytes of the client's
+ * output (NULL: none).
  */
 void report_junit_case(FILE *out, const struct scenario *sc,
     const struct verdict *v, double seconds, uint64_t seed,
@@ -87,10 +93,14 @@ void report_junit_end(FILE *out);
 /*
  * JSON: one object {"name", "file", "seed", "passed", "duration_s",
  * "cycle": {"cycle_us", "ticks", "skipped", "late_p50_us", "late_p99_us",
- * "late_max_us"}, "expectations": [{"expect", "line", "passed", "judged",
- * "message"}], "events": [...], "events_dropped"}. The run's own item has
- * "expect": "run" and "line": null. "cycle" is null when not known, its
- * late_* null when no task ran (cycle 0). `events` may be NULL (none).
+ * "late_max_us"}, "watchdog": {"timeout_us", "longest_silence_us",
+ * "silence_from_s", "margin_us"}, "expectations": [{"expect", "line",
+ * "passed", "judged", "message", "expected", "seen", "margin", "unit",
+ * "margin_text"}], "events": [...], "events_dropped"}. The run's own item
+ * has "expect": "run" and "line": null. "cycle" is null when not known,
+ * its late_* null when no task ran (cycle 0); "watchdog" null without
+ * one; "margin", "unit" and "margin_text" null for an item without a
+ * margin. `events` may be NULL (none).
  */
 void report_json_case(FILE *out, const struct scenario *sc,
     const struct verdict *v, double seconds, uint64_t seed,
