@@ -130,9 +130,11 @@ int tcpcom_stop_fd(struct tcpcom *tc);
  * a name lookup (getaddrinfo, which nothing interrupts and which may take
  * the resolver's whole timeout) is not waited for: it is detached, ends by
  * itself when the lookup returns, and keeps what it uses alive until then
- * (tcpcom_free leaves that to it), so the join takes milliseconds. Then it
- * waits at most 200 ms for stderr to take the threads' last log lines;
- * those it does not take stay queued (for a later client's threads).
+ * (tcpcom_free leaves that to it), so the join takes milliseconds; a
+ * program that loads the library with dlopen must then not unload it
+ * before the lookup's timeout has passed. Then it waits at most 200 ms for
+ * stderr to take the threads' last log lines; those it does not take stay
+ * queued (for a later client's threads).
  */
 void tcpcom_join(struct tcpcom *tc);
 
