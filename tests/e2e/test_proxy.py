@@ -326,6 +326,7 @@ def test_link_faults_reach_the_plc_as_documented():
     sc = scenario_file(tmp, "link", "duration: 5s\ntimeline:\n"
                        "  - action: rst\n    at: 1s\n"
                        "  - action: half_open\n    at: 2500ms\n    for: 1500ms\n"
+                       "  - action: plc_restart\n    at: 4500ms\n    for: 300ms\n"
                        "expectations:\n  - expect: reconnect\n    within: 2s\n")
     events = os.path.join(tmp, "plc.jsonl")
     up = upstream_plcsim("--events", events, "--max-clients", "2")
@@ -343,6 +344,11 @@ def test_link_faults_reach_the_plc_as_documented():
     # client's echo timeout at 3.5 s: no FIN at 2.5 s.
     assert ends[1]["reason"] == "peer closed", ends
     assert 2.1e6 < ends[1]["connected_us"] < 2.7e6, ends
+    # plc_restart closes both sides at 4.5 s, and the proxy's port refuses
+    # for 300 ms (its restart event).
+    assert len(ends) >= 3 and ends[2]["reason"] == "peer closed", ends
+    assert abs(ends[2]["t"] - ends[1]["t"] - 1.0) < 0.2, ends
+    assert "restart window_us=300000 reason=scenario: plc_restart" in out, out
 
 
 def test_blackhole_hides_the_clients_close_from_the_plc():
