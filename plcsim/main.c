@@ -170,7 +170,8 @@ usage(FILE *f)
 "proxy: stand before the real PLC; 'plcsim proxy --help'.\n"
 "\n"
 "Durations are written 500us, 100ms, 2s. The first line on stdout is\n"
-"'listening on HOST:PORT'; the summary comes last. See plcsim(1).\n");
+"'listening on HOST:PORT' (then, with --metrics, 'metrics on URL'); the\n"
+"summary comes last. See plcsim(1).\n");
 }
 
 static void
