@@ -121,8 +121,9 @@ struct run_job {
 
 /* What the repetitions of one expectation (or the run itself) came to. */
 struct run_tally {
-	int		  line;		/* 0: the run itself */
+	int		  line;
 	enum scenario_expect_kind kind;
+	const char	 *name;		/* a counter's, else "" */
 	int		  passed;
 	int		  judged;	/* repetitions that judged it */
 	enum verdict_unit unit;
@@ -130,6 +131,7 @@ struct run_tally {
 	int		  nmargins;
 	int		  alloc;
 	int		  lost;		/* margins not kept: out of memory */
+	char		  expected[VERDICT_PHRASE]; /* the first judged one */
 };
 
 struct run {
@@ -570,7 +572,8 @@ run_client_started(pid_t pid, void *arg)
 
 /*
  * For the repetitions' summary: one line per expectation, in file order,
- * "PASSED JUDGED UNIT MARGIN" (run_tally_read). -1 when it is lost.
+ * "PASSED JUDGED UNIT MARGIN EXPECTED" (run_tally_read; the phrase to the
+ * end of the line). -1 when it is lost.
  */
 static int
 run_write_sum(const char *dir, int i, const struct verdict *v)
@@ -587,9 +590,9 @@ run_write_sum(const char *dir, int i, const struct verdict *v)
 	}
 	for (k = 0; k < v->nitems; k++)
 		if (v->items[k].e != NULL)
-			fprintf(f, "%d %d %d %.17g\n", v->items[k].passed,
+			fprintf(f, "%d %d %d %.17g %s\n", v->items[k].passed,
 			    v->items[k].judged, (int)v->items[k].unit,
-			    v->items[k].margin);
+			    v->items[k].margin, v->items[k].expected);
 	return run_close(f, path);
 }
 
@@ -769,6 +772,8 @@ run_tally_init(struct run *r)
 		for (j = 0; j < r->sc[i]->nexpects; j++) {
 			t[j].line = r->sc[i]->expects[j].line;
 			t[j].kind = r->sc[i]->expects[j].kind;
+			t[j].name = t[j].kind == EXPECT_COUNTER ?
+			    r->sc[i]->expects[j].name : "";
 		}
 		r->tally[i] = t;
 	}
@@ -807,7 +812,8 @@ run_tally_read(struct run *r, int i)
 	const struct scenario *sc = r->sc[run_unit_sc(r->o, i)];
 	struct run_tally *t = r->tally[run_unit_sc(r->o, i)];
 	char path[RUN_PATH_MAX];
-	int passed, judged, unit;
+	char line[VERDICT_PHRASE + 128], expected[VERDICT_PHRASE];
+	int passed, judged, unit, at;
 	double margin;
 	size_t j = 0;
 	FILE *f;
@@ -819,10 +825,14 @@ run_tally_read(struct run *r, int i)
 		r->ioerr = 1;
 		return;
 	}
-	while (j < sc->nexpects && fscanf(f, "%d %d %d %lf", &passed, &judged,
-	    &unit, &margin) == 4) {
-		if (unit < 0 || unit >= VERDICT_UNIT_MAX)
+	while (j < sc->nexpects && fgets(line, sizeof line, f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (sscanf(line, "%d %d %d %lf %n", &passed, &judged, &unit,
+		    &margin, &at) != 4 || unit < 0 || unit >= VERDICT_UNIT_MAX)
 			break;
+		snprintf(expected, sizeof expected, "%s", line + at);
+		if (t[j].expected[0] == '\0' && judged)
+			memcpy(t[j].expected, expected, sizeof expected);
 		run_tally_add(&t[j++], passed, judged, (enum verdict_unit)unit,
 		    margin);
 	}
@@ -907,9 +917,11 @@ run_summary(struct run *r)
 		    j++) {
 			t = &r->tally[i][j];
 			run_spread(spread, sizeof spread, t);
-			printf("    line %d: %s: %d of %d passed%s\n", t->line,
-			    scenario_expect_name(t->kind), t->passed,
-			    verdicts, spread);
+			printf("    line %d: %s%s%s%s%s: %d of %d passed%s\n",
+			    t->line, scenario_expect_name(t->kind),
+			    t->name[0] != '\0' ? " " : "", t->name,
+			    t->expected[0] != '\0' ? " " : "", t->expected,
+			    t->passed, verdicts, spread);
 		}
 	}
 	fflush(stdout);

@@ -30,6 +30,11 @@ expectations:
     at_most: 700ms
   - expect: frames
     at_least: 10
+  - expect: counter
+    name: mismatches
+    equals: 0
+client:
+  stats: true
 """
 
 
@@ -82,7 +87,7 @@ def test_a_client_that_fails_sometimes():
     r = plcsim_run(["-j2", "--repeat", "4", "--junit", junit, "--json", js,
                     sc], [BAD, "--defect", "every-other-silent", "--state",
                           os.path.join(tmp, "state"), "--server", "{host}",
-                          "--port", "{port}"])
+                          "--port", "{port}", "--stats-json", "{stats}"])
     out = r.stdout
     assert r.returncode == 1, "exit %d, not 1:\n%s%s" % (r.returncode, out,
                                                           r.stderr)
@@ -91,11 +96,15 @@ def test_a_client_that_fails_sometimes():
         assert re.search(r"^(PASS|FAIL) flaky#%d \(" % k, out, re.M), out
     assert "REPEAT flaky: 2 of 4 passed, 2 failed (seed 42 and derived)" \
         in out, out
-    m = re.search(r"line 7: life_bit_max_gap: 2 of 4 passed; margin min "
-                  r"(-1\.3\d*s), median (\S+), max (\S+)\n", out)
+    m = re.search(r"line 7: life_bit_max_gap no silence over 700ms: 2 of 4 "
+                  r"passed; margin min (-1\.3\d*s), median (\S+), max "
+                  r"(\S+)\n", out)
     assert m, out
-    assert re.search(r"line 9: frames: 4 of 4 passed; margin min \d+, "
-                     r"median [\d.]+, max \d+\n", out), out
+    assert re.search(r"line 9: frames at least 10: 4 of 4 passed; margin "
+                     r"min \d+, median [\d.]+, max \d+\n", out), out
+    # A counter is named.
+    assert "line 11: counter mismatches = 0: 4 of 4 passed; margin min 0, " \
+        "median 0, max 0\n" in out, out
     assert out.rstrip().endswith("2 passed, 2 failed"), out
     # JUnit: four uniquely named test cases, two of them failed.
     suite, cases = testcases(junit)
@@ -119,14 +128,16 @@ def test_real_client_shards_and_seed():
     # the repetitions' seeds from itself.
     r = plcsim_run(["-j2", "--repeat", "2", "--shard", "2/2", "--seed",
                     "1234", "--junit", junit, "--json", js] + files,
-                   [TCPCOM, "--server", "{host}", "--port", "{port}", "-q"])
+                   [TCPCOM, "--server", "{host}", "--port", "{port}", "-q",
+                    "--stats-json", "{stats}"])
     assert r.returncode == 0, "exit %d:\n%s%s" % (r.returncode, r.stdout,
                                                  r.stderr)
     assert "REPEAT b-second: 2 of 2 passed (seed 1234 and derived)" \
         in r.stdout, r.stdout
     assert "a-first" not in r.stdout, r.stdout
-    assert re.search(r"line 7: life_bit_max_gap: 2 of 2 passed; margin "
-                     r"min \S+, median \S+, max \S+\n", r.stdout), r.stdout
+    assert re.search(r"line 7: life_bit_max_gap no silence over 700ms: 2 "
+                     r"of 2 passed; margin min \S+, median \S+, max \S+\n",
+                     r.stdout), r.stdout
     _, cases = testcases(junit)
     assert sorted(cases) == ["b-second#1", "b-second#2"], cases
     assert [x["seed"] for x in json.load(open(js))] == \
