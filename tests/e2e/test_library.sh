@@ -189,6 +189,9 @@ g++ -std=c++11 -Wall -Wextra -Werror $san -o "$tmp/client-cxx" "$tmp/client.cc" 
 export LD_LIBRARY_PATH="$lib"
 for prog in client-c client-cxx client-static; do
 	[ -x "$tmp/$prog" ] || continue
+	# The previous plcsim's "listening on" must not be read as this one's:
+	# the shell may look before the new plcsim has truncated the file.
+	rm -f "$tmp/sim.out"
 	"$plcsim" serve --listen 127.0.0.1:0 >"$tmp/sim.out" 2>&1 &
 	sim=$!
 	i=0
