@@ -13,6 +13,7 @@ import pty
 import re
 import subprocess
 import sys
+import threading
 
 import support
 
@@ -130,9 +131,19 @@ def test_no_live_line_on_a_dumb_terminal_or_with_events():
     """TERM=dumb cannot erase a line; -v writes event lines on the same
     screen, which a line redrawn in place would tear apart."""
     files = scenarios()[:1]
-    for extra, env in (((), dict(os.environ, TERM="dumb")),
-                       (("-v",), None)):
-        rc, raw = run_on_terminal(command(files, *extra), env)
+    cases = (((), dict(os.environ, TERM="dumb")), (("-v",), None))
+    got = [None] * len(cases)
+
+    def play(i, extra, env):
+        got[i] = run_on_terminal(command(files, *extra), env)
+
+    # Side by side: each is a second and a half of waiting.
+    threads = [threading.Thread(target=play, args=(i,) + c) for i, c in enumerate(cases)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    for rc, raw in got:
         text = raw.decode()
         assert rc == 0, "exit %d:\n%r" % (rc, text)
         assert "\x1b" not in text and " done, " not in text, repr(text)
