@@ -1,7 +1,9 @@
 /*
  * engine: plays a scenario's timeline against whatever client is connected
  * to the emulated PLC, through the server's hooks, and gathers the facts
- * (facts.h) that the expectations are judged on.
+ * (facts.h) that the expectations are judged on. Before a real PLC (a
+ * server in proxy mode) it also keeps a black hole's frames from it and
+ * records what the PLC did (facts.plc), before any fault touches it.
  *
  * Time 0 is the first client connection: until then nothing is injected.
  * When the scenario's duration has passed since time 0 the engine calls

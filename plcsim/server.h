@@ -7,6 +7,11 @@
  * this file's logic: every echo passes through hooks.echo before it is
  * queued, every received frame is shown to hooks.frame, and the engine can
  * drop a connection, restart the PLC, change the cycle or pause a session.
+ *
+ * With an upstream (sim_server_config.upstream) the server is a proxy
+ * before a real PLC instead: the echoes come from the PLC's connections
+ * (upstream.h, relay.h) and go through the same hooks; hooks.forward,
+ * plc_echo and plc_end let the engine act on the way up and judge the PLC.
  */
 #ifndef PLCSIM_SERVER_H
 #define PLCSIM_SERVER_H
