@@ -85,6 +85,10 @@ done
 start() {
 	name=$1
 	shift
+	# A name started before leaves its file: gone first, so that its old
+	# "listening on" line (and port) is never read before the new
+	# process has truncated it.
+	rm -f "$tmp/$name.out" "$tmp/$name.err"
 	"$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
 	pid=$!
 	started "$pid"
