@@ -358,9 +358,10 @@ play_keep_output(struct play *p)
 	size_t len, n, keep;
 
 	out = child_output(p->client, &len);
-	format_duration(clock_now_us() - p->start, at, sizeof at);
-	n = (size_t)snprintf(note, sizeof note, "plcsim: client restarted "
-	    "after %s\n", at);
+	/* On the scenario's clock: a restart comes after time 0. */
+	format_at(clock_now_us() - p->start - p->res->facts.t0, at, sizeof at);
+	n = (size_t)snprintf(note, sizeof note, "plcsim: client_restart: "
+	    "the client killed, started again at %s\n", at);
 	if ((all = malloc(p->earlier_len + len + n + 1)) == NULL)
 		return;
 	if (p->earlier_len > 0)		/* the first restart: none yet */

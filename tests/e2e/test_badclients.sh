@@ -128,7 +128,11 @@ run_bad freeze-after-reconnect freeze-after-reconnect "$blackhole_sc" \
     "$rise_sc"
 run_bad edge-flood edge-flood "$flood_sc"
 run_bad lopsided lopsided "$edges_sc"
-run_bad slow-start slow-start "$restart_sc"
+# With its JUnit: the output of both processes, the restart between them.
+"$plcsim" run --junit "$tmp/slow-start.xml" "$restart_sc" -- "$bad" \
+    --defect slow-start --server '{host}' --port '{port}' \
+    --stats-json '{stats}' >"$tmp/slow-start.out" 2>&1
+echo $? >"$tmp/slow-start.rc"
 # A client that never connects.
 "$plcsim" run "$startup_sc" -- sleep 60 >"$tmp/never.out" 2>&1
 echo $? >"$tmp/never.rc"
@@ -157,6 +161,9 @@ fi
 expect_fail burst "no burst: expected at most 2 frames in any 100ms" \
     "catch-up frames"
 expect_fail slow-start "reconnect: drop at 2.000s, not connected again within 1s"
+grep -q "plcsim: client_restart: the client killed, started again at 2.0" \
+    "$tmp/slow-start.xml" ||
+    fail "slow-start: the JUnit output does not say when the client restarted"
 expect_fail ignore-mismatch "counter mismatches: expected = 4 (injected), saw 0" \
     "FAIL corrupt-after-reconnect" \
     "counter mismatches: expected = 2 (injected), saw 0"
