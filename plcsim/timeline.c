@@ -34,6 +34,9 @@ struct timeline {
 	size_t			 n;
 	size_t			 alloc;
 	size_t			 next;	/* the first not begun */
+	size_t			 live;	/* none before it still acts: the
+					   loops over what has begun start
+					   here, however long the run */
 	size_t			 ids;	/* occurrences made so far */
 	tc_us_t			 last;	/* the latest time advanced to */
 	struct tl_trigger	*trig;
@@ -151,6 +154,14 @@ tl_end(struct timeline *tl, size_t i)
 	tl_queue(tl, i, 0);
 }
 
+/* Moves `live` past the occurrences that are over. */
+static void
+tl_forget(struct timeline *tl)
+{
+	while (tl->live < tl->next && tl->occ[tl->live].ended)
+		tl->live++;
+}
+
 tc_us_t
 timeline_advance(struct timeline *tl, tc_us_t rel)
 {
@@ -169,7 +180,7 @@ timeline_advance(struct timeline *tl, tc_us_t rel)
 		if (o->traits & ACTION_INSTANT)
 			o->ended = 1;
 	}
-	for (i = 0; i < tl->next; i++) {
+	for (i = tl->live; i < tl->next; i++) {
 		struct tl_occ *o = &tl->occ[i];
 
 		if (o->ended || o->by_frames)
@@ -179,6 +190,7 @@ timeline_advance(struct timeline *tl, tc_us_t rel)
 		else if (o->o.end < wake)
 			wake = o->o.end;
 	}
+	tl_forget(tl);
 	if (tl->next < tl->n && tl->occ[tl->next].o.start < wake)
 		wake = tl->occ[tl->next].o.start;
 	return wake;
@@ -349,7 +361,7 @@ tl_alter(struct timeline *tl, const struct tl_conn *c, uint8_t *echo,
 {
 	size_t i, j;
 
-	for (i = 0; i < tl->next; i++) {
+	for (i = tl->live; i < tl->next; i++) {
 		struct tl_occ *o = &tl->occ[i];
 		const struct scenario_action *a = o->o.a;
 
@@ -393,7 +405,7 @@ tl_shaper(const struct timeline *tl, tc_us_t rel, const struct tl_occ **delay)
 	size_t i;
 
 	*delay = NULL;
-	for (i = 0; i < tl->next; i++) {
+	for (i = tl->live; i < tl->next; i++) {
 		const struct tl_occ *o = &tl->occ[i];
 
 		if (!(o->traits & ACTION_SHAPES_ECHO) || !tl_active(o, rel))
@@ -415,12 +427,13 @@ tl_count_echo(struct timeline *tl, tc_us_t rel)
 {
 	size_t i;
 
-	for (i = 0; i < tl->next; i++) {
+	for (i = tl->live; i < tl->next; i++) {
 		struct tl_occ *o = &tl->occ[i];
 
 		if (o->by_frames && tl_active(o, rel) && --o->frames_left == 0)
 			tl_end(tl, i);
 	}
+	tl_forget(tl);
 }
 
 static tc_us_t
