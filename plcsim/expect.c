@@ -211,7 +211,8 @@ judge_life_bit_period(const struct scenario_expect *e, const struct facts *f,
 	format_duration(e->tolerance, t, sizeof t);
 	on[0] = '\0';
 	if (e->edge != EDGE_ANY)
-		snprintf(on, sizeof on, ", %s edges", scenario_edge_name(e->edge));
+		snprintf(on, sizeof on, ", %s edges",
+		    scenario_edge_name(e->edge));
 	item_expected(it, "%s ± %s at %g%%%s", p, t, e->quantile * 100, on);
 	len = malloc((f->intervals.n + 1) * sizeof *len);
 	dev = malloc((f->intervals.n + 1) * sizeof *dev);
@@ -878,8 +879,8 @@ judge_no_burst(const struct scenario_expect *e, const struct facts *f,
 			}
 		}
 	}
-	item_expected(it, "at most %lld frames in any %s", (long long)e->at_most,
-	    p);
+	item_expected(it, "at most %lld frames in any %s",
+	    (long long)e->at_most, p);
 	item_seen(it, "%zu", most);
 	item_margin(it, VERDICT_COUNT, (double)e->at_most - (double)most);
 	if (most <= (uint64_t)e->at_most) {

@@ -152,7 +152,8 @@ item_line(char *buf, size_t len, const struct verdict_item *it)
 		snprintf(buf + n, len - (size_t)n, "%s", it->message);
 		if (it->unit != VERDICT_NO_MARGIN)
 			snprintf(buf + strlen(buf), len - strlen(buf),
-			    "; margin %s", verdict_margin_text(it, m, sizeof m));
+			    "; margin %s",
+			    verdict_margin_text(it, m, sizeof m));
 		return 1;
 	}
 	closeness_phrase(phrase, sizeof phrase, it);
