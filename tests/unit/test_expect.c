@@ -475,11 +475,14 @@ test_life_bit_silent(void **state)
 
 	(void)state;
 	assert_int_equal(judge(j), 0);
+	assert_margin(j, 0, "no edge", "0 edges", VERDICT_COUNT, 0);
+	assert_false(signbit(j->v.items[0].margin));	/* "0", not "-0" */
 	facts_add_time(&j->f->edges, MS(1500));
 	facts_add_time(&j->f->edges, MS(2500));
 	assert_int_equal(judge(j), 1);
 	assert_contains(j->v.items[0].message,
 	    "expected no edge, saw 2 edges, the first at 1.500s");
+	assert_margin(j, 0, "no edge", "2 edges", VERDICT_COUNT, -2);
 	judged_free(j);
 }
 
