@@ -84,24 +84,24 @@ mark_times(const struct chart *c, struct chart_row *r,
 			mark_point(c, r, ts->t[i]);
 }
 
-/* The faults as played: each occurrence up to the run's end. */
+/*
+ * The faults as played (those started by events too): each up to its end,
+ * or the run's.
+ */
 static int
 mark_faults(struct chart *c)
 {
-	struct scenario_occurrence *occ;
-	size_t n, i, k;
+	const struct facts_fault *ft;
+	size_t i;
 	tc_us_t to;
 
-	if (scenario_occurrences(c->sc, &occ, &n) != 0)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (occ[i].start > c->end)
-			continue;	/* never played: the run was over */
-		k = (size_t)(occ[i].a - c->sc->actions);
-		to = occ[i].end < c->end ? occ[i].end : c->end;
-		mark_span(c, &c->fault[k], occ[i].start, to, 1);
+	for (i = 0; i < c->f->played.n; i++) {
+		ft = &c->f->played.f[i];
+		if (ft->from > c->end || ft->action >= c->sc->nactions)
+			continue;
+		to = ft->to < c->end ? ft->to : c->end;
+		mark_span(c, &c->fault[ft->action], ft->from, to, 1);
 	}
-	scenario_occurrences_free(occ);
 	return 0;
 }
 

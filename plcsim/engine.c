@@ -68,7 +68,9 @@ struct engine {
 	struct sim_timer	*tick;
 	size_t			*window;	/* per occurrence: its fault
 						   window in facts, or SIZE_MAX */
-	size_t			 nwindow;	/* grows with the timeline's */
+	size_t			*played;	/* per occurrence: its entry in
+						   facts.played, or SIZE_MAX */
+	size_t			 nwindow;	/* both grow with the timeline */
 	int			 tl_failed;	/* counted once in unplayed */
 	uint32_t		 served;	/* connections served so far */
 	struct econn		*conns;
@@ -379,18 +381,43 @@ engine_end(struct engine *e, const struct tl_change *ch, tc_us_t now)
 static int
 engine_windows(struct engine *e, size_t n)
 {
-	size_t *w, i, want;
+	size_t *w, *pl, i, want;
 
 	if (n <= e->nwindow)
 		return 0;
 	want = e->nwindow * 2 > n ? e->nwindow * 2 : n;
 	if ((w = realloc(e->window, want * sizeof *w)) == NULL)
 		return -1;
-	for (i = e->nwindow; i < want; i++)
-		w[i] = SIZE_MAX;
 	e->window = w;
+	if ((pl = realloc(e->played, want * sizeof *pl)) == NULL)
+		return -1;
+	e->played = pl;
+	for (i = e->nwindow; i < want; i++)
+		w[i] = pl[i] = SIZE_MAX;
 	e->nwindow = want;
 	return 0;
+}
+
+/*
+ * Records a fault as played: from its beginning to its end, known now for
+ * an instant or timed one (cut at the end of the run by the reader),
+ * later for one counted in echoes.
+ */
+static void
+engine_played(struct engine *e, const struct tl_change *ch, tc_us_t now)
+{
+	tc_us_t rel = engine_rel(e, now);
+	size_t k = (size_t)(ch->a - e->sc->actions);
+
+	if (ch->begins) {
+		e->played[ch->occ] = facts_add_fault(e->f, k, rel,
+		    ch->end > ch->start ? rel + (ch->end - ch->start) :
+		    (scenario_action_traits(ch->a->kind) & ACTION_INSTANT) ?
+		    rel : FACTS_OPEN);
+		return;
+	}
+	if (e->played[ch->occ] != SIZE_MAX)
+		e->f->played.f[e->played[ch->occ]].to = rel;
 }
 
 /*
@@ -419,6 +446,7 @@ engine_changes(struct engine *e, tc_us_t now)
 			continue;
 		}
 		engine_note(e, now, &ch);
+		engine_played(e, &ch, now);
 		if (ch.begins)
 			engine_begin(e, &ch, now);
 		else
@@ -940,5 +968,6 @@ engine_free(struct engine *e)
 	sim_timer_free(e->tick);
 	timeline_free(e->tl);
 	free(e->window);
+	free(e->played);
 	free(e);
 }

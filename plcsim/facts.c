@@ -25,6 +25,7 @@ facts_free(struct facts *f)
 	free(f->links.w);
 	free(f->echoes.r);
 	free(f->pauses.w);
+	free(f->played.f);
 	free(f->edges.t);
 	free(f->intervals.v);
 	free(f->watchdogs.t);
@@ -105,6 +106,23 @@ facts_add_span(struct facts_windows *ws, tc_us_t from, tc_us_t to)
 }
 
 size_t
+facts_add_fault(struct facts *f, size_t action, tc_us_t from, tc_us_t to)
+{
+	struct facts_faults *fs = &f->played;
+	void *items = fs->f;
+
+	if (facts_grow(&items, fs->n, &fs->alloc, sizeof *fs->f) != 0) {
+		fs->lost++;
+		return SIZE_MAX;
+	}
+	fs->f = items;
+	fs->f[fs->n].action = action;
+	fs->f[fs->n].from = from;
+	fs->f[fs->n].to = to;
+	return fs->n++;
+}
+
+size_t
 facts_add_conn(struct facts *f)
 {
 	struct facts_frames *fr = &f->frame_times;
@@ -176,6 +194,7 @@ facts_lost(const struct facts *f)
 	for (i = 0; i < f->frame_times.n; i++)
 		frames += f->frame_times.conn[i].lost;
 	return frames + f->connects.lost + f->disconnects.lost + f->drops.lost +
-	    f->windows.lost + f->pauses.lost + f->edges.lost + f->watchdogs.lost +
+	    f->windows.lost + f->pauses.lost + f->played.lost +
+	    f->edges.lost + f->watchdogs.lost +
 	    f->links.lost + f->echoes.lost + f->intervals.lost + f->unplayed;
 }

@@ -94,6 +94,24 @@ struct facts_echoes {
 	size_t		 lost;
 };
 
+/*
+ * A fault as the engine played it: its action (index in the scenario's
+ * list) and its window; `to` is FACTS_OPEN while one counted in echoes
+ * lasts, and equals `from` for an instant one. Actions started by events
+ * (`when:`) are only known here.
+ */
+struct facts_fault {
+	size_t	 action;
+	tc_us_t	 from, to;
+};
+
+struct facts_faults {
+	struct facts_fault *f;
+	size_t		    n;
+	size_t		    alloc;
+	size_t		    lost;
+};
+
 /* A served connection's life: `to` is FACTS_OPEN while it lasts. */
 #define FACTS_OPEN	UINT64_MAX
 
@@ -134,6 +152,7 @@ struct facts {
 	struct facts_windows links;		/* served connections, from
 						   their first frame */
 	struct facts_echoes echoes;		/* what the echoes were */
+	struct facts_faults played;		/* every fault as played */
 	struct facts_windows pauses;		/* client_pause: the client's
 						   group stopped in [from, to) */
 	struct facts_times edges;		/* bit-0 edges, any connection */
@@ -184,6 +203,9 @@ void facts_add_interval(struct facts *f, tc_us_t end, tc_us_t len, int bit);
 size_t facts_add_window(struct facts *f, tc_us_t from, tc_us_t to);
 /* Appends a span to a list of them; its index, or SIZE_MAX when lost. */
 size_t facts_add_span(struct facts_windows *ws, tc_us_t from, tc_us_t to);
+/* Appends a fault played; its index, or SIZE_MAX when it was lost. */
+size_t facts_add_fault(struct facts *f, size_t action, tc_us_t from,
+    tc_us_t to);
 /* One echo left at `t` with `status` (appended to the last run if it
  * continues it). */
 void facts_add_echo(struct facts_echoes *es, tc_us_t t,

@@ -141,6 +141,8 @@ test_chart_aggregates_but_keeps_failures(void **state)
 		    FACTS_ECHO_MISMATCH : FACTS_ECHO_OK);
 	}
 	facts_add_time(&f.watchdogs, 1234 * SEC + 500 * MS);
+	/* The faults as the engine played them. */
+	facts_add_fault(&f, 0, 600 * SEC, 600 * SEC);
 	capture_open(&cap);
 	assert_int_equal(chart_write(cap.fp, sc, &f), 0);
 	out = capture_close(&cap);
@@ -155,6 +157,46 @@ test_chart_aggregates_but_keeps_failures(void **state)
 	assert_contains(out, "rst (line 6)");
 	assert_contains(out, "class=\"c-fault\" x=\"313\"");
 	assert_contains(out, "1 watchdog firing.");
+	free(out);
+	facts_free(&f);
+	scenario_free(sc);
+}
+
+static const char when_yaml[] =
+"name: when\n"
+"duration: 4s\n"
+"timeline:\n"
+"  - action: rst\n"
+"    when: {edge: rising, nth: every}\n"
+"  - action: blackhole\n"
+"    when: {reconnect: 1}\n"
+"    for: 3s\n";
+
+/* Faults started by events are drawn as they were played, a window that
+ * would outlast the run cut at its end; one never played is not drawn. */
+static void
+test_chart_faults_started_by_events(void **state)
+{
+	struct scenario *sc = parse(when_yaml);
+	struct capture cap;
+	struct facts f;
+	char *out;
+
+	(void)state;
+	facts_init(&f);
+	f.connected = 1;
+	f.end = 4 * SEC;
+	facts_add_fault(&f, 0, 1 * SEC, 1 * SEC);
+	facts_add_fault(&f, 0, 2 * SEC, 2 * SEC);
+	facts_add_fault(&f, 1, 3 * SEC, 6 * SEC);
+	capture_open(&cap);
+	assert_int_equal(chart_write(cap.fp, sc, &f), 0);
+	out = capture_close(&cap);
+	assert_contains(out, "rst (line 4)");
+	assert_contains(out, "blackhole (line 6)");
+	assert_int_equal(count_of(out, "class=\"c-fault\""), 3);
+	/* 3 s to the end, 4 s: columns 600..800. */
+	assert_contains(out, "class=\"c-fault\" x=\"780\"");
 	free(out);
 	facts_free(&f);
 	scenario_free(sc);
@@ -188,6 +230,7 @@ test_chart_exact_when_it_fits(void **state)
 	facts_add_time(&f.edges, 500 * MS);
 	facts_add_time(&f.edges, 1000 * MS);
 	facts_add_echo(&f.echoes, 1100 * MS, FACTS_ECHO_NONE);
+	facts_add_fault(&f, 0, 1 * SEC, 2 * SEC);
 	capture_open(&cap);
 	assert_int_equal(chart_write(cap.fp, sc, &f), 0);
 	out = capture_close(&cap);
@@ -331,6 +374,7 @@ main(void)
 		cmocka_unit_test(test_echo_runs),
 		cmocka_unit_test(test_chart_aggregates_but_keeps_failures),
 		cmocka_unit_test(test_chart_exact_when_it_fits),
+		cmocka_unit_test(test_chart_faults_started_by_events),
 		cmocka_unit_test(test_page_escapes_and_records),
 		cmocka_unit_test(test_sections_error_skipped_proxied),
 	};
