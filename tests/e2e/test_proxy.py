@@ -253,6 +253,47 @@ def test_half_an_echo_then_silence_is_the_plcs_fault():
                for l in plc_lines(out)), out
 
 
+def test_plc_late_sets_what_is_late():
+    """Echoes 200 to 300 ms late: within the default --plc-late (500ms),
+    late beyond --plc-late 100ms."""
+    plain = "duration: 3s\n"
+    rc, out, err = faulty("slow:200", scenario=plain)
+    assert rc == 0, "exit %d:\n%s%s" % (rc, out, err)
+    rc, out, err = faulty("slow:200", "--plc-late", "100ms", scenario=plain)
+    assert rc == 4, "exit %d:\n%s%s" % (rc, out, err)
+    assert any("later than 100ms" in l for l in plc_lines(out)), out
+
+
+def test_a_plc_that_does_not_answer_the_connect():
+    """A PLC whose backlog is full drops the handshake: after
+    --connect-timeout the connection is not taken, the PLC's fault."""
+    full = socket.socket()
+    full.bind(("127.0.0.1", 0))
+    full.listen(0)
+    fillers = []
+    try:
+        # Fill the backlog (never accepted): further handshakes go unanswered.
+        for _ in range(4):
+            f = socket.socket()
+            f.setblocking(False)
+            f.connect_ex(full.getsockname())
+            fillers.append(f)
+        time.sleep(0.2)
+
+        class Full:
+            port = full.getsockname()[1]
+        tmp = support.tmpdir("plcsim-proxy-")
+        sc = scenario_file(tmp, "syn", "duration: 2s\n")
+        rc, out, err = play(sc, Full, proxy_args=("--connect-timeout", "300ms"))
+    finally:
+        for f in fillers:
+            f.close()
+        full.close()
+    assert rc == 4, "exit %d:\n%s%s" % (rc, out, err)
+    assert any("PLC link:" in l and "no answer to connect within 300ms" in l
+               for l in plc_lines(out)), out
+
+
 def test_echoes_nobody_asked_for_are_the_plcs_fault():
     rc, out, err = faulty("flood:20")
     assert rc == 4, "exit %d:\n%s%s" % (rc, out, err)
