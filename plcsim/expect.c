@@ -287,7 +287,7 @@ judge_life_bit_silent(const struct facts *f, struct verdict_item *it)
 
 	item_expected(it, "no edge");
 	item_seen(it, "%zu edge%s", n, plural(n));
-	item_margin(it, VERDICT_COUNT, 0.0 - (double)n);	/* 0, not -0 */
+	item_margin(it, VERDICT_COUNT, n > 0 ? -(double)n : 0.0); /* not -0 */
 	if (n == 0) {
 		item_set(it, 1, "life bit: expected no edge, saw none");
 		return;
