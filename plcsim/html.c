@@ -154,7 +154,7 @@ record_files(FILE *out, const struct html_record *r)
 	    out);
 	for (i = 0; i < r->nfiles; i++) {
 		fprintf(out, "<tr><td><a href=\"#s%d\">%d</a></td><td><code>",
-		    i, i + 1);
+		    i * (r->repeat > 1 ? r->repeat : 1), i + 1);
 		esc(out, r->sc[i]->file);
 		fputs("</code></td><td class=\"hash\">", out);
 		esc(out, r->sc[i]->sha256[0] != '\0' ? r->sc[i]->sha256 :
@@ -221,6 +221,11 @@ html_begin(FILE *out, const struct html_record *r)
 		    (unsigned long long)r->seed);
 	else
 		fputs("each scenario's own, given with it below", out);
+	if (r->repeat > 1)
+		fprintf(out, "</td></tr>\n<tr><th>Repeated</th><td>each "
+		    "scenario played %d times (--repeat), each play with a "
+		    "seed of its own derived from that one; every play has "
+		    "its section, NAME#K", r->repeat);
 	fputs("</td></tr>\n", out);
 	record_upstream(out, r);
 	fputs("</tbody></table>\n", out);

@@ -36,6 +36,9 @@ struct html_record {
 	int		 nfiles;	/* the scenarios, in order: each one's
 					   file and SHA-256 */
 	struct scenario *const *sc;
+	int		 repeat;	/* plays of each (--repeat): the
+					   sections are file by file, each
+					   file's plays in a row */
 	uint64_t	 started_wall_us; /* clock_wall_us() */
 	uint64_t	 ended_wall_us;
 	const struct report_counts *counts;

@@ -1166,6 +1166,8 @@ run_html_record(const struct run *r, const struct report_counts *n,
 	rec->seed = r->o->seed;
 	rec->nfiles = r->o->nfiles;
 	rec->sc = r->sc;
+	rec->repeat = r->o->repeat;
+	rec->upstream = r->o->upstream != NULL ? r->o->plc.name : NULL;
 	rec->started_wall_us = r->started_wall;
 	rec->ended_wall_us = clock_wall_us();
 	rec->counts = n;
@@ -1447,6 +1449,7 @@ run_serve_html(const struct serve_scenario *s, struct scenario *sc,
 	rec.argv = s->argv;
 	rec.nfiles = 1;
 	rec.sc = &sc;
+	rec.repeat = 1;
 	rec.started_wall_us = started;
 	rec.ended_wall_us = clock_wall_us();
 	rec.counts = &n;

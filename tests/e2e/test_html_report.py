@@ -369,7 +369,7 @@ def test_proxy_html():
     tmp = support.tmpdir("html-proxy-")
     scenario = os.path.join(tmp, "proxied.yaml")
     with open(scenario, "w") as f:
-        f.write("name: proxied\nduration: 2s\nexpectations:\n"
+        f.write("name: proxied\nduration: 1500ms\nexpectations:\n"
                 "  - expect: frames\n    at_least: 5\n")
     page = os.path.join(tmp, "proxy.html")
     up = support.popen([PLCSIM, "serve", "--listen", "127.0.0.1:0", "-q",
@@ -392,9 +392,27 @@ def test_proxy_html():
     out, err = px.communicate(timeout=30)
     client.terminate()
     client.wait(timeout=10)
+
+    # plcsim run --upstream --repeat 2: the same before the real PLC, two
+    # plays, the three reports agreeing.
+    rep = {k: os.path.join(tmp, "repeat." + k) for k in ("html", "json", "xml")}
+    r = subprocess.run(
+        [PLCSIM, "run", "--repeat", "2", "--upstream", upstream,
+         "--html", rep["html"], "--json", rep["json"], "--junit", rep["xml"],
+         scenario, "--"] + CLIENT, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, timeout=60)
     up.terminate()
     up.wait(timeout=10)
     assert px.returncode == 0, "exit %d: %s%s" % (px.returncode, out, err)
+    assert r.returncode == 0, "exit %d: %s%s" % (r.returncode, r.stdout,
+                                                 r.stderr)
+    with open(rep["html"], encoding="utf-8") as f:
+        repeated = f.read()
+    verdicts = check_agreement(repeated, rep["json"], rep["xml"])
+    assert sorted(verdicts) == ["proxied#1", "proxied#2"], verdicts
+    shown = "".join(parse_dom(repeated).text)
+    assert upstream in shown and "played 2 times" in shown, shown[:3000]
+    assert shown.count("Real PLC's round trips") == 2, shown
     with open(page, encoding="utf-8") as f:
         text = f.read()
     dom = parse_dom(text)
