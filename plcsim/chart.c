@@ -14,6 +14,8 @@
 #define ROW_H		16
 #define ROW_GAP		4
 #define BAND_H		(ROW_H / FACTS_ECHO_MAX)
+#define MS		TC_US_PER_MS
+#define SEC		TC_US_PER_SEC
 
 /* The fixed rows below the fault rows, in drawing order. */
 enum chart_fixed {
@@ -171,22 +173,38 @@ draw_label(FILE *out, int y, const char *text)
 	fputs("</text>\n", out);
 }
 
-/* The nicest step for about 8 ticks over the axis. */
+/* The first of the steps people count in that gives at most 8 ticks. */
 static tc_us_t
 axis_step(tc_us_t axis)
 {
-	static const tc_us_t steps[] = { 1, 2, 5 };
-	tc_us_t scale = TC_US_PER_MS, s;
+	static const tc_us_t steps[] = {
+		1 * MS, 2 * MS, 5 * MS, 10 * MS, 20 * MS, 50 * MS, 100 * MS,
+		200 * MS, 500 * MS, 1 * SEC, 2 * SEC, 5 * SEC, 10 * SEC,
+		15 * SEC, 30 * SEC, 60 * SEC, 2 * 60 * SEC, 5 * 60 * SEC,
+		10 * 60 * SEC, 15 * 60 * SEC, 30 * 60 * SEC, 3600 * SEC,
+		2 * 3600 * SEC, 3 * 3600 * SEC, 6 * 3600 * SEC
+	};
 	size_t i;
 
-	for (;;)
-		for (i = 0; i < 3; i++) {
-			s = steps[i] * scale;
-			if (axis / s <= 8 || s >= 3600 * TC_US_PER_SEC)
-				return s;
-			if (i == 2)
-				scale *= 10;
-		}
+	for (i = 0; i + 1 < sizeof steps / sizeof steps[0]; i++)
+		if (axis / steps[i] <= 8)
+			break;
+	return steps[i];
+}
+
+/* "500ms", "30s", "10min", "2h". */
+static const char *
+axis_label(tc_us_t t, char *buf, size_t len)
+{
+	if (t >= 3600 * SEC && t % (3600 * SEC) == 0)
+		snprintf(buf, len, "%lluh", (unsigned long long)(t /
+		    (3600 * SEC)));
+	else if (t >= 60 * SEC && t % (60 * SEC) == 0)
+		snprintf(buf, len, "%llumin", (unsigned long long)(t /
+		    (60 * SEC)));
+	else
+		format_duration(t, buf, len);
+	return buf;
 }
 
 static void
@@ -202,8 +220,7 @@ draw_axis(FILE *out, const struct chart *c, int bottom)
 		fprintf(out, "<line class=\"c-grid\" x1=\"%u\" y1=\"%d\" "
 		    "x2=\"%u\" y2=\"%d\"/>", x, AXIS_H - 6, x, bottom);
 		fprintf(out, "<text class=\"c-tick\" x=\"%u\" y=\"%d\">%s"
-		    "</text>\n", x, AXIS_H - 9, format_duration(t, d,
-		    sizeof d));
+		    "</text>\n", x, AXIS_H - 9, axis_label(t, d, sizeof d));
 	}
 }
 

@@ -157,6 +157,10 @@ test_chart_aggregates_but_keeps_failures(void **state)
 	assert_contains(out, "rst (line 6)");
 	assert_contains(out, "class=\"c-fault\" x=\"313\"");
 	assert_contains(out, "1 watchdog firing.");
+	/* The axis in the units of an hour: 10min ... 1h. */
+	assert_contains(out, ">10min</text>");
+	assert_contains(out, ">1h</text>");
+	assert_int_equal(count_of(out, "class=\"c-tick\""), 7);
 	free(out);
 	facts_free(&f);
 	scenario_free(sc);
@@ -242,6 +246,8 @@ test_chart_exact_when_it_fits(void **state)
 	    "width=\"201\"");
 	/* After the run's end, greyed. */
 	assert_contains(out, "after the run ended");
+	assert_contains(out, ">500ms</text>");
+	assert_contains(out, ">4s</text>");
 	assert_contains(out, "the run ended at 3.000s");
 	free(out);
 	facts_free(&f);
