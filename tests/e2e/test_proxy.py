@@ -311,9 +311,10 @@ def test_library_through_the_proxy():
     up = upstream_plcsim("--cycle", "10ms")
     tmp = support.tmpdir("plcsim-proxy-")
     json_path = os.path.join(tmp, "report.json")
+    html_path = os.path.join(tmp, "report.html")
     try:
         r = subprocess.run([PLCSIM, "run", "--upstream", "127.0.0.1:%d" % up.port,
-                            "--json", json_path] + files +
+                            "--json", json_path, "--html", html_path] + files +
                            ["--", TCPCOM, "--server", "{host}", "--port", "{port}",
                             "--stats-json", "{stats}", "-q"],
                            capture_output=True, text=True, timeout=120)
@@ -325,6 +326,10 @@ def test_library_through_the_proxy():
             plc = case["plc"]
             assert plc["mismatches"] == 0 and plc["rtt_us"]["count"] > 20, plc
             assert any(e["expect"] == "plc" for e in case["expectations"]), case
+        # The page to sign names the PLC in its record.
+        with open(html_path) as f:
+            page = f.read()
+        assert "127.0.0.1:%d (plcsim stood between" % up.port in page
     finally:
         up.stop()
     r = subprocess.run([PLCSIM, "run", "--upstream", "127.0.0.1:9",
