@@ -14,11 +14,13 @@
  *   no-toggle        never flips bit 0;
  *   drift            sleeps relative to the end of each exchange, plus a
  *                    little work, so its cycle drifts long;
- *   original-drift   the original's loop: sleep(cycle - taken), `taken`
- *                    measured around the exchange, with 150 us of work
- *                    outside it (the original printed every frame): the
- *                    frames drift late by about +0.24 % at 100 ms, the
- *                    original's own drift (+70.9 ms in 30 s);
+ *   original-drift   the original's drift, +0.236 % (+70.9 ms in 30 s at
+ *                    100 ms, from its relative sleeps): each frame a
+ *                    cycle and 0.236 % after the last one's deadline.
+ *                    Kept on that stretched grid rather than made of
+ *                    relative sleeps, whose drift grows with the load,
+ *                    so that it is exactly the original's, the least
+ *                    the library must catch;
  *   slow-start       waits 1.5 s after it starts before it connects (a
  *                    program that loads for a while): restarted, it is
  *                    back late;
@@ -230,29 +232,21 @@ next_bit(struct bad *b, tc_us_t t0, int lost_link, int *frozen)
 }
 
 #define FLOOD_BATCH	256
-#define ORIGINAL_WORK	150	/* us */
-
-/* Busy for `us`: work that takes time, as printing a frame did. */
-static void
-work_us(tc_us_t us)
-{
-	tc_us_t until = clock_now_us() + us;
-
-	while (clock_now_us() < until)
-		;
-}
+/* The original's drift, in millionths of a cycle. */
+#define ORIGINAL_DRIFT_PPM	2363
 
 /* The next deadline after `next`; missed cycles are skipped unless the
  * defect is to send them all at once. */
 static tc_us_t
 next_deadline(const struct bad *b, tc_us_t next)
 {
-	tc_us_t now = clock_now_us();
+	tc_us_t now = clock_now_us(), cycle = b->send_cycle;
 
-	next += b->send_cycle;
+	if (strcmp(b->defect, "original-drift") == 0)
+		cycle += (cycle * ORIGINAL_DRIFT_PPM + 500000) / 1000000;
+	next += cycle;
 	if (strcmp(b->defect, "burst") != 0 && next < now)
-		next += (now - next + b->send_cycle - 1) / b->send_cycle *
-		    b->send_cycle;
+		next += (now - next + cycle - 1) / cycle * cycle;
 	return next;
 }
 
@@ -288,7 +282,7 @@ flood_batch(struct bad *b, int fd, int *flood_left)
 static void
 run(struct bad *b)
 {
-	tc_us_t t0 = clock_now_us(), next = t0, began = t0, taken;
+	tc_us_t t0 = clock_now_us(), next = t0;
 	uint8_t frame[4], echo[4];
 	uint32_t word;
 	int fd = -1, bit, ever = 0, lost = 0, frozen = -1;
@@ -324,7 +318,6 @@ run(struct bad *b)
 		frame[1] = (uint8_t)(word >> 16);
 		frame[2] = (uint8_t)(word >> 8);
 		frame[3] = (uint8_t)word;
-		began = clock_now_us();
 		if (send(fd, frame, 4, MSG_NOSIGNAL) != 4 ||
 		    read_echo(fd, echo, b) != 0) {
 			close(fd);
@@ -344,11 +337,6 @@ run(struct bad *b)
 			/* Relative sleep after some "work": late every cycle. */
 			sleep_us(3 * TC_US_PER_MS);
 			sleep_us(b->send_cycle);
-		} else if (strcmp(b->defect, "original-drift") == 0) {
-			taken = clock_now_us() - began;
-			work_us(ORIGINAL_WORK);
-			if (taken < b->send_cycle)
-				sleep_us(b->send_cycle - taken);
 		} else {
 			next = next_deadline(b, next);
 			sleep_until(next);
