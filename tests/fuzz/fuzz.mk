@@ -16,7 +16,7 @@ FUZZ_CC      ?= clang
 FUZZ_CFLAGS  ?= -O1 -g
 FUZZ_SECONDS ?= 30
 FUZZ_DIR     := build-fuzz
-FUZZ_TARGETS := scenario station
+FUZZ_TARGETS := scenario station relay
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 FUZZ_OBJS    := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(LIB_SRCS) $(SIM_SRCS))
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
@@ -30,6 +30,7 @@ FUZZ_ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -DTCPCOM_VERSION=\"$(VERSION)\" \
 # Per target: inputs larger than this are not tried.
 FUZZ_ARGS_scenario := -max_len=4096 -dict=tests/fuzz/scenario.dict
 FUZZ_ARGS_station  := -max_len=8192
+FUZZ_ARGS_relay    := -max_len=4096
 
 .PHONY: fuzz-build fuzz-clean
 
@@ -50,7 +51,8 @@ ifneq ($(FUZZ_SECONDS),0)
 	  if ! $(FUZZ_DIR)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
 	      -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/artifacts/$$t- \
 	      $$(case $$t in scenario) echo '$(FUZZ_ARGS_scenario)';; \
-	                     station) echo '$(FUZZ_ARGS_station)';; esac) \
+	                     station) echo '$(FUZZ_ARGS_station)';; \
+	                     relay) echo '$(FUZZ_ARGS_relay)';; esac) \
 	      $(FUZZ_DIR)/corpus/$$t tests/fuzz/corpus/$$t >$$log 2>&1; then \
 	    tail -n 60 $$log; echo "fuzz_$$t: FAILED (input in $(FUZZ_DIR)/artifacts/)"; \
 	    exit 1; \
