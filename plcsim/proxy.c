@@ -2,6 +2,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -109,6 +110,26 @@ proxy_usage(FILE *f)
 "not be played, 4 the PLC failed. See plcsim(1).\n");
 }
 
+/* The upstream is the listening address itself (or one of a wildcard's). */
+static int
+proxy_is_itself(const struct proxy_opts *o, const struct upstream_addr *up)
+{
+	struct upstream_addr me;
+	char text[300], err[256];
+	const char *colon;
+
+	if (o->port == 0 || (colon = strrchr(up->name, ':')) == NULL ||
+	    (unsigned)atoi(colon + 1) != o->port)
+		return 0;
+	if (o->host[0] == '\0' || strcmp(o->host, "0.0.0.0") == 0 ||
+	    strcmp(o->host, "::") == 0)
+		return 1;
+	snprintf(text, sizeof text, strchr(o->host, ':') != NULL ?
+	    "[%s]:%u" : "%s:%u", o->host, (unsigned)o->port);
+	return upstream_resolve(text, &me, err, sizeof err) == 0 &&
+	    strcmp(me.name, up->name) == 0;
+}
+
 int
 proxy_main(int argc, char **argv)
 {
@@ -145,6 +166,10 @@ proxy_main(int argc, char **argv)
 		    "PLC_HOST:PORT is required: the real PLC to stand before");
 	if (upstream_resolve(o.upstream, &up, err, sizeof err) != 0)
 		return cli_usage_error(proxy_cli.prog, "--upstream: %s", err);
+	if (proxy_is_itself(&o, &up))
+		return cli_usage_error(proxy_cli.prog, "--upstream %s is where "
+		    "the proxy listens: it would connect to itself without "
+		    "end", up.name);
 	log_init(o.quiet ? LOG_ERROR : LOG_NOTICE);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);

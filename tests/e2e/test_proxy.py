@@ -171,6 +171,10 @@ def test_what_models_the_emulator_is_refused():
     r = subprocess.run([PLCSIM, "proxy", sc], capture_output=True, text=True,
                        timeout=10)
     assert r.returncode == 2 and "--upstream" in r.stderr, r.stderr
+    r = subprocess.run([PLCSIM, "proxy", os.path.join(LIB, "startup-within-2s.yaml"),
+                        "--listen", "127.0.0.1:5099", "--upstream", "127.0.0.1:5099"],
+                       capture_output=True, text=True, timeout=10)
+    assert r.returncode == 2 and "connect to itself" in r.stderr, r.stderr
 
 
 FRAMES_4S = "duration: 4s\nexpectations:\n  - expect: frames\n    at_least: 30\n"
