@@ -245,13 +245,18 @@ plcjudge_cycle(const struct hist *rtt, struct plcjudge_cycle *out)
 	 * busy machine) late now and then must not move the range. */
 	q10 = hist_quantile(rtt, 0.1);
 	q90 = hist_quantile(rtt, 0.9);
-	if (hist_quantile(rtt, 0.99) < PLCJUDGE_AT_ONCE_US) {
+	/* Most answers at once: a few slow ones (a busy host) aside. */
+	if (hist_quantile(rtt, 0.5) < PLCJUDGE_AT_ONCE_US) {
 		out->at_once = 1;
 		return;
 	}
 	/* More than a cycle and at most two: the cycles that fit. */
 	out->lo = q90 / 2;
 	out->hi = q10;
+	/* Spread over more than an octave: no one task cycle makes that. */
+	if (out->lo - out->lo / PLCJUDGE_SLACK > out->hi)
+		return;
+	out->fits = 1;
 	/*
 	 * Of the cycles people set, the one nearest the middle that fits;
 	 * else one that gives round trips about the ones seen.
@@ -318,8 +323,16 @@ plcjudge_text(FILE *out, const struct facts_plc *p, int length_bits,
 		    PLCJUDGE_MIN_RTTS);
 		return;
 	}
+	if (!c.at_once && !c.fits) {
+		fprintf(out, "plc: its round trips do not fit one task cycle "
+		    "(p10 %s, p90 %s: more than an octave apart): no cycle "
+		    "estimated, no settings to emulate it\n",
+		    format_duration(c.hi, d[4], sizeof d[4]),
+		    format_duration(2 * c.lo, d[5], sizeof d[5]));
+		return;
+	}
 	if (c.at_once)
-		fputs("plc: answers at once (every round trip under "
+		fputs("plc: answers at once (most round trips under "
 		    "300us): no task cycle to emulate\n", out);
 	else
 		fprintf(out, "plc: task cycle between %s and %s%s\n",
@@ -363,9 +376,10 @@ plcjudge_json(FILE *out, const struct facts_plc *p, int length_bits)
 	if (!c.known)
 		fputs("null", out);
 	else
-		fprintf(out, "{\"at_once\": %s, \"lo_us\": %llu, "
-		    "\"hi_us\": %llu, \"estimate_us\": %llu}",
-		    c.at_once ? "true" : "false", (unsigned long long)c.lo,
+		fprintf(out, "{\"at_once\": %s, \"fits\": %s, \"lo_us\": "
+		    "%llu, \"hi_us\": %llu, \"estimate_us\": %llu}",
+		    c.at_once ? "true" : "false", c.fits ? "true" : "false",
+		    (unsigned long long)c.lo,
 		    (unsigned long long)c.hi, (unsigned long long)c.cycle);
 	fprintf(out, ", \"length_bits\": %d}", length_bits);
 }

@@ -46,8 +46,10 @@ int plcjudge_verdict(const struct facts *f, int length_bits,
 struct plcjudge_cycle {
 	uint64_t rtts;		/* round trips it is estimated from */
 	int	 known;		/* 0: too few round trips */
-	int	 at_once;	/* it answers within a few hundred us: no
-				   task cycle to speak of (--cycle 0) */
+	int	 at_once;	/* it answers within a few hundred us (the
+				   median): no task cycle (--cycle 0) */
+	int	 fits;		/* not at once, and the round trips fit one
+				   task cycle (p90 at most twice p10) */
 	int	 usual;	/* cycle is a usual setting that fits */
 	tc_us_t	 cycle;		/* the estimate (the settings' --cycle) */
 	tc_us_t	 lo, hi;	/* the cycles that fit the round trips */
@@ -80,7 +82,8 @@ void plcjudge_text(FILE *out, const struct facts_plc *p, int length_bits,
 /*
  * The same figures as one JSON object: the counts, "rtt_us" (count, and
  * min, p10, p50, p90, p99, max when any), "cycle" (null when too few round
- * trips; else at_once, lo_us, hi_us, estimate_us) and "length_bits".
+ * trips; else at_once, fits, lo_us, hi_us, estimate_us) and
+ * "length_bits".
  */
 void plcjudge_json(FILE *out, const struct facts_plc *p, int length_bits);
 

@@ -185,6 +185,7 @@ test_cycle(void **state)
 	cycle_of(r, 200, &c);
 	assert_true(c.known);
 	assert_false(c.at_once);
+	assert_true(c.fits);
 	assert_int_equal(c.cycle, MS(20));
 	assert_true(c.lo <= MS(20) && c.hi >= MS(20));
 	assert_true(c.hi - c.lo < MS(4));
@@ -207,11 +208,18 @@ test_cycle(void **state)
 	cycle_of(r, 200, &c);
 	assert_false(c.usual);
 	assert_int_equal(c.cycle, 3000);
-	/* Answers at once. */
+	/* Answers at once, but for a few slow ones. */
 	for (i = 0; i < 200; i++)
-		r[i] = 60;
+		r[i] = i % 10 == 0 ? MS(30) : 60;
 	cycle_of(r, 200, &c);
 	assert_true(c.at_once);
+	/* Spread over more than an octave: no task cycle makes that. */
+	for (i = 0; i < 200; i++)
+		r[i] = MS(5) + (tc_us_t)i * 200;
+	cycle_of(r, 200, &c);
+	assert_true(c.known);
+	assert_false(c.at_once);
+	assert_false(c.fits);
 }
 
 static void
