@@ -748,54 +748,59 @@ get_mask(struct ctx *c, yaml_node_t *v, uint8_t *mask)
 
 /* ---- pass 2: `when:`, an action started by an event ---- */
 
-static const char *const on_keys[] = {
-	"edge", "connect", "reconnect", "nth", "frame", "after",
+enum when_key {
+	W_EDGE, W_CONNECT, W_RECONNECT, W_NTH, W_FRAME, W_AFTER, W_MAX
 };
 
-struct on_state {
+static const char *const when_keys[W_MAX] = {
+	[W_EDGE] = "edge", [W_CONNECT] = "connect",
+	[W_RECONNECT] = "reconnect", [W_NTH] = "nth", [W_FRAME] = "frame",
+	[W_AFTER] = "after",
+};
+
+struct when_state {
 	struct scenario_trigger *t;
-	unsigned		 seen;	/* 1 << index in on_keys */
-	int			 every;	/* nth: every, or connect: every */
+	unsigned		 seen;	/* B(enum when_key) */
 };
 
 /* A whole number from 1, or `every` (0). */
 static int
-get_nth(struct ctx *c, yaml_node_t *v, const char *key, struct on_state *st,
-    uint32_t *out)
+get_nth(struct ctx *c, yaml_node_t *v, const char *key, uint32_t *out)
 {
 	if (v->type == YAML_SCALAR_NODE &&
 	    strcmp((const char *)v->data.scalar.value, "every") == 0) {
-		st->every = 1;
 		*out = 0;
 		return 0;
 	}
 	if (v->type == YAML_SCALAR_NODE && v->data.scalar.length > 0 &&
 	    (v->data.scalar.value[0] < '0' || v->data.scalar.value[0] > '9'))
-		return fail(c, line_of(v), "when.%s: expected a whole number "
-		    "from 1 or 'every', not '%s'", key,
+		return fail(c, line_of(v), "%s: expected a whole number from 1 "
+		    "or 'every', not '%s'", key,
 		    (const char *)v->data.scalar.value);
 	return get_u32(c, v, key, 1, MAX_COUNT, out);
 }
 
 static int
-on_pair(struct ctx *c, const char *name, yaml_node_t *k, yaml_node_t *v,
+when_pair(struct ctx *c, const char *name, yaml_node_t *k, yaml_node_t *v,
     void *arg)
 {
-	struct on_state *st = arg;
+	struct when_state *st = arg;
 	struct scenario_trigger *t = st->t;
 	const char *text;
-	size_t i;
+	char key[32];
+	int i;
 
-	for (i = 0; i < NELEM(on_keys); i++)
-		if (strcmp(name, on_keys[i]) == 0)
+	for (i = 0; i < W_MAX; i++)
+		if (strcmp(name, when_keys[i]) == 0)
 			break;
-	if (i == NELEM(on_keys))
-		return unknown_key(c, k, "when", on_keys, NELEM(on_keys));
-	st->seen |= 1u << i;
+	if (i == W_MAX)
+		return unknown_key(c, k, "when", when_keys, W_MAX);
+	st->seen |= B(i);
+	snprintf(key, sizeof key, "when.%s", name);
 	switch (i) {
-	case 0:		/* edge */
-		if ((text = scalar(c, v, "when.edge", "rising, falling or "
-		    "any")) == NULL)
+	case W_EDGE:
+		if ((text = scalar(c, v, key, "rising, falling or any")) ==
+		    NULL)
 			return -1;
 		if (strcmp(text, "rising") == 0)
 			t->event = EVENT_RISING;
@@ -804,32 +809,26 @@ on_pair(struct ctx *c, const char *name, yaml_node_t *k, yaml_node_t *v,
 		else if (strcmp(text, "any") == 0)
 			t->event = EVENT_EDGE;
 		else
-			return fail(c, line_of(v), "when.edge: expected rising, "
-			    "falling or any, not '%s'", text);
+			return fail(c, line_of(v), "%s: expected rising, "
+			    "falling or any, not '%s'", key, text);
 		return 0;
-	case 1:		/* connect */
-	case 2:		/* reconnect */
-		t->event = i == 1 ? EVENT_CONNECT : EVENT_RECONNECT;
-		return get_nth(c, v, name, st, &t->nth);
-	case 3:		/* nth */
-		return get_nth(c, v, name, st, &t->nth);
-	case 4:		/* frame */
-		return get_u32(c, v, "when.frame", 1, MAX_FRAMES, &t->frame);
-	default:	/* after */
-		return get_duration(c, v, "when.after", &t->after);
+	case W_CONNECT:
+	case W_RECONNECT:
+		t->event = i == W_CONNECT ? EVENT_CONNECT : EVENT_RECONNECT;
+		return get_nth(c, v, key, &t->nth);
+	case W_NTH:
+		return get_nth(c, v, key, &t->nth);
+	case W_FRAME:
+		return get_u32(c, v, key, 1, MAX_FRAMES, &t->frame);
+	default:
+		return get_duration(c, v, key, &t->after);
 	}
 }
-
-#define ON_EDGE		0x01
-#define ON_CONNECT	0x02
-#define ON_RECONNECT	0x04
-#define ON_NTH		0x08
-#define ON_FRAME	0x10
 
 static int
 get_trigger(struct ctx *c, yaml_node_t *v, struct scenario_trigger *t)
 {
-	struct on_state st;
+	struct when_state st;
 	unsigned sources;
 	int line = line_of(v);
 
@@ -839,22 +838,22 @@ get_trigger(struct ctx *c, yaml_node_t *v, struct scenario_trigger *t)
 	t->line = line;
 	t->nth = 1;
 	t->frame = 1;
-	if (each_pair(c, v, "when", on_pair, &st) != 0)
+	if (each_pair(c, v, "when", when_pair, &st) != 0)
 		return -1;
-	sources = st.seen & (ON_EDGE | ON_CONNECT | ON_RECONNECT);
+	sources = st.seen & (B(W_EDGE) | B(W_CONNECT) | B(W_RECONNECT));
 	if (sources == 0)
 		return fail(c, line, "when: give the event: edge, connect or "
 		    "reconnect");
 	if (sources & (sources - 1))
 		return fail(c, line, "when: give one event: edge, connect or "
 		    "reconnect, not several");
-	if ((st.seen & ON_FRAME) && (st.seen & ON_EDGE))
+	if ((st.seen & B(W_FRAME)) && (st.seen & B(W_EDGE)))
 		return fail(c, line, "when: frame counts the frames of a "
 		    "connection: it goes with connect or reconnect, not edge");
-	if ((st.seen & ON_NTH) && !(st.seen & ON_EDGE))
+	if ((st.seen & B(W_NTH)) && !(st.seen & B(W_EDGE)))
 		return fail(c, line, "when: nth goes with edge; say which "
 		    "connection with %s: N or every",
-		    (st.seen & ON_CONNECT) ? "connect" : "reconnect");
+		    (st.seen & B(W_CONNECT)) ? "connect" : "reconnect");
 	return 0;
 }
 
