@@ -805,8 +805,24 @@ engine_plc_owed(struct engine *e, struct sim_conn *conn, tc_us_t now)
 	size_t n = sim_conn_plc_owed(conn, &oldest);
 	char d[32];
 
+	struct econn *ec;
+	int others = 0;
+
 	if (n == 0 || now - oldest <= e->f->plc.late_after)
 		return;
+	/*
+	 * A PLC that serves one client at a time keeps a second connection
+	 * waiting while the first lasts: its silence there is the client's
+	 * doing (two connections at once), not the PLC's fault.
+	 */
+	for (ec = e->conns; ec != NULL; ec = ec->next)
+		if (ec->c != conn)
+			others++;
+	if (others > 0) {
+		events_add(e->ev, now, SIM_EV_INFO, sim_conn_id(conn), 0, n,
+		    "PLC owed echoes beside another connection: not blamed");
+		return;
+	}
 	e->f->plc.silent++;
 	engine_plc_fault(e, now, "no echo for %s (%zu frame%s unanswered)",
 	    format_duration(now - oldest, d, sizeof d), n, n == 1 ? "" : "s");

@@ -429,6 +429,36 @@ def test_blackhole_hides_the_clients_close_from_the_plc():
     assert frames and max(frames) - start < 1.2, (start, frames[-3:])
 
 
+def test_a_second_connection_waiting_is_not_the_plcs_fault():
+    """A PLC serving one client keeps a second connection waiting while
+    the first lasts: the echoes it owes there are not blamed on it."""
+    tmp = support.tmpdir("plcsim-proxy-")
+    up = upstream_plcsim("--cycle", "10ms")
+    px = proxy(scenario_file(tmp, "second", "duration: 60s\n"), up.port)
+    try:
+        first = socket.create_connection(("127.0.0.1", px.port), timeout=5)
+        first.sendall(struct.pack(">I", 2))
+        assert recv_exactly(first, 4) == struct.pack(">I", 2)
+        second = socket.create_connection(("127.0.0.1", px.port), timeout=5)
+        second.sendall(struct.pack(">I", 4))
+        second.settimeout(1.0)
+        try:
+            got = second.recv(4)
+        except socket.timeout:
+            got = None
+        assert got is None, "the one-client PLC answered a second: %r" % got
+        second.close()
+        wait_for(lambda: "not blamed" in px.text(), 5, "the owed echoes noted")
+        first.close()
+        px.proc.send_signal(signal.SIGINT)
+        rc, out, err = px.wait(30)
+    finally:
+        px.stop()
+        up.stop()
+    assert rc == 0, "exit %d:\n%s%s" % (rc, out, err)
+    assert "silent=0" in out, out
+
+
 # ---- hostile peers on the proxy's listening side ----
 
 HOSTILE = "duration: 60s\n"
