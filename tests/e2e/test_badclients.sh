@@ -74,6 +74,7 @@ jitter_sc="$sc/echo-delay-jitter-uniform.yaml"
 startup_sc="$sc/startup-within-2s.yaml"
 blackhole_sc="$sc/blackhole-5s.yaml"
 edges_sc="$sc/life-bit-both-edges.yaml"
+gap_sc="$sc/life-bit-gap-outside-faults.yaml"
 # A watchdog that fires early, then more life-bit edges than an event log
 # of 65 536 once kept: the verdict must still see the early firing.
 flood_sc="$tmp/watchdog-then-edge-flood.yaml"
@@ -97,7 +98,7 @@ EOF
 # JUnit and the same seed twice, meanwhile: every run here mostly waits.
 set -- "$reconnect_sc" "$split_sc" "$toggle_sc" "$cycle_sc" "$mismatch_sc" \
     "$blackhole_sc" "$drift_sc" "$edges_sc" "$pause_sc" "$restart_sc" \
-    "$rise_sc" "$corrupt_on_sc"
+    "$rise_sc" "$corrupt_on_sc" "$gap_sc"
 (
 	"$plcsim" run -j2 --junit "$tmp/junit.xml" "$@" -- "$tcpcom" \
 	    --server '{host}' --port '{port}' --stats-json '{stats}' \
@@ -125,7 +126,7 @@ lane=$!
 run_bad drift drift "$cycle_sc"
 run_bad ignore-mismatch ignore-mismatch "$mismatch_sc" "$corrupt_on_sc"
 run_bad freeze-after-reconnect freeze-after-reconnect "$blackhole_sc" \
-    "$rise_sc"
+    "$rise_sc" "$gap_sc"
 run_bad edge-flood edge-flood "$flood_sc"
 run_bad lopsided lopsided "$edges_sc"
 # With its JUnit: the output of both processes, the restart between them.
@@ -168,7 +169,8 @@ expect_fail ignore-mismatch "counter mismatches: expected = 4 (injected), saw 0"
     "FAIL corrupt-after-reconnect" \
     "counter mismatches: expected = 2 (injected), saw 0"
 expect_fail freeze-after-reconnect "its silence outlasted the fault" \
-    "FAIL blackhole-5s" "FAIL rst-on-rising-edge"
+    "FAIL blackhole-5s" "FAIL rst-on-rising-edge" \
+    "life bit: expected no silence over 800ms outside fault windows, the longest was"
 expect_fail edge-flood "watchdog (1s): expected quiet, fired 1 time, the first at 1.0"
 # Stopped high: the time high never ends, and the longest silence says so.
 expect_fail stop-high "falling edge (time high): expected intervals 500ms ± 100ms, but it stopped high" \
