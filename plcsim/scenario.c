@@ -1090,6 +1090,7 @@ get_percent(struct ctx *c, const yaml_node_t *v, const char *key,
 	/* Digits and a point only: no sign, exponent, hex or spaces. */
 	if (end == t || strcmp(end, "%") != 0 || errno != 0 ||
 	    strspn(t, "0123456789.") != (size_t)(end - t) || t[0] == '.' ||
+	    end[-1] == '.' ||
 	    !isfinite(*out) || *out > 100)
 		return fail(c, line_of(v), "%s: expected a percentage from 0%% "
 		    "to 100%%, such as 50%% or 2.5%%, not '%s'", key, t);

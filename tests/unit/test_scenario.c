@@ -449,6 +449,8 @@ static const struct bad {
 	  "    tolerance: 1%\n", 5, "expected a percentage" },
 	{ HEAD "expectations:\n  - expect: life_bit_duty\n    high: 50 %\n"
 	  "    tolerance: 1%\n", 5, "expected a percentage" },
+	{ HEAD "expectations:\n  - expect: life_bit_duty\n    high: 50.%\n"
+	  "    tolerance: 1%\n", 5, "expected a percentage" },
 	{ HEAD "expectations:\n  - expect: life_bit_max_gap\n"
 	  "    at_most: 3\n", 5, "no unit" },
 	{ HEAD "expectations:\n  - expect: life_bit_max_gap\n"
