@@ -462,7 +462,7 @@ judge_life_bit_max_gap(const struct scenario_expect *e,
 	tc_us_t a = 0, b, gap, longest = 0, from = 0;
 	size_t i, excused = 0;
 	int trailing;
-	char w[32], g[32], at[32], to[32];
+	char w[32], g[32], at[32], to[32], why[64];
 
 	format_duration(e->max_gap, w, sizeof w);
 	item_expected(it, "no silence over %s%s", w, e->outside_faults ?
@@ -488,12 +488,14 @@ judge_life_bit_max_gap(const struct scenario_expect *e,
 	item_seen(it, "longest %s from %s%s", g, at, excused > 0 ?
 	    ", fault windows aside" : "");
 	item_margin(it, VERDICT_US, (double)e->max_gap - (double)longest);
+	why[0] = '\0';
+	if (excused > 0)
+		snprintf(why, sizeof why, " (%zu longer, the faults': excused)",
+		    excused);
 	item_set(it, longest <= e->max_gap, "life bit: expected no silence "
-	    "over %s%s, the longest was %s, from %s to %s%s%s", w,
+	    "over %s%s, the longest was %s, from %s to %s%s", w,
 	    e->outside_faults ? " outside fault windows" : "", g, at,
-	    from + longest == f->end ? "the end of the run" : to,
-	    excused > 0 ? " (longer ones inside fault windows excused: " : "",
-	    excused > 0 ? (excused == 1 ? "1)" : "several)") : "");
+	    from + longest == f->end ? "the end of the run" : to, why);
 }
 
 /*

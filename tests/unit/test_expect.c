@@ -329,6 +329,10 @@ test_life_bit_max_gap(void **state)
 	assert_margin(j, 2, "no silence over 2s outside fault windows",
 	    "longest 1.2s from 3.800s, fault windows aside", VERDICT_US,
 	    MS(800));
+	assert_string_equal(j->v.items[2].message, "life bit: expected no "
+	    "silence over 2s outside fault windows, the longest was 1.2s, "
+	    "from 3.800s to the end of the run (1 longer, the faults': "
+	    "excused)");
 	/* A bit that stopped: the silence up to the end counts. */
 	j->f->end = SEC(20);
 	assert_int_equal(judge(j), 3);
