@@ -10,6 +10,8 @@ PACKAGES="$PACKAGES systemd"
 # plcsim's HTML report: SHA-256 from libcrypto; tests/e2e/test_html_report.py
 # renders the report in headless Chromium.
 PACKAGES="$PACKAGES libssl-dev chromium"
+# tests/e2e/test_client_syscalls.sh: the client's system calls per frame.
+PACKAGES="$PACKAGES strace"
 # make fuzz: clang, and libFuzzer's runtime (not pulled in by clang itself).
 PACKAGES="$PACKAGES clang libclang-rt-dev"
 
