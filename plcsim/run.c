@@ -1171,7 +1171,6 @@ run_html_record(const struct run *r, const struct report_counts *n,
 	rec->started_wall_us = r->started_wall;
 	rec->ended_wall_us = clock_wall_us();
 	rec->counts = n;
-	rec->upstream = r->o->upstream != NULL ? r->o->plc.name : NULL;
 }
 
 /* The JUnit, JSON or HTML report: the fragments in scenario order. */
