@@ -1,8 +1,8 @@
 #!/bin/sh
-# The scenario library against the real client, SCENARIO_JOBS (3)
+# The scenario library against the real client, SCENARIO_JOBS (4)
 # scenarios at a time, with a JUnit report for CI systems. Part of `make
 # check`. A scenario mostly waits (a 10 ms task cycle, a 100 ms send
-# cycle), so three at once on two cores keep its timing verdicts well
+# cycle), so four at once on two cores keep its timing verdicts well
 # inside their bounds: tests/margins.py -j2 -j3 -j4 measures how close each
 # verdict comes at each. One line per scenario as it ends (plcsim run's own
 # report, also kept in $BUILD/scenarios.out); the counts go to
@@ -10,7 +10,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 BUILD="${BUILD:-build}"
-jobs="${SCENARIO_JOBS:-3}"
+jobs="${SCENARIO_JOBS:-4}"
 out="$BUILD/scenarios.out"
 result="$BUILD/scenarios.result"
 rm -f "$out" "$result"
