@@ -14,10 +14,26 @@ struct tl_occ {
 	unsigned	 traits;
 	int		 by_frames;	/* lasts a number of echoes */
 	uint32_t	 frames_left;
-	int		 begun;
 	int		 ended;
 	int		 have_stuck;	/* bit0_stuck: the value it sticks at */
 	int		 stuck_bit;
+};
+
+/* Occurrences in an array; the first `head` are used up (pending only). */
+struct tl_list {
+	struct tl_occ	*v;
+	size_t		 head, n, alloc;
+};
+
+/*
+ * A window that is over, kept for the questions about a moment before it
+ * ended (a connection that waited for a slot asks about when it arrived).
+ * Overlapping windows of one action are kept as one.
+ */
+struct tl_gone {
+	const struct scenario_action *a;
+	tc_us_t		 start, end;
+	tc_us_t		 ended_at;	/* the time advanced to that ended it */
 };
 
 /* An action started by an event (`when`), and how many it has seen. */
@@ -27,16 +43,21 @@ struct tl_trigger {
 	int		 done;		/* its one event came */
 };
 
+/*
+ * An occurrence is pending (not begun, by start time), then acting (begun,
+ * in the order it began), then over: it leaves both lists, and a window
+ * is kept among the gone. What an echo or an event costs is bounded by
+ * what is pending or acting, never by all that ever happened; the record
+ * of what was played is the caller's, by the changes queued.
+ */
 struct timeline {
 	const struct scenario	*sc;
 	struct rng		 rng;
-	struct tl_occ		*occ;	/* in time order */
-	size_t			 n;
-	size_t			 alloc;
-	size_t			 next;	/* the first not begun */
-	size_t			 live;	/* none before it still acts: the
-					   loops over what has begun start
-					   here, however long the run */
+	struct tl_list		 pend;
+	struct tl_list		 act;
+	int			 act_ended;	/* act holds some that are over */
+	struct tl_gone		*gone;		/* in the order they ended */
+	size_t			 ngone, gone_alloc;
 	size_t			 ids;	/* occurrences made so far */
 	tc_us_t			 last;	/* the latest time advanced to */
 	struct tl_trigger	*trig;
@@ -46,6 +67,7 @@ struct timeline {
 	size_t			 qhead, qtail, qalloc;
 	int			 failed;	/* memory ran out: an occurrence
 						   or a change was lost */
+	size_t			 scanned;	/* occurrences looked at */
 };
 
 static void
@@ -58,6 +80,30 @@ tl_occ_init(struct tl_occ *o, const struct scenario_occurrence *so,
 	o->traits = scenario_action_traits(so->a->kind);
 	o->by_frames = (o->traits & ACTION_BY_FRAMES) && so->a->span == 0;
 	o->frames_left = o->by_frames ? so->a->frames : 0;
+}
+
+/* Room for one more at the end of `l`: 0, or -1 when memory is out. */
+static int
+tl_list_room(struct tl_list *l)
+{
+	struct tl_occ *more;
+	size_t want;
+
+	if (l->n < l->alloc)
+		return 0;
+	/* Used up at the front for half of it: slide down, not grow. */
+	if (l->head > 0 && l->head >= l->alloc / 2) {
+		memmove(l->v, l->v + l->head, (l->n - l->head) * sizeof *l->v);
+		l->n -= l->head;
+		l->head = 0;
+		return 0;
+	}
+	want = l->alloc ? 2 * l->alloc : 8;
+	if ((more = realloc(l->v, want * sizeof *more)) == NULL)
+		return -1;
+	l->v = more;
+	l->alloc = want;
+	return 0;
 }
 
 struct timeline *
@@ -73,24 +119,24 @@ timeline_new(const struct scenario *sc, uint64_t seed)
 		free(tl);
 		return NULL;
 	}
-	tl->alloc = n ? n : 1;
+	tl->pend.alloc = n ? n : 1;
 	tl->qalloc = 2 * n + 1;
-	tl->occ = calloc(tl->alloc, sizeof *tl->occ);
+	tl->pend.v = calloc(tl->pend.alloc, sizeof *tl->pend.v);
 	tl->queue = calloc(tl->qalloc, sizeof *tl->queue);
 	tl->trig = calloc(sc->nactions ? sc->nactions : 1, sizeof *tl->trig);
-	if (tl->occ == NULL || tl->queue == NULL || tl->trig == NULL) {
+	if (tl->pend.v == NULL || tl->queue == NULL || tl->trig == NULL) {
 		scenario_occurrences_free(occ);
 		timeline_free(tl);
 		return NULL;
 	}
 	for (i = 0; i < n; i++)
-		tl_occ_init(&tl->occ[i], &occ[i], i);
+		tl_occ_init(&tl->pend.v[i], &occ[i], i);
 	scenario_occurrences_free(occ);
 	for (i = 0; i < sc->nactions; i++)
 		if (sc->actions[i].on.event != EVENT_NONE)
 			tl->trig[tl->ntrig++].a = &sc->actions[i];
 	tl->sc = sc;
-	tl->n = n;
+	tl->pend.n = n;
 	tl->ids = n;
 	rng_seed(&tl->rng, seed);
 	return tl;
@@ -101,7 +147,9 @@ timeline_free(struct timeline *tl)
 {
 	if (tl == NULL)
 		return;
-	free(tl->occ);
+	free(tl->pend.v);
+	free(tl->act.v);
+	free(tl->gone);
 	free(tl->queue);
 	free(tl->trig);
 	free(tl);
@@ -119,8 +167,14 @@ timeline_failed(const struct timeline *tl)
 	return tl->failed;
 }
 
+size_t
+timeline_scanned(const struct timeline *tl)
+{
+	return tl->scanned;
+}
+
 static void
-tl_queue(struct timeline *tl, size_t i, int begins)
+tl_queue(struct timeline *tl, const struct tl_occ *o, int begins)
 {
 	struct tl_change *c, *q;
 
@@ -140,59 +194,119 @@ tl_queue(struct timeline *tl, size_t i, int begins)
 		tl->qalloc *= 2;
 	}
 	c = &tl->queue[tl->qtail++];
-	c->a = tl->occ[i].o.a;
-	c->occ = tl->occ[i].id;
+	c->a = o->o.a;
+	c->occ = o->id;
 	c->begins = begins;
-	c->start = tl->occ[i].o.start;
-	c->end = tl->occ[i].o.end;
+	c->start = o->o.start;
+	c->end = o->o.end;
 }
 
 static void
-tl_end(struct timeline *tl, size_t i)
+tl_end(struct timeline *tl, struct tl_occ *o)
 {
-	tl->occ[i].ended = 1;
-	tl_queue(tl, i, 0);
+	o->ended = 1;
+	tl->act_ended = 1;
+	tl_queue(tl, o, 0);
 }
 
-/* Moves `live` past the occurrences that are over. */
+/* Keeps a window that is over for questions about the past. */
+static void
+tl_keep_gone(struct timeline *tl, const struct tl_occ *o)
+{
+	struct tl_gone *g, *more;
+	size_t want;
+
+	/* Overlapping or touching the last of the same action: one. */
+	if (tl->ngone > 0) {
+		g = &tl->gone[tl->ngone - 1];
+		if (g->a == o->o.a && o->o.start <= g->end &&
+		    g->start <= o->o.end) {
+			if (o->o.start < g->start)
+				g->start = o->o.start;
+			if (o->o.end > g->end)
+				g->end = o->o.end;
+			g->ended_at = tl->last;
+			return;
+		}
+	}
+	if (tl->ngone == tl->gone_alloc) {
+		want = tl->gone_alloc ? 2 * tl->gone_alloc : 8;
+		if ((more = realloc(tl->gone, want * sizeof *more)) == NULL) {
+			tl->failed = 1;
+			return;
+		}
+		tl->gone = more;
+		tl->gone_alloc = want;
+	}
+	g = &tl->gone[tl->ngone++];
+	g->a = o->o.a;
+	g->start = o->o.start;
+	g->end = o->o.end;
+	g->ended_at = tl->last;
+}
+
+/* Takes the occurrences that are over out of those acting, in order. */
 static void
 tl_forget(struct timeline *tl)
 {
-	while (tl->live < tl->next && tl->occ[tl->live].ended)
-		tl->live++;
+	struct tl_list *l = &tl->act;
+	size_t i, keep = 0;
+
+	if (!tl->act_ended)
+		return;
+	for (i = 0; i < l->n; i++) {
+		tl->scanned++;
+		if (!l->v[i].ended)
+			l->v[keep++] = l->v[i];
+		else if (!l->v[i].by_frames)
+			tl_keep_gone(tl, &l->v[i]);
+	}
+	l->n = keep;
+	tl->act_ended = 0;
+}
+
+/* A pending occurrence begins: it acts from now, unless instant. */
+static void
+tl_begin(struct timeline *tl, const struct tl_occ *o)
+{
+	tl_queue(tl, o, 1);
+	/* Instant actions are over once done: no window, no end. */
+	if (o->traits & ACTION_INSTANT)
+		return;
+	if (tl_list_room(&tl->act) != 0) {
+		tl->failed = 1;
+		return;
+	}
+	tl->act.v[tl->act.n++] = *o;
 }
 
 tc_us_t
 timeline_advance(struct timeline *tl, tc_us_t rel)
 {
+	struct tl_list *p = &tl->pend;
 	tc_us_t wake = TIMELINE_NEVER;
 	size_t i;
 
 	if (rel > tl->last)
 		tl->last = rel;
-	for (; tl->next < tl->n && tl->occ[tl->next].o.start <= rel;
-	    tl->next++) {
-		struct tl_occ *o = &tl->occ[tl->next];
-
-		o->begun = 1;
-		tl_queue(tl, tl->next, 1);
-		/* Instant actions are over once done: no window, no end. */
-		if (o->traits & ACTION_INSTANT)
-			o->ended = 1;
+	for (; p->head < p->n && p->v[p->head].o.start <= rel; p->head++) {
+		tl->scanned++;
+		tl_begin(tl, &p->v[p->head]);
 	}
-	for (i = tl->live; i < tl->next; i++) {
-		struct tl_occ *o = &tl->occ[i];
+	for (i = 0; i < tl->act.n; i++) {
+		struct tl_occ *o = &tl->act.v[i];
 
+		tl->scanned++;
 		if (o->ended || o->by_frames)
 			continue;
 		if (o->o.end <= rel)
-			tl_end(tl, i);
+			tl_end(tl, o);
 		else if (o->o.end < wake)
 			wake = o->o.end;
 	}
 	tl_forget(tl);
-	if (tl->next < tl->n && tl->occ[tl->next].o.start < wake)
-		wake = tl->occ[tl->next].o.start;
+	if (p->head < p->n && p->v[p->head].o.start < wake)
+		wake = p->v[p->head].o.start;
 	return wake;
 }
 
@@ -214,40 +328,37 @@ timeline_change(struct timeline *tl, struct tl_change *out)
 /* ---- actions started by events ---- */
 
 /*
- * A new occurrence of `a` from `start`, in time order among those not yet
- * begun (never before the latest time advanced to: it cannot begin in the
- * past), its window cut at the end of the scenario. 1 when added.
+ * A new occurrence of `a` from `start`, in time order among those pending,
+ * after any that start at the same time (never before the latest time
+ * advanced to: it cannot begin in the past), its window cut at the end of
+ * the scenario. 1 when added.
  */
 static int
 tl_add(struct timeline *tl, const struct scenario_action *a, tc_us_t start)
 {
+	struct tl_list *p = &tl->pend;
 	struct scenario_occurrence so;
-	struct tl_occ *more;
 	size_t i;
 
 	if (start < tl->last)
 		start = tl->last;
 	if (start >= tl->sc->duration)
 		return 0;	/* after the end: never played */
-	if (tl->n == tl->alloc) {
-		if ((more = realloc(tl->occ, 2 * tl->alloc *
-		    sizeof *more)) == NULL) {
-			tl->failed = 1;
-			return 0;
-		}
-		tl->occ = more;
-		tl->alloc *= 2;
+	if (tl_list_room(p) != 0) {
+		tl->failed = 1;
+		return 0;
 	}
-	for (i = tl->next; i < tl->n && tl->occ[i].o.start <= start; i++)
-		;
-	memmove(&tl->occ[i + 1], &tl->occ[i], (tl->n - i) * sizeof *tl->occ);
+	/* Events come in time order: its place is nearly always last. */
+	for (i = p->n; i > p->head && p->v[i - 1].o.start > start; i--)
+		tl->scanned++;
+	memmove(&p->v[i + 1], &p->v[i], (p->n - i) * sizeof *p->v);
 	so.a = a;
 	so.start = start;
 	so.end = start + a->span;
 	if (so.end > tl->sc->duration)
 		so.end = tl->sc->duration;
-	tl_occ_init(&tl->occ[i], &so, tl->ids++);
-	tl->n++;
+	tl_occ_init(&p->v[i], &so, tl->ids++);
+	p->n++;
 	return 1;
 }
 
@@ -320,35 +431,56 @@ tl_active(const struct tl_occ *o, tc_us_t rel)
 	return rel < o->o.end;
 }
 
-/* The first occurrence of `kind` acting at `rel`, or NULL. */
-static const struct tl_occ *
-tl_find(const struct timeline *tl, enum scenario_action_kind kind,
-    tc_us_t rel)
+/*
+ * An action of `kind` acting at `rel`, or NULL: among those acting, those
+ * due by then but not yet begun, and, for a moment before the latest time
+ * advanced to, the windows that ended since.
+ */
+static const struct scenario_action *
+tl_find(struct timeline *tl, enum scenario_action_kind kind, tc_us_t rel)
 {
+	const struct tl_list *p = &tl->pend;
+	const struct tl_gone *g;
 	size_t i;
 
-	for (i = 0; i < tl->n && tl->occ[i].o.start <= rel; i++)
-		if (tl->occ[i].o.a->kind == kind && tl_active(&tl->occ[i], rel))
-			return &tl->occ[i];
+	for (i = 0; i < tl->act.n; i++) {
+		tl->scanned++;
+		if (tl->act.v[i].o.a->kind == kind &&
+		    tl_active(&tl->act.v[i], rel))
+			return tl->act.v[i].o.a;
+	}
+	for (i = p->head; i < p->n && p->v[i].o.start <= rel; i++) {
+		tl->scanned++;
+		if (p->v[i].o.a->kind == kind && tl_active(&p->v[i], rel))
+			return p->v[i].o.a;
+	}
+	/* A window that ended at or before `rel` cannot hold it. */
+	for (i = tl->ngone; i > 0 && tl->gone[i - 1].ended_at > rel; i--) {
+		g = &tl->gone[i - 1];
+		tl->scanned++;
+		if (g->a->kind == kind && g->start <= rel && rel < g->end)
+			return g->a;
+	}
 	return NULL;
 }
 
 tc_us_t
-timeline_accept_wait(const struct timeline *tl, tc_us_t arrived)
+timeline_accept_wait(struct timeline *tl, tc_us_t arrived)
 {
-	const struct tl_occ *o = tl_find(tl, ACTION_ACCEPT_DELAY, arrived);
+	const struct scenario_action *a = tl_find(tl, ACTION_ACCEPT_DELAY,
+	    arrived);
 
-	return o != NULL ? o->o.a->delay : 0;
+	return a != NULL ? a->delay : 0;
 }
 
 int
-timeline_blackholed(const struct timeline *tl, tc_us_t rel)
+timeline_blackholed(struct timeline *tl, tc_us_t rel)
 {
 	return tl_find(tl, ACTION_BLACKHOLE, rel) != NULL;
 }
 
 int
-timeline_acting(const struct timeline *tl, enum scenario_action_kind kind,
+timeline_acting(struct timeline *tl, enum scenario_action_kind kind,
     tc_us_t rel)
 {
 	return tl_find(tl, kind, rel) != NULL;
@@ -361,10 +493,11 @@ tl_alter(struct timeline *tl, const struct tl_conn *c, uint8_t *echo,
 {
 	size_t i, j;
 
-	for (i = tl->live; i < tl->next; i++) {
-		struct tl_occ *o = &tl->occ[i];
+	for (i = 0; i < tl->act.n; i++) {
+		struct tl_occ *o = &tl->act.v[i];
 		const struct scenario_action *a = o->o.a;
 
+		tl->scanned++;
 		if (!(o->traits & ACTION_ALTERS_ECHO) || !tl_active(o, rel))
 			continue;
 		switch (a->kind) {
@@ -398,25 +531,27 @@ tl_alter(struct timeline *tl, const struct tl_conn *c, uint8_t *echo,
  * hole wins over everything: nothing leaves while it lasts), else the first
  * to begin; a delay is found apart, as it acts with any of them.
  */
-static const struct tl_occ *
-tl_shaper(const struct timeline *tl, tc_us_t rel, const struct tl_occ **delay)
+static const struct scenario_action *
+tl_shaper(struct timeline *tl, tc_us_t rel,
+    const struct scenario_action **delay)
 {
-	const struct tl_occ *found = NULL;
+	const struct scenario_action *found = NULL;
 	size_t i;
 
 	*delay = NULL;
-	for (i = tl->live; i < tl->next; i++) {
-		const struct tl_occ *o = &tl->occ[i];
+	for (i = 0; i < tl->act.n; i++) {
+		const struct tl_occ *o = &tl->act.v[i];
 
+		tl->scanned++;
 		if (!(o->traits & ACTION_SHAPES_ECHO) || !tl_active(o, rel))
 			continue;
 		if (o->o.a->kind == ACTION_BLACKHOLE)
-			return o;
+			return o->o.a;
 		if (o->o.a->kind == ACTION_ECHO_DELAY) {
 			if (*delay == NULL)
-				*delay = o;
+				*delay = o->o.a;
 		} else if (found == NULL)
-			found = o;
+			found = o->o.a;
 	}
 	return found;
 }
@@ -427,11 +562,12 @@ tl_count_echo(struct timeline *tl, tc_us_t rel)
 {
 	size_t i;
 
-	for (i = tl->live; i < tl->next; i++) {
-		struct tl_occ *o = &tl->occ[i];
+	for (i = 0; i < tl->act.n; i++) {
+		struct tl_occ *o = &tl->act.v[i];
 
+		tl->scanned++;
 		if (o->by_frames && tl_active(o, rel) && --o->frames_left == 0)
-			tl_end(tl, i);
+			tl_end(tl, o);
 	}
 	tl_forget(tl);
 }
@@ -456,8 +592,7 @@ timeline_echo(struct timeline *tl, struct tl_conn *c, tc_us_t rel,
     const uint8_t *frame, size_t len, struct tl_echo *out)
 {
 	uint8_t echo[WIRE_MAX_BYTES];
-	const struct tl_occ *shaper, *delay;
-	const struct scenario_action *a;
+	const struct scenario_action *a, *delay;
 	size_t held, total;
 	int altered;
 
@@ -470,13 +605,12 @@ timeline_echo(struct timeline *tl, struct tl_conn *c, tc_us_t rel,
 	timeline_advance(tl, rel);
 	memcpy(echo, frame, len);
 	tl_alter(tl, c, echo, len, rel);
-	shaper = tl_shaper(tl, rel, &delay);
+	a = tl_shaper(tl, rel, &delay);
 	tl_count_echo(tl, rel);
 	altered = memcmp(echo, frame, len) != 0;
 	c->have_echo_bit = 1;
 	c->echo_bit = wire_get_bit0(echo, len);
 
-	a = shaper != NULL ? shaper->o.a : NULL;
 	if (a != NULL && a->kind == ACTION_BLACKHOLE) {
 		out->swallowed = 1;
 		return;
@@ -502,7 +636,7 @@ timeline_echo(struct timeline *tl, struct tl_conn *c, tc_us_t rel,
 	c->held_len = 0;
 	c->held_altered = 0;
 	if (delay != NULL) {
-		out->delay = tl_draw_delay(tl, delay->o.a);
+		out->delay = tl_draw_delay(tl, delay);
 		out->drawn = 1;
 	}
 	if (a == NULL) {

@@ -125,11 +125,19 @@ void timeline_echo(struct timeline *tl, struct tl_conn *c, tc_us_t rel,
     const uint8_t *frame, size_t len, struct tl_echo *out);
 
 /* How long a connection that arrived at `arrived` waits to be served. */
-tc_us_t timeline_accept_wait(const struct timeline *tl, tc_us_t arrived);
+tc_us_t timeline_accept_wait(struct timeline *tl, tc_us_t arrived);
 /* 1 while a black hole swallows everything. */
-int timeline_blackholed(const struct timeline *tl, tc_us_t rel);
+int timeline_blackholed(struct timeline *tl, tc_us_t rel);
 /* 1 while an occurrence of `kind` acts at `rel`. */
-int timeline_acting(const struct timeline *tl, enum scenario_action_kind kind,
+int timeline_acting(struct timeline *tl, enum scenario_action_kind kind,
     tc_us_t rel);
+
+/*
+ * How many occurrences the timeline has looked at so far, over all its
+ * calls: what the tests bound, so that the work of one echo or one event
+ * is seen to depend on the occurrences in force or pending, not on all
+ * that ever were.
+ */
+size_t timeline_scanned(const struct timeline *tl);
 
 #endif

@@ -398,6 +398,16 @@ test_timeline_accept_delay_window(void **state)
 	assert_int_equal(timeline_accept_wait(f->tl, SEC(3)), MS(500));
 	assert_int_equal(timeline_accept_wait(f->tl, MS(4999)), MS(500));
 	assert_int_equal(timeline_accept_wait(f->tl, SEC(5)), 0);
+	/* Asked later (a connection that waited for a slot): the same,
+	 * before it begins, while it acts, after it is over. */
+	timeline_advance(f->tl, SEC(4));
+	assert_int_equal(timeline_accept_wait(f->tl, MS(2999)), 0);
+	assert_int_equal(timeline_accept_wait(f->tl, MS(4999)), MS(500));
+	timeline_advance(f->tl, SEC(6));
+	assert_int_equal(timeline_accept_wait(f->tl, MS(2999)), 0);
+	assert_int_equal(timeline_accept_wait(f->tl, SEC(3)), MS(500));
+	assert_int_equal(timeline_accept_wait(f->tl, MS(4999)), MS(500));
+	assert_int_equal(timeline_accept_wait(f->tl, SEC(5)), 0);
 	fixture_free(f);
 }
 
@@ -604,6 +614,69 @@ test_timeline_on_late_event_and_many(void **state)
 	fixture_free(f);
 }
 
+/*
+ * One echo's work: the edge that starts an occurrence, the frame's checks
+ * and the echo, counted in occurrences looked at.
+ */
+static size_t
+work_of_echo(struct fixture *f, tc_us_t t, int bit)
+{
+	size_t before = timeline_scanned(f->tl);
+
+	assert_int_equal(timeline_edge(f->tl, t, bit), 1);
+	assert_false(timeline_blackholed(f->tl, t));
+	(void)echo_at(f, t, bit ? frame1 : frame);
+	return timeline_scanned(f->tl) - before;
+}
+
+/*
+ * A client that flips its life bit on every frame starts an occurrence per
+ * echo, for a day if need be: the work of each echo must stay what is in
+ * force (a few 1 ms windows at one edge per 250 us, and a task cycle that
+ * lasts the whole run), not grow with the thousands that are over.
+ * Nothing is lost meanwhile: each one begins and ends once, in order.
+ */
+static void
+test_timeline_work_bounded_by_live(void **state)
+{
+	struct fixture *f = fixture_new("name: t\nduration: 1h\ntimeline:\n"
+	    "  - action: plc_cycle\n    at: 0s\n    cycle: 5ms\n"
+	    "  - action: echo_delay\n    when: {edge: any, nth: every}\n"
+	    "    for: 1ms\n    delay: 100us\n", 1);
+	struct tl_change ch;
+	tc_us_t t = MS(1);
+	size_t early = 0, late = 0, begins = 0, ends = 0;
+	int i, n = 40000;
+
+	(void)state;
+	timeline_advance(f->tl, 0);
+	for (i = 0; i < n; i++, t += 250) {
+		size_t w = work_of_echo(f, t, i & 1);
+
+		if (i >= 100 && i < 200 && w > early)
+			early = w;
+		if (i >= n - 100 && w > late)
+			late = w;
+		while (timeline_change(f->tl, &ch))
+			if (ch.a->kind == ACTION_ECHO_DELAY)
+				ch.begins ? begins++ : ends++;
+	}
+	/* A few looks (the queries, the echo's passes) at each of the six
+	 * in force at most: the task cycle and five 1 ms windows begun 250 us
+	 * apart. The same late as early, however many came before. */
+	assert_true(early <= 8 * 6);
+	assert_true(late <= early);
+	/* What is over still answers for its time. */
+	assert_true(timeline_acting(f->tl, ACTION_ECHO_DELAY, t - MS(5000)));
+	assert_true(timeline_acting(f->tl, ACTION_ECHO_DELAY, t - 250));
+	assert_false(timeline_acting(f->tl, ACTION_ECHO_DELAY, MS(1) - 1));
+	assert_int_equal(begins, (size_t)n);
+	assert_int_equal(ends, (size_t)n - 4);
+	assert_int_equal(timeline_count(f->tl), (size_t)n + 1);
+	assert_false(timeline_failed(f->tl));
+	fixture_free(f);
+}
+
 int
 main(void)
 {
@@ -628,6 +701,7 @@ main(void)
 		cmocka_unit_test(test_timeline_on_reconnect_frame),
 		cmocka_unit_test(test_timeline_on_nth_connection_frame),
 		cmocka_unit_test(test_timeline_on_late_event_and_many),
+		cmocka_unit_test(test_timeline_work_bounded_by_live),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
