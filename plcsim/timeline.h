@@ -126,7 +126,8 @@ void timeline_echo(struct timeline *tl, struct tl_conn *c, tc_us_t rel,
 
 /* How long a connection that arrived at `arrived` waits to be served. */
 tc_us_t timeline_accept_wait(struct timeline *tl, tc_us_t arrived);
-/* 1 while a black hole swallows everything. */
+/* 1 while a black hole swallows everything. (The queries count what they
+ * look at: see timeline_scanned.) */
 int timeline_blackholed(struct timeline *tl, tc_us_t rel);
 /* 1 while an occurrence of `kind` acts at `rel`. */
 int timeline_acting(struct timeline *tl, enum scenario_action_kind kind,
