@@ -1579,9 +1579,41 @@ check_contradictions(struct ctx *c)
 }
 
 /*
+ * A client_restart while a client_pause holds the client would start it
+ * again running, ending the pause early: the watchdog the pause was to
+ * fire would not, and the client would be blamed. When either is started
+ * by an event, nothing tells when it comes: refused with any of the other.
+ * (Timed ones are refused only when they overlap: check_contradictions.)
+ */
+static int
+check_triggered_client(struct ctx *c, const struct scenario_action *a)
+{
+	const struct scenario *s = c->s;
+	const struct scenario_action *b;
+	size_t j;
+
+	for (j = 0; j < s->nactions; j++) {
+		b = &s->actions[j];
+		if (action_defs[b->kind].class != CLASS_CLIENT ||
+		    b->kind == a->kind)
+			continue;
+		if (a->kind == ACTION_CLIENT_RESTART)
+			return fail(c, a->line, "client_restart started by an "
+			    "event may come while client_pause (line %d) "
+			    "holds the client: the restarted client would "
+			    "run inside the pause", b->line);
+		return fail(c, a->line, "client_pause started by an event may "
+		    "hold the client when client_restart (line %d) comes: "
+		    "the restarted client would run inside the pause",
+		    b->line);
+	}
+	return 0;
+}
+
+/*
  * An action started by an event may come at any time: it must agree with
- * every other action of its family (a drop, or an action on the client,
- * may come at any time anyway).
+ * every other action of its family (a drop may come at any time anyway;
+ * the client's pause and restart: check_triggered_client).
  */
 static int
 check_triggered(struct ctx *c)
@@ -1594,8 +1626,13 @@ check_triggered(struct ctx *c)
 	for (i = 0; i < s->nactions; i++) {
 		a = &s->actions[i];
 		cl = action_defs[a->kind].class;
+		if (a->on.event != EVENT_NONE && cl == CLASS_CLIENT) {
+			if (check_triggered_client(c, a) != 0)
+				return -1;
+			continue;
+		}
 		if (a->on.event == EVENT_NONE || cl == CLASS_NONE ||
-		    cl == CLASS_DROP || cl == CLASS_CLIENT)
+		    cl == CLASS_DROP)
 			continue;
 		for (j = 0; j < s->nactions; j++) {
 			b = &s->actions[j];

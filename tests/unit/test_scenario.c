@@ -531,6 +531,16 @@ static const struct bad {
 	  "    value: 1\n  - action: bit0_force\n    at: 2s\n"
 	  "    value: 0\n", 4, "bit0_force started by an event may come "
 	  "while bit0_force (line 7)" },
+	/* a restart that may come inside a pause would end it early */
+	{ HEAD "timeline:\n  - action: client_pause\n    at: 1800ms\n"
+	  "    for: 3200ms\n  - action: client_restart\n"
+	  "    when: {edge: rising, after: 1500ms}\n", 7,
+	  "client_restart started by an event may come while client_pause "
+	  "(line 4)" },
+	{ HEAD "timeline:\n  - action: client_restart\n    at: 1s\n"
+	  "  - action: client_pause\n    when: {connect: 2}\n    for: 2s\n",
+	  6, "client_pause started by an event may hold the client when "
+	  "client_restart (line 4)" },
 };
 
 static void
@@ -629,6 +639,13 @@ test_no_false_contradictions(void **state)
 		"    for: 1s\n  - action: client_restart\n    at: 2s\n"
 		"  - action: client_restart\n    at: 2s\n  - action: rst\n"
 		"    at: 1s\n",
+		/* started by events: pauses together, restarts together */
+		HEAD "timeline:\n  - action: client_pause\n"
+		"    when: {edge: rising}\n    for: 1s\n"
+		"  - action: client_pause\n    at: 5s\n    for: 1s\n",
+		HEAD "timeline:\n  - action: client_restart\n"
+		"    when: {reconnect: every}\n  - action: client_restart\n"
+		"    at: 2s\n  - action: rst\n    at: 1s\n",
 	};
 	struct scenario *s;
 	size_t i;
