@@ -50,7 +50,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 BUILD="${BUILD:-build}"
-CONNS_LIST="${BENCH_CONNECTIONS:-100 1000}"
+CONNS_LIST=$(printf '%s\n' ${BENCH_CONNECTIONS:-100 1000} | sort -n -u | tr '\n' ' ')
 TPUT_S="${BENCH_SECONDS:-3}"
 ROUNDS="${BENCH_ROUNDS:-3}"
 RTT_S="${BENCH_RTT_SECONDS:-10}"
@@ -212,8 +212,9 @@ done
 # growth of the peak resident set between the fewest and the most
 # connections over the connections between them, so that what a server
 # allocates once (its loop, its first connection's buffers) is not spread
-# over the connections; with a single count, the growth over the resident
-# set before the load.
+# over the connections. With a single count it is the growth over the
+# resident set before the load, which includes what is allocated once (an
+# event log, the loop): shown, not judged.
 set -- $CONNS_LIST
 lo=$1
 for hi; do :; done
@@ -400,7 +401,8 @@ bench: FAIL a: at $CONNS connections plcsim ${sim_rate}/s against the echo serve
 bench: FAIL a: at $CONNS connections the servers used ${ref_srv:-0}% (echo server) and ${sim_srv:-0}% (plcsim) of a core in their best rounds (bound >= 80%): not saturated, so the load generator or the machine's other work was the limit"
 done
 v_am=$(verdict "${sim_per_conn:-0} <= 8192")
-[ "$v_am" = ok ] || failed="$failed
+[ "$lo" = "$hi" ] && v_am="not judged: one count"
+[ "$v_am" = ok ] || [ "$lo" = "$hi" ] || failed="$failed
 bench: FAIL a: plcsim took ${sim_per_conn} bytes more per connection (bound <= 8192; the echo server ${ref_per_conn})"
 v_b=$(verdict "${b_sim_n:-0} > 0 && ${b_sim_err:-1} == 0 && ${b_sim_min:-0} >= 10000 && ${b_sim_p99:-99999999} <= 21000")
 v_c=$(verdict "$c_sim_n >= 10 && $c_sim_dev <= 500")
@@ -451,7 +453,9 @@ for CONNS in $CONNS_LIST; do
 	row "" "  cpu: server, load gen" "${sim_srv}%, ${sim_gen}% of a core" "${ref_srv}%, ${ref_gen}% of a core" "servers >= 80%" "$v_a2"
 	row "" "  peak RSS" "$(kb "$((sim_mem * 1024))")" "$(kb "$((ref_mem * 1024))")" "" ""
 done
-row "" "  memory per connection" "$(kb "$sim_per_conn") (peak RSS, $lo to $hi)" "$(kb "$ref_per_conn")" "<= 8 KiB" "$v_am"
+span="peak RSS, $lo to $hi"
+[ "$lo" = "$hi" ] && span="peak RSS over RSS before"
+row "" "  memory per connection" "$(kb "$sim_per_conn") ($span)" "$(kb "$ref_per_conn")" "<= 8 KiB" "$v_am"
 row b "plcsim round trip, ms" "$(quad "$b_sim_min" "$b_sim_p50" "$b_sim_p99" "$b_sim_max")" \
 	"$(quad "$b_ref_min" "$b_ref_p50" "$b_ref_p99" "$b_ref_max")" "min>=10 p99<=21" "$v_b"
 row "" "  exchanges" "$b_sim_n, random phases, cycle 10ms" "$b_ref_n, echo_epoll: the probe's floor" "" ""
@@ -497,7 +501,7 @@ cat >"$JSON" <<EOF
 $a_json
   ],
   "a_memory_bytes_per_connection": {"from": $lo, "to": $hi, "plcsim": ${sim_per_conn:-0}, "reference": ${ref_per_conn:-0},
-    "bound": "plcsim <= 8192", "passed": $(jb "$v_am")},
+    "bound": "plcsim <= 8192, judged with two counts or more", "passed": $(jb "$v_am")},
   "b_round_trip_us": {"cycle_us": 10000, "seconds": $RTT_S,
     "plcsim": {"exchanges": ${b_sim_n:-0}, "min": ${b_sim_min:-0}, "p50": ${b_sim_p50:-0}, "p99": ${b_sim_p99:-0}, "max": ${b_sim_max:-0}},
     "reference": {"exchanges": ${b_ref_n:-0}, "min": ${b_ref_min:-0}, "p50": ${b_ref_p50:-0}, "p99": ${b_ref_p99:-0}, "max": ${b_ref_max:-0}},
