@@ -316,13 +316,19 @@ proxy_client_out(struct sim_conn *c)
 	    c->srv->hooks.held(c->srv->hooks_arg, c));
 }
 
-/* Client bytes taken now: none until the PLC is connected, and none while
- * it has not answered what it was sent or has not read it. */
+/*
+ * Client bytes taken now: none until the PLC is connected, none while it
+ * has not answered what it was sent or has not read it, and none while
+ * the client has not read what came back. A client that stops reading is
+ * stopped here, on its own side: never by leaving the PLC's echoes unread
+ * (proxy_up_room), which would make them look owed, or late, by the PLC.
+ */
 static size_t
 proxy_client_room(struct sim_conn *c)
 {
 	if (!upstream_connected(c->up) ||
-	    upstream_out_len(c->up) >= SESSION_OUT_MAX)
+	    upstream_out_len(c->up) >= SESSION_OUT_MAX ||
+	    proxy_client_out(c) >= SESSION_OUT_MAX)
 		return 0;
 	return relay_room(c->relay);
 }
@@ -360,16 +366,31 @@ proxy_client_input(struct sim_conn *c, const uint8_t *data, size_t len,
 	}
 }
 
+/*
+ * PLC bytes taken now. What answers the frames in flight is always taken,
+ * whatever waits for the client: the round trips are timed, and the PLC
+ * judged, when an echo is read, so an echo left unread by the proxy would
+ * be blamed on the PLC. This bounds the client's queue all the same: no
+ * frame is taken from the client while its queue is full, so at most the
+ * echoes of a full flight (RELAY_INFLIGHT_MAX frames, each as a fault may
+ * multiply it) come on top of SESSION_OUT_MAX. Bytes beyond those (echoes
+ * nobody asked for) wait for room.
+ */
 static size_t
 proxy_up_room(void *arg)
 {
 	struct sim_conn *c = arg;
-	size_t out;
+	size_t out, owed, room;
 
 	if (c->state != CONN_SERVED)
 		return 0;
+	/* Part of an echo already come belongs to the oldest in flight. */
+	owed = relay_inflight(c->relay) == 0 ? 0 :
+	    relay_inflight(c->relay) * c->relay->frame_len -
+	    relay_down_partial(c->relay);
 	out = proxy_client_out(c);
-	return out >= SESSION_OUT_MAX ? 0 : SESSION_OUT_MAX - out;
+	room = out >= SESSION_OUT_MAX ? 0 : SESSION_OUT_MAX - out;
+	return room > owed ? room : owed;
 }
 
 static void

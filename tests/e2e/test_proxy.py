@@ -429,6 +429,71 @@ def test_blackhole_hides_the_clients_close_from_the_plc():
     assert frames and max(frames) - start < 1.2, (start, frames[-3:])
 
 
+def send_without_reading(port, seconds):
+    """A client with a small receive buffer that writes frames for
+    `seconds` and reads nothing: its own way down fills up, and the
+    proxy's queue toward it after that. Its small segment size keeps the
+    kernel's buffer on the proxy's side small too (it grows with the
+    segment size, to megabytes on loopback), so that this happens in a
+    tenth of a second rather than after seconds of frames."""
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, 536)
+    s.connect(("127.0.0.1", port))
+    s.settimeout(0.05)
+    sent, deadline = 0, time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            # One frame a write, as a client's send cycle writes them:
+            # each echo then travels alone, and few fill a small buffer.
+            sent += s.send(struct.pack(">I", (sent // 4) * 2))
+        except socket.timeout:
+            pass
+    s.close()
+    return sent
+
+
+def client_that_does_not_read(fault):
+    tmp = support.tmpdir("plcsim-proxy-")
+    up = upstream_echo(fault)
+    # It bursts, as it writes without a cycle: its own fault to be blamed for.
+    sc = scenario_file(tmp, "unread", "duration: 3s\nexpectations:\n"
+                       "  - expect: no_burst\n    period: 100ms\n")
+    px = proxy(sc, up.port)
+    try:
+        sent = send_without_reading(px.port, 2)
+        rc, out, err = px.wait(30)
+    finally:
+        px.stop()
+        up.stop()
+    return sent, rc, out, err
+
+
+def test_a_client_that_does_not_read_is_not_the_plcs_fault():
+    """The client stops reading: the proxy stops reading it, but still
+    reads every echo owed for what it sent up, so the PLC, which answered
+    at once, is neither silent nor late (its round trips stay short), and
+    what the client failed is blamed on the client."""
+    sent, rc, out, err = client_that_does_not_read(None)
+    assert sent > 64 * 4, "only %d bytes sent" % sent
+    assert rc == 1, "exit %d:\n%s%s" % (rc, out[-3000:], err)
+    assert "late=0 unasked=0 silent=0" in out, out[-3000:]
+    assert "PLC: " not in out and "not blamed" not in out, out[-3000:]
+    assert "    line 4: no burst: expected" in out, out[-3000:]
+    # The proxy did stop reading the client: it wrote more than went up.
+    up = int(out.split("plc: frames=", 1)[1].split()[0])
+    assert sent // 4 > up + 1000, (sent // 4, up)
+
+
+def test_a_silent_plc_is_blamed_though_the_client_does_not_read():
+    """The other way round: the PLC goes silent while the client does not
+    read; the frames it owes are still its fault."""
+    sent, rc, out, err = client_that_does_not_read("silent:10")
+    assert rc == 4, "exit %d:\n%s%s" % (rc, out[-3000:], err)
+    assert any("PLC round trips:" in l and "ended with an echo owed" in l
+               for l in plc_lines(out)), out[-3000:]
+
+
 def test_a_second_connection_waiting_is_not_the_plcs_fault():
     """A PLC serving one client keeps a second connection waiting while
     the first lasts: the echoes it owes there are not blamed on it."""
