@@ -703,13 +703,18 @@ engine_disconnect_hook(void *arg, struct sim_conn *conn, const char *reason,
 
 /* ---- the real PLC behind a proxy ---- */
 
-/* Remembers the PLC's first fault, with its time. */
+/*
+ * Logs a fault of the PLC's, folded by its kind (`fold`, an enum
+ * sim_event_fold: a faulty PLC can fault on every echo), and remembers the
+ * first, with its time.
+ */
 static void
-engine_plc_fault(struct engine *e, tc_us_t now, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+engine_plc_fault(struct engine *e, tc_us_t now, int fold, const char *fmt,
+    ...) __attribute__((format(printf, 4, 5)));
 
 static void
-engine_plc_fault(struct engine *e, tc_us_t now, const char *fmt, ...)
+engine_plc_fault(struct engine *e, tc_us_t now, int fold, const char *fmt,
+    ...)
 {
 	struct facts_plc *p = &e->f->plc;
 	char at[32], what[128];
@@ -718,7 +723,8 @@ engine_plc_fault(struct engine *e, tc_us_t now, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof what, fmt, ap);
 	va_end(ap);
-	events_add(e->ev, now, SIM_EV_ERROR, 0, 0, 0, "PLC: %s", what);
+	events_add_as(e->ev, now, SIM_EV_ERROR, fold, 0, 0, 0, "PLC: %s",
+	    what);
 	if (p->first[0] == '\0')
 		snprintf(p->first, sizeof p->first, "first at %s: %s",
 		    format_duration(engine_rel(e, now), at, sizeof at), what);
@@ -759,7 +765,8 @@ engine_plc_echo_hook(void *arg, struct sim_conn *conn,
 	if (!x->asked) {
 		p->unasked++;
 		wire_to_hex(x->echo, x->len, a, sizeof a);
-		engine_plc_fault(e, now, "echo %s with no frame to answer", a);
+		engine_plc_fault(e, now, SIM_FOLD_PLC_UNASKED,
+		    "echo %s with no frame to answer", a);
 		return;
 	}
 	hist_add(&p->rtt, x->rtt);
@@ -767,11 +774,12 @@ engine_plc_echo_hook(void *arg, struct sim_conn *conn,
 		p->mismatches++;
 		wire_to_hex(x->echo, x->len, a, sizeof a);
 		wire_to_hex(x->frame, x->len, b, sizeof b);
-		engine_plc_fault(e, now, "echo %s to frame %s", a, b);
+		engine_plc_fault(e, now, SIM_FOLD_PLC_MISMATCH,
+		    "echo %s to frame %s", a, b);
 	}
 	if (x->rtt > p->late_after) {
 		p->late++;
-		engine_plc_fault(e, now, "echo after %s",
+		engine_plc_fault(e, now, SIM_FOLD_PLC_LATE, "echo after %s",
 		    format_duration(x->rtt, d, sizeof d));
 	}
 }
@@ -788,11 +796,13 @@ engine_plc_end_hook(void *arg, struct sim_conn *conn, enum upstream_end how,
 		return;
 	if (how == UPSTREAM_UNREACHABLE) {
 		p->unreachable++;
-		engine_plc_fault(e, now, "not reachable: %s", reason);
+		engine_plc_fault(e, now, SIM_FOLD_PLC_UNREACHABLE,
+		    "not reachable: %s", reason);
 		return;
 	}
 	p->closed++;
-	engine_plc_fault(e, now, "%s the connection (%zu frame%s unanswered)",
+	engine_plc_fault(e, now, SIM_FOLD_PLC_CLOSED,
+	    "%s the connection (%zu frame%s unanswered)",
 	    how == UPSTREAM_CLOSED ? "closed" : "reset", unanswered,
 	    unanswered == 1 ? "" : "s");
 }
@@ -824,7 +834,8 @@ engine_plc_owed(struct engine *e, struct sim_conn *conn, tc_us_t now)
 		return;
 	}
 	e->f->plc.silent++;
-	engine_plc_fault(e, now, "no echo for %s (%zu frame%s unanswered)",
+	engine_plc_fault(e, now, SIM_FOLD_PLC_SILENT,
+	    "no echo for %s (%zu frame%s unanswered)",
 	    format_duration(now - oldest, d, sizeof d), n, n == 1 ? "" : "s");
 }
 

@@ -38,7 +38,7 @@ struct sim_events {
 	size_t		  first;	/* index of the oldest kept */
 	size_t		  count;
 	uint64_t	  dropped;
-	struct events_burst burst[SIM_EV_TYPE_MAX];
+	struct events_burst burst[SIM_FOLD_MAX];	/* by fold */
 };
 
 static const struct {
@@ -66,7 +66,24 @@ static const struct {
 	[SIM_EV_INFO] = { "info", "message", NULL, 0, 0, 0 },
 };
 
+/* The folds that are not a type of event, as their flood lines name them. */
+static const char *const fold_names[SIM_FOLD_MAX - SIM_EV_TYPE_MAX] = {
+	[SIM_FOLD_PLC_MISMATCH - SIM_EV_TYPE_MAX] = "plc_mismatch",
+	[SIM_FOLD_PLC_UNASKED - SIM_EV_TYPE_MAX] = "plc_unasked",
+	[SIM_FOLD_PLC_LATE - SIM_EV_TYPE_MAX] = "plc_late",
+	[SIM_FOLD_PLC_SILENT - SIM_EV_TYPE_MAX] = "plc_silent",
+	[SIM_FOLD_PLC_UNREACHABLE - SIM_EV_TYPE_MAX] = "plc_unreachable",
+	[SIM_FOLD_PLC_CLOSED - SIM_EV_TYPE_MAX] = "plc_closed",
+};
+
 static void events_fold_flush(struct sim_events *ev, tc_us_t t, int text);
+
+static const char *
+events_fold_name(int fold)
+{
+	return fold < SIM_EV_TYPE_MAX ? event_kinds[fold].name :
+	    fold_names[fold - SIM_EV_TYPE_MAX];
+}
 
 struct sim_events *
 events_new(tc_us_t start, size_t capacity)
@@ -250,11 +267,11 @@ events_print(struct sim_events *ev, const struct sim_event *e)
 }
 
 /*
- * Writes one line counting `count` events of `type` folded over `span`: to
+ * Writes one line counting `count` events of `fold` folded over `span`: to
  * the JSON output, and to the text output too when `text`.
  */
 static void
-events_print_folded(struct sim_events *ev, tc_us_t t, enum sim_event_type type,
+events_print_folded(struct sim_events *ev, tc_us_t t, int fold,
     uint64_t count, tc_us_t span, int text)
 {
 	char d[32];
@@ -264,26 +281,25 @@ events_print_folded(struct sim_events *ev, tc_us_t t, enum sim_event_type type,
 		fprintf(ev->text, "%4llu.%06llu flood kind=%s count=%llu in %s\n",
 		    (unsigned long long)(t / TC_US_PER_SEC),
 		    (unsigned long long)(t % TC_US_PER_SEC),
-		    event_kinds[type].name, (unsigned long long)count, d);
+		    events_fold_name(fold), (unsigned long long)count, d);
 	}
 	if (ev->json != NULL)
 		fprintf(ev->json, "{\"t\":%llu.%06llu,\"event\":\"flood\","
 		    "\"kind\":\"%s\",\"count\":%llu,\"span_us\":%llu}\n",
 		    (unsigned long long)(t / TC_US_PER_SEC),
 		    (unsigned long long)(t % TC_US_PER_SEC),
-		    event_kinds[type].name, (unsigned long long)count,
+		    events_fold_name(fold), (unsigned long long)count,
 		    (unsigned long long)span);
 }
 
-/* Ends the second of `type` at `t`: its count, then whether a flood goes on. */
+/* Ends the second of `fold` at `t`: its count, then whether a flood goes on. */
 static void
-events_fold_end(struct sim_events *ev, enum sim_event_type type, tc_us_t t,
-    int text)
+events_fold_end(struct sim_events *ev, int fold, tc_us_t t, int text)
 {
-	struct events_burst *b = &ev->burst[type];
+	struct events_burst *b = &ev->burst[fold];
 
 	if (b->folded > 0)
-		events_print_folded(ev, t, type, b->folded,
+		events_print_folded(ev, t, fold, b->folded,
 		    t > b->from ? t - b->from : 0, text);
 	b->hot_until = b->printed + b->folded > EVENTS_BURST ?
 	    t + EVENTS_BURST_US : 0;
@@ -299,7 +315,7 @@ events_fold_close(struct sim_events *ev, tc_us_t t, int text)
 
 	for (;;) {
 		oldest = -1;
-		for (i = 0; i < SIM_EV_TYPE_MAX; i++) {
+		for (i = 0; i < SIM_FOLD_MAX; i++) {
 			b = &ev->burst[i];
 			if (b->open && t >= b->from + EVENTS_BURST_US &&
 			    (oldest < 0 || b->from < ev->burst[oldest].from))
@@ -307,7 +323,7 @@ events_fold_close(struct sim_events *ev, tc_us_t t, int text)
 		}
 		if (oldest < 0)
 			return;
-		events_fold_end(ev, (enum sim_event_type)oldest,
+		events_fold_end(ev, oldest,
 		    ev->burst[oldest].from + EVENTS_BURST_US, text);
 	}
 }
@@ -319,18 +335,21 @@ events_fold_flush(struct sim_events *ev, tc_us_t t, int text)
 	int i;
 
 	events_fold_close(ev, t, text);
-	for (i = 0; i < SIM_EV_TYPE_MAX; i++)
+	for (i = 0; i < SIM_FOLD_MAX; i++)
 		if (ev->burst[i].open)
-			events_fold_end(ev, (enum sim_event_type)i, t, text);
+			events_fold_end(ev, i, t, text);
 }
 
-/* 1 when `e` is printed, 0 when it is only counted (a flood of its kind). */
+/*
+ * 1 when `e` is printed, 0 when it is only counted (a flood of its fold).
+ * fold: its type's, or one of enum sim_event_fold.
+ */
 static int
-events_fold_admit(struct sim_events *ev, const struct sim_event *e)
+events_fold_admit(struct sim_events *ev, const struct sim_event *e, int fold)
 {
-	struct events_burst *b = &ev->burst[e->type];
+	struct events_burst *b = &ev->burst[fold];
 
-	if (!event_kinds[e->type].foldable)
+	if (fold < SIM_EV_TYPE_MAX && !event_kinds[fold].foldable)
 		return 1;
 	if (!b->open) {
 		b->open = 1;
@@ -359,14 +378,14 @@ events_flush(struct sim_events *ev, tc_us_t now)
 	events_fold_flush(ev, events_since_start(ev, now), 1);
 }
 
-void
-events_add(struct sim_events *ev, tc_us_t now, enum sim_event_type type,
-    unsigned conn, int bit, uint64_t value, const char *fmt, ...)
+static void
+events_vadd(struct sim_events *ev, tc_us_t now, enum sim_event_type type,
+    int fold, unsigned conn, int bit, uint64_t value, const char *fmt,
+    va_list ap)
 {
 	struct sim_event e;
-	va_list ap;
 
-	if (type >= SIM_EV_TYPE_MAX)
+	if (type >= SIM_EV_TYPE_MAX || fold < 0 || fold >= SIM_FOLD_MAX)
 		return;
 	if (event_kinds[type].per_frame && !events_want_frames(ev))
 		return;
@@ -376,16 +395,35 @@ events_add(struct sim_events *ev, tc_us_t now, enum sim_event_type type,
 	e.conn = conn;
 	e.bit = bit;
 	e.value = value;
-	if (fmt != NULL) {
-		va_start(ap, fmt);
+	if (fmt != NULL)
 		vsnprintf(e.detail, sizeof e.detail, fmt, ap);
-		va_end(ap);
-	}
 	if (!event_kinds[type].per_frame)
 		events_keep(ev, &e);
 	events_fold_close(ev, e.t, 1);
-	if (events_fold_admit(ev, &e))
+	if (events_fold_admit(ev, &e, fold))
 		events_print(ev, &e);
+}
+
+void
+events_add(struct sim_events *ev, tc_us_t now, enum sim_event_type type,
+    unsigned conn, int bit, uint64_t value, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	events_vadd(ev, now, type, (int)type, conn, bit, value, fmt, ap);
+	va_end(ap);
+}
+
+void
+events_add_as(struct sim_events *ev, tc_us_t now, enum sim_event_type type,
+    int fold, unsigned conn, int bit, uint64_t value, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	events_vadd(ev, now, type, fold, conn, bit, value, fmt, ap);
+	va_end(ap);
 }
 
 void

@@ -15,6 +15,10 @@
  * event) or at events_flush. While the flood goes on (each second more than
  * EVENTS_BURST), only that line is written, once a second; a second with
  * fewer ends it. Every event is still kept in memory, each one.
+ *
+ * Some lines are not a kind of event of their own but fold as one, each
+ * kind apart from the others (events_add_as): the real PLC's faults behind
+ * a proxy, which can come with every echo of a faulty PLC.
  */
 #ifndef PLCSIM_EVENTS_H
 #define PLCSIM_EVENTS_H
@@ -42,6 +46,17 @@ enum sim_event_type {
 	SIM_EV_ERROR,		/* detail: message */
 	SIM_EV_INFO,		/* anything else worth a line; detail: text */
 	SIM_EV_TYPE_MAX
+};
+
+/* What a line folds with: its type, or one of these (events_add_as). */
+enum sim_event_fold {
+	SIM_FOLD_PLC_MISMATCH = SIM_EV_TYPE_MAX, /* an echo unlike its frame */
+	SIM_FOLD_PLC_UNASKED,	/* an echo with no frame to answer */
+	SIM_FOLD_PLC_LATE,	/* an echo later than --plc-late */
+	SIM_FOLD_PLC_SILENT,	/* a connection ended with an echo owed */
+	SIM_FOLD_PLC_UNREACHABLE, /* a connection to the PLC not taken */
+	SIM_FOLD_PLC_CLOSED,	/* ... or closed, or reset, by the PLC */
+	SIM_FOLD_MAX
 };
 
 #define SIM_EVENT_DETAIL 64
@@ -81,6 +96,15 @@ int events_want_frames(const struct sim_events *ev);
 void events_add(struct sim_events *ev, tc_us_t now, enum sim_event_type type,
     unsigned conn, int bit, uint64_t value, const char *fmt, ...)
     __attribute__((format(printf, 7, 8)));
+/*
+ * The same, folded as `fold` (an enum sim_event_type whose lines fold, or
+ * an enum sim_event_fold) rather than as its type; the flood line names
+ * the fold ("plc_mismatch").
+ */
+void events_add_as(struct sim_events *ev, tc_us_t now,
+    enum sim_event_type type, int fold, unsigned conn, int bit,
+    uint64_t value, const char *fmt, ...)
+    __attribute__((format(printf, 8, 9)));
 /*
  * Writes the counts of events folded so far, and starts counting afresh.
  * Call it before the last lines (the summary) and while the text output is

@@ -494,6 +494,47 @@ def test_a_silent_plc_is_blamed_though_the_client_does_not_read():
                for l in plc_lines(out)), out[-3000:]
 
 
+def test_a_flood_of_wrong_echoes_is_folded_and_counted():
+    """A PLC that answers every frame wrong, to a client that pipelines
+    thousands a second: the PLC's fault lines fold as a flood of
+    connections does (at most EVENTS_BURST, 10, of a kind a second, then
+    one count a second), on the terminal and in --events, and every one
+    of them is still counted, exactly."""
+    tmp = support.tmpdir("plcsim-proxy-")
+    events = os.path.join(tmp, "events.jsonl")
+    up = upstream_echo("wrong:1")
+    px = proxy(scenario_file(tmp, "garbage", "duration: 3s\n"), up.port,
+               "--events", events)
+    try:
+        s = socket.create_connection(("127.0.0.1", px.port), timeout=5)
+        batch = b"".join(struct.pack(">I", i * 2) for i in range(200))
+        deadline = time.monotonic() + 2
+        while time.monotonic() < deadline:
+            s.sendall(batch)
+            assert len(recv_exactly(s, len(batch))) == len(batch)
+        s.close()
+        rc, out, err = px.wait(30)
+    finally:
+        px.stop()
+        up.stop()
+    assert rc == 4, "exit %d:\n%s%s" % (rc, out[-3000:], err)
+    wrong = int(out.split(" mismatches=", 1)[1].split()[0])
+    assert wrong > 2000, out[-3000:]
+    # 3 s of run: per second at most 10 lines and a count, and the last
+    # count at the end.
+    lines = [l for l in out.splitlines() if "message=PLC: echo" in l]
+    floods = [l for l in out.splitlines() if " flood kind=plc_mismatch " in l]
+    assert len(lines) <= 10 * 4 and len(floods) <= 5, (len(lines), len(floods))
+    with open(events) as f:
+        evs = list(map(json.loads, f))
+    logged = [e for e in evs if e["event"] == "error" and
+              e["message"].startswith("PLC: echo")]
+    counted = sum(e["count"] for e in evs if e["event"] == "flood" and
+                  e["kind"] == "plc_mismatch")
+    assert len(logged) == len(lines), (len(logged), len(lines))
+    assert len(logged) + counted == wrong, (len(logged), counted, wrong)
+
+
 def test_a_second_connection_waiting_is_not_the_plcs_fault():
     """A PLC serving one client keeps a second connection waiting while
     the first lasts: the echoes it owes there are not blamed on it."""

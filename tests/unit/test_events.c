@@ -293,6 +293,49 @@ test_events_json_counts_and_free_flushes(void **state)
 	free(t);
 }
 
+/*
+ * A faulty PLC's faults, one an echo: each kind folds on its own, apart
+ * from its type's other lines, and every one is counted.
+ */
+static void
+test_events_plc_faults_fold_by_kind(void **state)
+{
+	struct fixture *f = *state;
+	char *t, *j;
+	int i;
+
+	/* 3 s of 1000 wrong echoes and 1000 late ones a second. */
+	for (i = 0; i < 3000; i++) {
+		events_add_as(f->ev, START + (tc_us_t)i * MS, SIM_EV_ERROR,
+		    SIM_FOLD_PLC_MISMATCH, 0, 0, 0, "PLC: echo %d", i);
+		events_add_as(f->ev, START + (tc_us_t)i * MS, SIM_EV_ERROR,
+		    SIM_FOLD_PLC_LATE, 0, 0, 0, "PLC: echo after %d", i);
+	}
+	/* Other errors are not held back by them. */
+	for (i = 0; i < 20; i++)
+		add(f, 3000 * MS + (tc_us_t)i * MS, SIM_EV_ERROR);
+	events_flush(f->ev, START + 3500 * MS);
+	t = text_of(f);
+	/* The first second's EVENTS_BURST of each, then a count a second. */
+	assert_int_equal(count(t, "message=PLC: echo "), 2 * EVENTS_BURST);
+	assert_contains(t, "   1.000000 flood kind=plc_mismatch count=990 in 1s\n");
+	assert_contains(t, "   1.000000 flood kind=plc_late count=990 in 1s\n");
+	assert_contains(t, "   2.000000 flood kind=plc_mismatch count=1000 in 1s\n");
+	assert_contains(t, "   3.000000 flood kind=plc_late count=1000 in 1s\n");
+	assert_int_equal(count(t, "flood kind=plc_mismatch"), 3);
+	assert_int_equal(count(t, "flood kind=plc_late"), 3);
+	assert_int_equal(count(t, " error conn=1 message=127.0.0.1:1"), 20);
+	free(t);
+	j = json_of(f);
+	assert_contains(j, "\"event\":\"flood\",\"kind\":\"plc_mismatch\","
+	    "\"count\":1000,");
+	assert_int_equal(count(j, "\"message\":\"PLC: echo after"),
+	    EVENTS_BURST);
+	free(j);
+	/* Every one kept in memory, as every event is. */
+	assert_int_equal(events_count(f->ev), 6020);
+}
+
 int
 main(void)
 {
@@ -313,6 +356,8 @@ main(void)
 		    test_events_life_bit_never_folded, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_events_json_counts_and_free_flushes, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_events_plc_faults_fold_by_kind, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
