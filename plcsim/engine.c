@@ -769,8 +769,11 @@ engine_plc_echo_hook(void *arg, struct sim_conn *conn,
 		    "echo %s with no frame to answer", a);
 		return;
 	}
-	hist_add(&p->rtt, x->rtt);
-	if (!x->matches) {
+	/* Only an echo of its frame is a round trip: whatever else a peer
+	 * sends (not a PLC at all, say) must not make a task cycle up. */
+	if (x->matches)
+		hist_add(&p->rtt, x->rtt);
+	else {
 		p->mismatches++;
 		wire_to_hex(x->echo, x->len, a, sizeof a);
 		wire_to_hex(x->frame, x->len, b, sizeof b);

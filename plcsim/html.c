@@ -292,6 +292,11 @@ section_plc(FILE *out, const struct facts_plc *p, int length_bits)
 		fprintf(out, "none: it answers at once; emulated by "
 		    "<code>plcsim serve --cycle 0 --length %d</code>",
 		    length_bits);
+	else if (!c.fits)
+		fprintf(out, "not estimated: %s (p10 %s, p90 %s): no one task "
+		    "cycle makes that", PLCJUDGE_SPREAD,
+		    format_duration(c.p10, d[0], sizeof d[0]),
+		    format_duration(c.p90, d[1], sizeof d[1]));
 	else
 		fprintf(out, "between %s and %s, estimated from its round "
 		    "trips; emulated by <code>plcsim serve --cycle %s "

@@ -243,8 +243,8 @@ plcjudge_cycle(const struct hist *rtt, struct plcjudge_cycle *out)
 	out->known = 1;
 	/* The tenth and ninetieth percentiles: a PLC (or an emulator on a
 	 * busy machine) late now and then must not move the range. */
-	q10 = hist_quantile(rtt, 0.1);
-	q90 = hist_quantile(rtt, 0.9);
+	q10 = out->p10 = hist_quantile(rtt, 0.1);
+	q90 = out->p90 = hist_quantile(rtt, 0.9);
 	/* Most answers at once: a few slow ones (a busy host) aside. */
 	if (hist_quantile(rtt, 0.5) < PLCJUDGE_AT_ONCE_US) {
 		out->at_once = 1;
@@ -253,9 +253,12 @@ plcjudge_cycle(const struct hist *rtt, struct plcjudge_cycle *out)
 	/* More than a cycle and at most two: the cycles that fit. */
 	out->lo = q90 / 2;
 	out->hi = q10;
-	/* Spread over more than an octave: no one task cycle makes that. */
-	if (out->lo - out->lo / PLCJUDGE_SLACK > out->hi)
+	/* Spread over more than an octave: no one task cycle makes that,
+	 * and there is no range to give (it would be upside down). */
+	if (out->lo - out->lo / PLCJUDGE_SLACK > out->hi) {
+		out->lo = out->hi = 0;
 		return;
+	}
 	out->fits = 1;
 	/*
 	 * Of the cycles people set, the one nearest the middle that fits;
@@ -324,11 +327,11 @@ plcjudge_text(FILE *out, const struct facts_plc *p, int length_bits,
 		return;
 	}
 	if (!c.at_once && !c.fits) {
-		fprintf(out, "plc: its round trips do not fit one task cycle "
-		    "(p10 %s, p90 %s: more than an octave apart): no cycle "
-		    "estimated, no settings to emulate it\n",
-		    format_duration(c.hi, d[4], sizeof d[4]),
-		    format_duration(2 * c.lo, d[5], sizeof d[5]));
+		fprintf(out, "plc: task cycle not estimated: %s (p10 %s, "
+		    "p90 %s): no one task cycle makes that, no settings to "
+		    "emulate it\n", PLCJUDGE_SPREAD,
+		    format_duration(c.p10, d[4], sizeof d[4]),
+		    format_duration(c.p90, d[5], sizeof d[5]));
 		return;
 	}
 	if (c.at_once)
@@ -375,6 +378,10 @@ plcjudge_json(FILE *out, const struct facts_plc *p, int length_bits)
 	fputs("}, \"cycle\": ", out);
 	if (!c.known)
 		fputs("null", out);
+	else if (!c.at_once && !c.fits)
+		fprintf(out, "{\"at_once\": false, \"fits\": false, "
+		    "\"lo_us\": null, \"hi_us\": null, \"estimate_us\": null, "
+		    "\"not_estimated\": \"%s\"}", PLCJUDGE_SPREAD);
 	else
 		fprintf(out, "{\"at_once\": %s, \"fits\": %s, \"lo_us\": "
 		    "%llu, \"hi_us\": %llu, \"estimate_us\": %llu}",

@@ -52,8 +52,13 @@ struct plcjudge_cycle {
 				   task cycle (p90 at most twice p10) */
 	int	 usual;	/* cycle is a usual setting that fits */
 	tc_us_t	 cycle;		/* the estimate (the settings' --cycle) */
-	tc_us_t	 lo, hi;	/* the cycles that fit the round trips */
+	tc_us_t	 lo, hi;	/* the cycles that fit the round trips
+				   (fits only: lo <= hi; else 0) */
+	tc_us_t	 p10, p90;	/* the round trips they come from */
 };
+
+/* What is said when the round trips fit no one task cycle. */
+#define PLCJUDGE_SPREAD "round trips spread over more than an octave"
 
 /*
  * A TwinCAT task takes a frame at the first cycle boundary after it came
@@ -82,8 +87,9 @@ void plcjudge_text(FILE *out, const struct facts_plc *p, int length_bits,
 /*
  * The same figures as one JSON object: the counts, "rtt_us" (count, and
  * min, p10, p50, p90, p99, max when any), "cycle" (null when too few round
- * trips; else at_once, fits, lo_us, hi_us, estimate_us) and
- * "length_bits".
+ * trips; else at_once, fits, lo_us, hi_us, estimate_us, the last three
+ * null and a "not_estimated" reason when not at once and it does not fit)
+ * and "length_bits".
  */
 void plcjudge_json(FILE *out, const struct facts_plc *p, int length_bits);
 

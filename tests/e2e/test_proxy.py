@@ -520,6 +520,9 @@ def test_a_flood_of_wrong_echoes_is_folded_and_counted():
     assert rc == 4, "exit %d:\n%s%s" % (rc, out[-3000:], err)
     wrong = int(out.split(" mismatches=", 1)[1].split()[0])
     assert wrong > 2000, out[-3000:]
+    # None of them is a round trip: no task cycle is made up from them.
+    assert "plc: round trips n=0 " in out, out[-3000:]
+    assert "plc: task cycle not estimated: 0 round trips" in out, out[-3000:]
     # 3 s of run: per second at most 10 lines and a count, and the last
     # count at the end.
     lines = [l for l in out.splitlines() if "message=PLC: echo" in l]

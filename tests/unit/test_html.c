@@ -368,6 +368,19 @@ test_sections_error_skipped_proxied(void **state)
 	assert_contains(out, "40 frames, 40 echoes, 0 mismatched, 0 late");
 	assert_true(strstr(out, "Emulated PLC") == NULL);
 	free(out);
+	/* Round trips spread over more than an octave: no range, no
+	 * settings (once "between 1644us and 250us"). */
+	hist_reset(&f.plc.rtt);
+	for (i = 0; i < 40; i++)
+		hist_add(&f.plc.rtt, i < 12 ? 250 : 3300);
+	capture_open(&cap);
+	assert_int_equal(html_case(cap.fp, 3, sc, &v, 4.1, 1, &cs, &f), 0);
+	out = capture_close(&cap);
+	assert_contains(out, "<th>Its task cycle</th><td colspan=\"3\">not "
+	    "estimated: round trips spread over more than an octave (p10 "
+	    "250us, p90 ");
+	assert_true(strstr(out, "emulated by") == NULL);
+	free(out);
 	verdict_free(&v);
 	facts_free(&f);
 	scenario_free(sc);

@@ -220,6 +220,18 @@ test_cycle(void **state)
 	assert_true(c.known);
 	assert_false(c.at_once);
 	assert_false(c.fits);
+	/* No range to give, rather than one upside down. */
+	assert_int_equal(c.lo, 0);
+	assert_int_equal(c.hi, 0);
+	/* Answering at once but with jitter around the 300 us line: p10
+	 * 250 us, p90 near 1.6 ms, said "between 1644us and 250us" once. */
+	for (i = 0; i < 200; i++)
+		r[i] = i < 90 ? 250 : i < 150 ? 400 : 3300;
+	cycle_of(r, 200, &c);
+	assert_true(c.known);
+	assert_false(c.at_once);
+	assert_false(c.fits);
+	assert_true(c.lo <= c.hi);
 }
 
 static void
@@ -244,6 +256,24 @@ test_text_and_json(void **state)
 	    "--cycle 10ms --length 32\n"));
 	assert_non_null(strstr(buf, "\"rtt_us\": {\"count\": 100, \"min\": "));
 	assert_non_null(strstr(buf, "\"estimate_us\": 10000}"));
+	free(buf);
+	/* Spread over more than an octave: said, with no range and no
+	 * settings, in the text and in the JSON. */
+	hist_reset(&p.rtt);
+	for (i = 0; i < 100; i++)
+		hist_add(&p.rtt, i < 30 ? 250 : 3300);
+	buf = NULL;
+	assert_non_null(f = open_memstream(&buf, &len));
+	plcjudge_text(f, &p, 32, NULL);
+	plcjudge_json(f, &p, 32);
+	fclose(f);
+	assert_non_null(strstr(buf, "plc: task cycle not estimated: round "
+	    "trips spread over more than an octave (p10 250us, p90 "));
+	assert_null(strstr(buf, "between"));
+	assert_null(strstr(buf, "to emulate it:"));
+	assert_non_null(strstr(buf, "\"fits\": false, \"lo_us\": null, "
+	    "\"hi_us\": null, \"estimate_us\": null, \"not_estimated\": "
+	    "\"round trips spread over more than an octave\"}"));
 	free(buf);
 }
 
