@@ -706,7 +706,7 @@ engine_disconnect_hook(void *arg, struct sim_conn *conn, const char *reason,
 /*
  * Logs a fault of the PLC's, folded by its kind (`fold`, an enum
  * sim_event_fold: a faulty PLC can fault on every echo), and remembers the
- * first, with its time.
+ * first of the verdict item it fails, with its time.
  */
 static void
 engine_plc_fault(struct engine *e, tc_us_t now, int fold, const char *fmt,
@@ -717,7 +717,7 @@ engine_plc_fault(struct engine *e, tc_us_t now, int fold, const char *fmt,
     ...)
 {
 	struct facts_plc *p = &e->f->plc;
-	char at[32], what[128];
+	char at[32], what[128], *first;
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -725,8 +725,12 @@ engine_plc_fault(struct engine *e, tc_us_t now, int fold, const char *fmt,
 	va_end(ap);
 	events_add_as(e->ev, now, SIM_EV_ERROR, fold, 0, 0, 0, "PLC: %s",
 	    what);
-	if (p->first[0] == '\0')
-		snprintf(p->first, sizeof p->first, "first at %s: %s",
+	first = p->first[fold == SIM_FOLD_PLC_MISMATCH ||
+	    fold == SIM_FOLD_PLC_UNASKED ? FACTS_PLC_ECHOES :
+	    fold == SIM_FOLD_PLC_LATE || fold == SIM_FOLD_PLC_SILENT ?
+	    FACTS_PLC_TIMING : FACTS_PLC_LINK];
+	if (first[0] == '\0')
+		snprintf(first, sizeof p->first[0], "first at %s: %s",
 		    format_duration(engine_rel(e, now), at, sizeof at), what);
 }
 

@@ -120,6 +120,14 @@ struct facts_faults {
  * the timeline touches anything: judged apart from the client (plcjudge.h).
  * Counted between time 0 and the end, as the client's facts are.
  */
+/* The PLC's verdict items (plcjudge.h), each with its own first fault. */
+enum facts_plc_item {
+	FACTS_PLC_ECHOES = 0,	/* mismatched, or not asked for */
+	FACTS_PLC_TIMING,	/* late, or owed at a connection's end */
+	FACTS_PLC_LINK,		/* not taken, closed or reset */
+	FACTS_PLC_ITEMS
+};
+
 struct facts_plc {
 	int		proxied;	/* a real PLC stood behind the run */
 	tc_us_t		late_after;	/* an echo slower than this is late */
@@ -136,7 +144,8 @@ struct facts_plc {
 					   lasted less than its error path
 					   may: its design, not a fault */
 	uint64_t	closed;		/* connections it closed or reset */
-	char		first[160];	/* its first fault, with its time */
+	/* Per verdict item, its first fault, with its time. */
+	char		first[FACTS_PLC_ITEMS][160];
 };
 
 struct facts {

@@ -168,7 +168,7 @@ plcjudge_verdict(const struct facts *f, int length_bits, struct verdict *v)
 	    "for%s%s", (unsigned long long)p->mismatches,
 	    (unsigned long long)p->echoes, (unsigned long long)p->unasked,
 	    p->mismatches + p->unasked > 0 ? "; " : "",
-	    p->mismatches + p->unasked > 0 ? p->first : "");
+	    p->mismatches + p->unasked > 0 ? p->first[FACTS_PLC_ECHOES] : "");
 	/* 2: in time. */
 	format_duration(p->late_after, d[0], sizeof d[0]);
 	format_duration(hist_quantile(&p->rtt, 0.5), d[1], sizeof d[1]);
@@ -181,7 +181,7 @@ plcjudge_verdict(const struct facts *f, int length_bits, struct verdict *v)
 	    plural(p->silent), d[1], d[2], d[3],
 	    (unsigned long long)p->rtt.count,
 	    p->late + p->silent > 0 ? "; " : "",
-	    p->late + p->silent > 0 ? p->first : "");
+	    p->late + p->silent > 0 ? p->first[FACTS_PLC_TIMING] : "");
 	/* 3: the link. */
 	item(&it[2], p->unreachable == 0 && p->closed == 0, "PLC link: %llu "
 	    "connection%s not taken, %llu closed or reset by the PLC "
@@ -191,7 +191,8 @@ plcjudge_verdict(const struct facts *f, int length_bits, struct verdict *v)
 	    (unsigned long long)p->closed,
 	    (unsigned long long)p->refused_restarting,
 	    p->unreachable + p->closed > 0 ? "; " : "",
-	    p->unreachable + p->closed > 0 ? p->first : "");
+	    p->unreachable + p->closed > 0 ? p->first[FACTS_PLC_LINK] :
+	    "");
 	for (i = 0; i < PLCJUDGE_ITEMS; i++)
 		if (!it[i].passed)
 			failed++;

@@ -118,8 +118,10 @@ test_a_faulty_plc_is_blamed_not_the_client(void **state)
 	f.plc.echoes = 10;
 	f.plc.mismatches = 2;
 	f.plc.closed = 1;
-	snprintf(f.plc.first, sizeof f.plc.first, "first at 1s: echo 0x3 "
-	    "to frame 0x1");
+	snprintf(f.plc.first[FACTS_PLC_ECHOES], sizeof f.plc.first[0],
+	    "first at 1s: echo 0x3 to frame 0x1");
+	snprintf(f.plc.first[FACTS_PLC_LINK], sizeof f.plc.first[0],
+	    "first at 2s: reset the connection (0 frames unanswered)");
 	client_verdict(&v);
 	assert_int_equal(plcjudge_verdict(&f, 32, &v), 0);
 	assert_int_equal(v.nfailed_plc, 2);	/* echoes and link */
@@ -131,8 +133,13 @@ test_a_faulty_plc_is_blamed_not_the_client(void **state)
 	assert_false(v.items[2].passed);
 	assert_non_null(strstr(v.items[2].message, "2 of 10 unlike"));
 	assert_non_null(strstr(v.items[2].message, "echo 0x3 to frame 0x1"));
+	assert_null(strstr(v.items[2].message, "reset"));
 	assert_true(v.items[3].passed);
 	assert_false(v.items[4].passed);
+	/* Each item quotes its own first fault, not another item's. */
+	assert_non_null(strstr(v.items[4].message, "; first at 2s: reset the "
+	    "connection"));
+	assert_null(strstr(v.items[4].message, "echo 0x3"));
 	verdict_free(&v);
 	facts_free(&f);
 }
