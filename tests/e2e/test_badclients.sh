@@ -230,21 +230,39 @@ assert len(d.getElementsByTagName("failure")) == 1' "$tmp/junit-bad.xml" ||
     fail "junit of a failed run is not valid XML with one failed testcase"
 
 # ---- the same seed replays the same injected fault schedule ----
+# The seed decides the delays drawn, in the order the echoes come; how many
+# echoes come before the fault ends is the machine's timing (a loaded run
+# may answer one fewer). So the draws both runs made must be the same, in
+# order, and there must be enough of them, different from one another, to
+# show that it was the seed that chose them.
 python3 - "$tmp/seed1.json" "$tmp/seed2.json" <<'EOF' || fail "the same seed gave different fault schedules"
 import json, sys
 
-def faults(path):
+MIN_COMMON = 20     # of about 50 echoes in the 5 s fault at 100 ms
+
+def schedule(path):
     runs = json.load(open(path))
     assert len(runs) == 1, "one scenario per report"
     run = runs[0]
     assert run["seed"] == 1234, "the seed given on the command line is used"
-    return [(e["value"], e["detail"]) for e in run["events"]
-            if e["event"] == "info" and e["detail"].startswith("fault ")]
+    faults = [e for e in run["events"]
+              if e["event"] == "info" and e["detail"].startswith("fault ")]
+    draws = [e["value"] for e in faults if " draws " in e["detail"]]
+    other = [(e["value"], e["detail"]) for e in faults
+             if " draws " not in e["detail"]]
+    return draws, other
 
-a, b = faults(sys.argv[1]), faults(sys.argv[2])
-assert a, "no fault events in the report"
-assert a == b, "%r != %r" % (a, b)
-print("ok   the same seed, the same %d fault events" % len(a))
+(da, oa), (db, ob) = schedule(sys.argv[1]), schedule(sys.argv[2])
+assert oa and oa == ob, "the faults begun and ended: %r != %r" % (oa, ob)
+n = min(len(da), len(db))
+assert n >= MIN_COMMON, "too few draws to compare: %d and %d" % (
+    len(da), len(db))
+for i in range(n):
+    assert da[i] == db[i], "draw %d of %d: %dus != %dus" % (
+        i + 1, n, da[i], db[i])
+assert len(set(da[:n])) > n // 2, "the draws hardly vary: %r" % da[:n]
+print("ok   the same seed, the same %d draws (of %d and %d)" % (
+    n, len(da), len(db)))
 EOF
 
 if [ "$failures" -ne 0 ]; then
