@@ -12,6 +12,8 @@ struct plc {
 	uint64_t	  ticks;	/* tasks run */
 	uint64_t	  skipped;	/* boundaries passed without their task */
 	struct hist	  late;		/* task start minus its boundary, us */
+	tc_us_t		  stall_max;	/* task start minus the first boundary
+					   it missed, the longest */
 	unsigned	  epoch;	/* grids so far: cycle changes */
 	tc_us_t		  relisten_at;
 	unsigned	  active;
@@ -136,6 +138,8 @@ plc_cycle_due(struct plc *plc, tc_us_t now)
 	if (boundary == 0 || boundary <= plc->ran)
 		return 0;
 	plc->skipped += (boundary - plc->ran) / plc->cfg.cycle_us - 1;
+	if (now - (plc->ran + plc->cfg.cycle_us) > plc->stall_max)
+		plc->stall_max = now - (plc->ran + plc->cfg.cycle_us);
 	plc->ticks++;
 	hist_add(&plc->late, now - boundary);
 	plc->ran = boundary;
@@ -152,6 +156,7 @@ plc_cycle_stats(const struct plc *plc, struct plc_cycle_stats *out)
 	out->late_p50_us = hist_quantile(&plc->late, 0.5);
 	out->late_p99_us = hist_quantile(&plc->late, 0.99);
 	out->late_max_us = plc->late.max;
+	out->stall_max_us = plc->stall_max;
 }
 
 void

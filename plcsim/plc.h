@@ -138,6 +138,11 @@ struct plc_cycle_stats {
 	tc_us_t	 late_p50_us;	/* how late a task ran after its boundary; */
 	tc_us_t	 late_p99_us;	/* all 0 when no task ran (ticks == 0) */
 	tc_us_t	 late_max_us;
+	/* The longest a due task waited, from the first boundary it missed
+	   (late_max_us counts from the last one): how long the emulator's
+	   loop was kept from running, which no timing it measured can be
+	   trusted to less than. */
+	tc_us_t	 stall_max_us;
 };
 
 void plc_cycle_stats(const struct plc *plc, struct plc_cycle_stats *out);

@@ -94,6 +94,13 @@ cycle_phrase(char *buf, size_t len, const struct plc_cycle_stats *cs)
 	snprintf(buf, len, "task cycle %s: %llu ticks, %llu skipped, late p50 "
 	    "%s, p99 %s, max %s", d[0], (unsigned long long)cs->ticks,
 	    (unsigned long long)cs->skipped, d[1], d[2], d[3]);
+	/* Skipped boundaries: how long the loop was kept from its task. */
+	if (cs->skipped > 0) {
+		size_t n = strlen(buf);
+
+		format_duration(cs->stall_max_us, d[1], sizeof d[1]);
+		snprintf(buf + n, len - n, ", longest stall %s", d[1]);
+	}
 }
 
 /* ---- how close it came ---- */
@@ -479,6 +486,12 @@ report_json_end(FILE *out)
 	fputs("\n]\n", out);
 }
 
+void
+report_json_number(FILE *out, double v)
+{
+	put_number(out, v);
+}
+
 static void
 json_head(FILE *out, const struct scenario *sc, double seconds,
     uint64_t seed, int passed)
@@ -573,13 +586,14 @@ json_cycle(FILE *out, const struct plc_cycle_stats *cs)
 	    (unsigned long long)cs->skipped);
 	if (cs->ticks == 0)
 		fputs(", \"late_p50_us\": null, \"late_p99_us\": null, "
-		    "\"late_max_us\": null}", out);
+		    "\"late_max_us\": null, \"stall_max_us\": null}", out);
 	else
 		fprintf(out, ", \"late_p50_us\": %llu, \"late_p99_us\": %llu, "
-		    "\"late_max_us\": %llu}",
+		    "\"late_max_us\": %llu, \"stall_max_us\": %llu}",
 		    (unsigned long long)cs->late_p50_us,
 		    (unsigned long long)cs->late_p99_us,
-		    (unsigned long long)cs->late_max_us);
+		    (unsigned long long)cs->late_max_us,
+		    (unsigned long long)cs->stall_max_us);
 }
 
 /* ", "watchdog": {...}", or null in a run without one. */

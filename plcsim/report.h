@@ -116,6 +116,8 @@ void report_json_skipped(FILE *out, const struct scenario *sc,
 void report_json_begin(FILE *out);
 void report_json_separator(FILE *out, int i);
 void report_json_end(FILE *out);
+/* A number as the JSON report writes a margin (whole ones exactly). */
+void report_json_number(FILE *out, double v);
 
 /*
  * Escapers, for any bytes: invalid UTF-8 and characters XML cannot hold

@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "json.h"
 #include "html.h"
 #include "log.h"
 #include "parse.h"
@@ -852,30 +853,75 @@ run_double_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* "min 48ms, median 49.9ms, max 50ms" of a tally's margins. */
+/*
+ * The smallest, median and largest of a tally's margins (sorting them);
+ * returns how many there are (0: none, the three unset).
+ */
+static int
+run_tally_spread(struct run_tally *t, double m[3])
+{
+	int n = t->nmargins;
+
+	if (n == 0)
+		return 0;
+	qsort(t->margins, (size_t)n, sizeof *t->margins, run_double_cmp);
+	m[0] = t->margins[0];
+	m[1] = n % 2 ? t->margins[n / 2] :
+	    (t->margins[n / 2 - 1] + t->margins[n / 2]) / 2;
+	m[2] = t->margins[n - 1];
+	return n;
+}
+
+/* "; margin min 48ms, median 49.9ms, max 50ms" of a tally's margins. */
 static void
 run_spread(char *buf, size_t len, struct run_tally *t)
 {
 	struct verdict_item it;
 	char m[3][48];
-	int n = t->nmargins;
+	double v[3];
+	int k;
 
 	buf[0] = '\0';
-	if (n == 0)
+	if (run_tally_spread(t, v) == 0)
 		return;
-	qsort(t->margins, (size_t)n, sizeof *t->margins, run_double_cmp);
 	memset(&it, 0, sizeof it);
 	it.unit = t->unit;
-	it.margin = t->margins[0];
-	verdict_margin_text(&it, m[0], sizeof m[0]);
-	it.margin = n % 2 ? t->margins[n / 2] :
-	    (t->margins[n / 2 - 1] + t->margins[n / 2]) / 2;
-	verdict_margin_text(&it, m[1], sizeof m[1]);
-	it.margin = t->margins[n - 1];
-	verdict_margin_text(&it, m[2], sizeof m[2]);
+	for (k = 0; k < 3; k++) {
+		it.margin = v[k];
+		verdict_margin_text(&it, m[k], sizeof m[k]);
+	}
 	snprintf(buf, len, "; margin min %s, median %s, max %s%s", m[0], m[1],
 	    m[2], t->lost > 0 ? " (some margins not kept: out of memory)" :
 	    "");
+}
+
+/* How scenario i's repetitions came out. */
+struct run_reps {
+	int	passed;
+	int	verdicts;	/* passed or failed */
+	int	other;		/* errors or not run */
+};
+
+static void
+run_reps(const struct run *r, int i, struct run_reps *c)
+{
+	int k, u;
+
+	memset(c, 0, sizeof *c);
+	for (k = 0; k < r->o->repeat; k++) {
+		u = i * r->o->repeat + k;
+		if (r->outcome[u] == RUN_PASSED || r->outcome[u] == RUN_FAILED)
+			c->verdicts++;
+		else
+			c->other++;
+		c->passed += r->outcome[u] == RUN_PASSED;
+	}
+}
+
+static uint64_t
+run_base_seed(const struct run *r, int i)
+{
+	return r->o->seed_set ? r->o->seed : r->sc[i]->seed;
 }
 
 /*
@@ -888,31 +934,23 @@ run_summary(struct run *r)
 {
 	const struct run_opts *o = r->o;
 	struct run_tally *t;
+	struct run_reps c;
 	char spread[256];
-	int i, k, u, passed, verdicts, other;
+	int i;
 	size_t j;
 
 	if (o->repeat == 1)
 		return;
 	for (i = 0; i < o->nfiles; i++) {
-		passed = verdicts = other = 0;
-		for (k = 0; k < o->repeat; k++) {
-			u = i * o->repeat + k;
-			if (r->outcome[u] == RUN_PASSED ||
-			    r->outcome[u] == RUN_FAILED)
-				verdicts++;
-			else
-				other++;
-			passed += r->outcome[u] == RUN_PASSED;
-		}
-		printf("REPEAT %s: %d of %d passed", r->sc[i]->name, passed,
+		run_reps(r, i, &c);
+		printf("REPEAT %s: %d of %d passed", r->sc[i]->name, c.passed,
 		    o->repeat);
-		if (verdicts > passed)
-			printf(", %d failed", verdicts - passed);
-		if (other > 0)
-			printf(", %d not judged (errors or not run)", other);
-		printf(" (seed %llu and derived)\n", (unsigned long long)
-		    (o->seed_set ? o->seed : r->sc[i]->seed));
+		if (c.verdicts > c.passed)
+			printf(", %d failed", c.verdicts - c.passed);
+		if (c.other > 0)
+			printf(", %d not judged (errors or not run)", c.other);
+		printf(" (seed %llu and derived)\n",
+		    (unsigned long long)run_base_seed(r, i));
 		for (j = 0; r->tally[i] != NULL && j < r->sc[i]->nexpects;
 		    j++) {
 			t = &r->tally[i][j];
@@ -921,10 +959,77 @@ run_summary(struct run *r)
 			    t->line, scenario_expect_name(t->kind),
 			    t->name[0] != '\0' ? " " : "", t->name,
 			    t->expected[0] != '\0' ? " " : "", t->expected,
-			    t->passed, verdicts, spread);
+			    t->passed, c.verdicts, spread);
 		}
 	}
 	fflush(stdout);
+}
+
+/* One expectation's tally as JSON. */
+static void
+run_json_tally(FILE *f, struct run_tally *t, int verdicts)
+{
+	const char *unit = verdict_unit_name(t->unit);
+	double m[3];
+	int n = run_tally_spread(t, m);
+
+	fprintf(f, "{\"expect\": \"%s\", \"line\": %d, \"name\": ",
+	    scenario_expect_name(t->kind), t->line);
+	if (t->name[0] != '\0')
+		json_string(f, t->name);
+	else
+		fputs("null", f);
+	fputs(", \"expected\": ", f);
+	json_string(f, t->expected);
+	fprintf(f, ", \"passed\": %d, \"of\": %d, \"judged\": %d, "
+	    "\"margins\": %d, \"margins_lost\": %d", t->passed, verdicts,
+	    t->judged, n, t->lost);
+	if (n == 0 || unit == NULL) {
+		fputs(", \"unit\": null, \"margin_min\": null, "
+		    "\"margin_median\": null, \"margin_max\": null}", f);
+		return;
+	}
+	fprintf(f, ", \"unit\": \"%s\", \"margin_min\": ", unit);
+	report_json_number(f, m[0]);
+	fputs(", \"margin_median\": ", f);
+	report_json_number(f, m[1]);
+	fputs(", \"margin_max\": ", f);
+	report_json_number(f, m[2]);
+	fputc('}', f);
+}
+
+/*
+ * With --repeat, the JSON report ends with one object per scenario that
+ * says what run_summary prints: {"name", "file", "repeat": {...}}.
+ */
+static void
+run_json_summary(FILE *f, const struct run *r)
+{
+	struct run_reps c;
+	int i;
+	size_t j;
+
+	if (r->o->repeat == 1)
+		return;
+	for (i = 0; i < r->o->nfiles; i++) {
+		run_reps(r, i, &c);
+		report_json_separator(f, r->nunits + i);
+		fputs("{\"name\": ", f);
+		json_string(f, r->sc[i]->name);
+		fputs(", \"file\": ", f);
+		json_string(f, r->sc[i]->file != NULL ? r->sc[i]->file : "");
+		fprintf(f, ", \"repeat\": {\"runs\": %d, \"passed\": %d, "
+		    "\"failed\": %d, \"not_judged\": %d, \"seed\": %llu, "
+		    "\"expectations\": [", r->o->repeat, c.passed,
+		    c.verdicts - c.passed, c.other,
+		    (unsigned long long)run_base_seed(r, i));
+		for (j = 0; r->tally[i] != NULL && j < r->sc[i]->nexpects;
+		    j++) {
+			fputs(j > 0 ? ",\n      " : "\n      ", f);
+			run_json_tally(f, &r->tally[i][j], c.verdicts);
+		}
+		fputs(j > 0 ? "\n    ]}}" : "]}}", f);
+	}
 }
 
 /* ---- the parent ---- */
@@ -1203,6 +1308,8 @@ run_write_report(const struct run *r, const char *file, enum run_frag k,
 		if (run_copy_file(f, path) != 0)
 			rc = -1;
 	}
+	if (k == FRAG_JSON)
+		run_json_summary(f, r);
 	if (k == FRAG_JUNIT)
 		report_junit_end(f);
 	else if (k == FRAG_HTML)

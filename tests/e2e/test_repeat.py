@@ -113,11 +113,38 @@ def test_a_client_that_fails_sometimes():
     assert suite.getAttribute("tests") == "4", suite.toxml()[:200]
     assert suite.getAttribute("failures") == "2", suite.toxml()[:200]
     # JSON: the same names, each with its derived seed.
-    runs = json.load(open(js))
+    report = json.load(open(js))
+    runs = [x for x in report if "repeat" not in x]
     assert [x["name"] for x in runs] == sorted(cases), runs
     assert [x["seed"] for x in runs] == derived_seeds(42, 4), \
         [x["seed"] for x in runs]
     assert [x["passed"] for x in runs].count(True) == 2
+    # Then the summary, as the text says it, from the runs' own margins.
+    summary = [x for x in report if "repeat" in x]
+    assert len(summary) == 1 and report[-1] is summary[0], report[-1]
+    rep = summary[0]["repeat"]
+    assert summary[0]["name"] == "flaky", summary
+    assert (rep["runs"], rep["passed"], rep["failed"], rep["not_judged"],
+            rep["seed"]) == (4, 2, 2, 0, 42), rep
+    assert [(e["line"], e["expect"], e["name"], e["passed"], e["of"])
+            for e in rep["expectations"]] == \
+        [(7, "life_bit_max_gap", None, 2, 4), (9, "frames", None, 4, 4),
+         (11, "counter", "mismatches", 4, 4)], rep
+    for e in rep["expectations"]:
+        seen = sorted(i["margin"] for x in runs for i in x["expectations"]
+                      if i["line"] == e["line"])
+        assert len(seen) == 4 and e["margins"] == 4, (seen, e)
+        median = (seen[1] + seen[2]) / 2
+        assert e["margin_min"] == seen[0] and e["margin_max"] == seen[-1], \
+            (seen, e)
+        assert abs(e["margin_median"] - median) <= 1e-6 * abs(median) + \
+            0.5, (median, e)
+        assert e["unit"] == ("us" if e["line"] == 7 else "count"), e
+    # The text's minimum, in seconds, is the JSON's, in microseconds.
+    gap = rep["expectations"][0]
+    assert gap["expected"] == "no silence over 700ms", gap
+    assert abs(float(m.group(1)[:-1]) * 1e6 - gap["margin_min"]) < 1e3, \
+        (m.group(1), gap)
 
 
 def test_real_client_shards_and_seed():
@@ -140,8 +167,12 @@ def test_real_client_shards_and_seed():
                      r.stdout), r.stdout
     _, cases = testcases(junit)
     assert sorted(cases) == ["b-second#1", "b-second#2"], cases
-    assert [x["seed"] for x in json.load(open(js))] == \
+    report = json.load(open(js))
+    assert [x["seed"] for x in report if "repeat" not in x] == \
         derived_seeds(1234, 2)
+    assert [(x["name"], x["repeat"]["passed"], x["repeat"]["seed"])
+            for x in report if "repeat" in x] == [("b-second", 2, 1234)], \
+        report[-1]
 
 
 def test_usage():

@@ -117,6 +117,7 @@ test_plc_cycle_lateness(void **state)
 	assert_int_equal(cs.cycle_us, 10 * MS);
 	assert_int_equal(cs.ticks, 0);
 	assert_int_equal(cs.late_max_us, 0);
+	assert_int_equal(cs.stall_max_us, 0);
 
 	/* On time, 100 us late, then 4 ms late after four boundaries the
 	 * loop was too busy for, then 50 us late. */
@@ -131,6 +132,8 @@ test_plc_cycle_lateness(void **state)
 	assert_int_equal(cs.late_p50_us, 50);
 	assert_int_equal(cs.late_p99_us, 4000);
 	assert_int_equal(cs.late_max_us, 4000);
+	/* The task of 31000 waited until 75000: the loop was kept 44 ms. */
+	assert_int_equal(cs.stall_max_us, 44000);
 
 	/* A new grid skips nothing; the counts go on across it. */
 	plc_set_cycle(plc, 50 * MS, 85000);
