@@ -735,6 +735,7 @@ test_watchdog_margin(void **state)
 static const struct plc_cycle_stats cycle_10ms = {
 	.cycle_us = 10000, .ticks = 300, .skipped = 2,
 	.late_p50_us = 35, .late_p99_us = 98, .late_max_us = 1248,
+	.stall_max_us = 21248,
 };
 static const struct plc_cycle_stats cycle_none = { 0 };
 
@@ -753,7 +754,7 @@ test_cycle_text(void **state)
 	out = capture_close(&c);
 	assert_string_equal(out, "PASS drop-rst (3.0s, seed 7; task cycle "
 	    "10ms: 300 ticks, 2 skipped, late p50 35us, p99 98us, max "
-	    "1248us)\n"
+	    "1248us, longest stall 21248us)\n"
 	    "PASS drop-rst (3.0s, seed 7; no task cycle: frames answered at "
 	    "once)\n");
 	free(out);
@@ -782,7 +783,7 @@ test_cycle_junit(void **state)
 	    "      </properties>\n      <failure ");
 	assert_contains(out, "<system-out>scenario scenarios/drop-rst.yaml, "
 	    "seed 1\ntask cycle 10ms: 300 ticks, 2 skipped, late p50 35us, "
-	    "p99 98us, max 1248us\nline 7: reconnect: drop at 3.000s, not "
+	    "p99 98us, max 1248us, longest stall 21248us\nline 7: reconnect: drop at 3.000s, not "
 	    "connected again within 2s (next connection: none) &lt;&amp;&gt;"
 	    "\nx\n</system-out>");
 	/* No task ran: no lateness to state. */
@@ -814,10 +815,10 @@ test_cycle_json(void **state)
 	assert_contains(out, "\"duration_s\": 1.000, \"cycle\": "
 	    "{\"cycle_us\": 10000, \"ticks\": 300, \"skipped\": 2, "
 	    "\"late_p50_us\": 35, \"late_p99_us\": 98, \"late_max_us\": "
-	    "1248},");
+	    "1248, \"stall_max_us\": 21248},");
 	assert_contains(out, "\"cycle\": {\"cycle_us\": 0, \"ticks\": 0, "
 	    "\"skipped\": 0, \"late_p50_us\": null, \"late_p99_us\": null, "
-	    "\"late_max_us\": null},");
+	    "\"late_max_us\": null, \"stall_max_us\": null},");
 	assert_contains(out, "\"error\": \"could not play\", \"cycle\": null,");
 	free(out);
 }
