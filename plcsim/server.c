@@ -189,12 +189,19 @@ conn_serve(struct sim_conn *c, tc_us_t now)
 		conn_end(c, "out of memory", SESSION_CLOSE_RST);
 		return;
 	}
-	c->state = CONN_SERVED;
-	c->since = now;
+	/*
+	 * The PLC side first: a connection that could not have one was never
+	 * served, and is not ended as one (nor counted off `served`, which
+	 * it never joined).
+	 */
 	if (srv->cfg.upstream != NULL && proxy_open(c) != 0) {
+		plc_detach(srv->plc, c->st);
+		c->st = NULL;
 		conn_end(c, "out of memory", SESSION_CLOSE_RST);
 		return;
 	}
+	c->state = CONN_SERVED;
+	c->since = now;
 	lifemon_track_start(&c->lb);
 	lifemon_watchdog_start(&srv->wd, now);
 	srv->served++;
