@@ -20,6 +20,7 @@ import hashlib
 import html.parser
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -308,6 +309,35 @@ def test_run_html_agrees_and_renders():
     # Text, tables and two timelines cover far more than 2 % of a page.
     assert coloured > w * h // 50, "blank screenshot: %d of %d pixels" % (
         coloured, w * h)
+
+
+def test_repeat_links_go_to_each_files_first_play():
+    """With --repeat the sections are numbered play by play, file by file:
+    each file's link in the record goes to its own first play, not to
+    another file's (b.yaml's had gone to "a#2")."""
+    tmp = support.tmpdir("html-report-")
+    files = []
+    for name in ("rep-a", "rep-b", "rep-c"):
+        files.append(os.path.join(tmp, name + ".yaml"))
+        with open(files[-1], "w") as f:
+            f.write("name: %s\nduration: 300ms\n" % name)
+    page = os.path.join(tmp, "r.html")
+    p = subprocess.run([PLCSIM, "run", "-j3", "--repeat", "2", "--html", page]
+                       + files + ["--"] + CLIENT, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True, timeout=60)
+    assert p.returncode == 0, "exit %d: %s%s" % (p.returncode, p.stdout,
+                                                 p.stderr)
+    with open(page, encoding="utf-8") as f:
+        text = f.read()
+    links = re.findall(r'<tr><td><a href="#(s\d+)">(\d+)</a></td><td><code>'
+                       r'([^<]*)</code>', text)
+    assert [(n, f) for (_, n, f) in links] == \
+        [(str(i + 1), f) for i, f in enumerate(files)], links
+    names = dict((s["id"], "".join(s["h2"][1:]).strip())
+                 for s in parse_dom(text).sections)
+    assert len(names) == 6, names
+    for (target, _, path), name in zip(links, ("rep-a", "rep-b", "rep-c")):
+        assert names.get(target) == name + "#1", (path, target, names)
 
 
 def test_console_check_catches_a_load():
