@@ -71,8 +71,9 @@ child_start(struct sim_loop *loop, char *const argv[], char *const env[],
     char *err, size_t errlen)
 {
 	struct child *c;
-	int fds[2];
+	int fds[2], execed[2];
 	size_t i;
+	char byte;
 
 	c = calloc(1, sizeof *c);
 	if (c == NULL) {
@@ -92,11 +93,21 @@ child_start(struct sim_loop *loop, char *const argv[], char *const env[],
 		free(c);
 		return NULL;
 	}
+	/* Closed by the exec (or the child's end): see below. */
+	if (pipe2(execed, O_CLOEXEC) != 0) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		free(c);
+		return NULL;
+	}
 	c->pid = fork();
 	if (c->pid < 0) {
 		snprintf(err, errlen, "fork: %s", strerror(errno));
 		close(fds[0]);
 		close(fds[1]);
+		close(execed[0]);
+		close(execed[1]);
 		free(c);
 		return NULL;
 	}
@@ -120,6 +131,16 @@ child_start(struct sim_loop *loop, char *const argv[], char *const env[],
 		_exit(127);
 	}
 	setpgid(c->pid, c->pid);	/* also here: no race with kill */
+	/*
+	 * Back once the child has called exec (or ended): a signal to the
+	 * group then reaches the command, never the copy of this process
+	 * it is until then, which holds its sockets (stopped there, it would
+	 * keep the PLC's listening port taken). A fraction of a millisecond.
+	 */
+	close(execed[1]);
+	while (read(execed[0], &byte, 1) < 0 && errno == EINTR)
+		;
+	close(execed[0]);
 	close(fds[1]);
 	c->out_fd = fds[0];
 	fcntl(c->out_fd, F_SETFL, fcntl(c->out_fd, F_GETFL) | O_NONBLOCK);

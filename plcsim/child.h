@@ -27,7 +27,9 @@ struct child;
  * Starts argv[0] (looked up in PATH) with `env` ("NAME=VALUE", NULL-ended)
  * added to the environment. NULL and a message in err when it cannot be
  * started (fork or pipe failure); a command that does not exist starts and
- * exits with status 127, as a shell's would.
+ * exits with status 127, as a shell's would. Returns once the child has
+ * called exec (or ended), so that whatever signals its group from then on
+ * signals the command.
  */
 struct child *child_start(struct sim_loop *loop, char *const argv[],
     char *const env[], char *err, size_t errlen);

@@ -46,6 +46,8 @@ struct play {
 	struct sim_timer   *restart;	/* client_restart: waits for the old
 					   group to be gone */
 	int		    restarting;
+	int		    paused;	/* a client_pause holds the client:
+					   a restart waits for its end */
 	char		   *earlier;	/* what restarted clients wrote, the
 					   newest CHILD_OUTPUT_MAX bytes */
 	size_t		    earlier_len;
@@ -390,6 +392,14 @@ play_restart_timer(void *arg)
 		return SIM_TIMER_STOP;
 	if (child_group_alive(p->client))
 		return PLAY_REAP_US;
+	/*
+	 * A pause that began while the old group was dying holds the PC:
+	 * the command starts when it ends (play_client_cb starts this timer
+	 * again). Not started and stopped at once: stopped before its exec,
+	 * the child would hold the PLC's listening socket.
+	 */
+	if (p->paused)
+		return SIM_TIMER_STOP;
 	play_keep_output(p);
 	child_free(p->client);
 	p->client = NULL;
@@ -408,10 +418,17 @@ play_client_cb(void *arg, enum scenario_action_kind kind, int begins)
 {
 	struct play *p = arg;
 
+	if (kind == ACTION_CLIENT_PAUSE)
+		p->paused = begins;
 	if (p->client == NULL || p->ending)
 		return;
 	if (kind == ACTION_CLIENT_PAUSE) {
-		child_signal(p->client, begins ? SIGSTOP : SIGCONT);
+		/* The group being killed for a restart is left alone: its
+		 * successor starts when the pause is over. */
+		if (!p->restarting)
+			child_signal(p->client, begins ? SIGSTOP : SIGCONT);
+		else if (!begins)
+			sim_timer_start(p->restart, 0);
 		return;
 	}
 	if (kind != ACTION_CLIENT_RESTART || p->restarting)
