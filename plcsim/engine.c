@@ -836,7 +836,8 @@ engine_plc_owed(struct engine *e, struct sim_conn *conn, tc_us_t now)
 		if (ec->c != conn)
 			others++;
 	if (others > 0) {
-		events_add(e->ev, now, SIM_EV_INFO, sim_conn_id(conn), 0, n,
+		events_add_as(e->ev, now, SIM_EV_INFO, SIM_FOLD_PLC_BESIDE,
+		    sim_conn_id(conn), 0, n,
 		    "PLC owed echoes beside another connection: not blamed");
 		return;
 	}

@@ -74,6 +74,9 @@ static const char *const fold_names[SIM_FOLD_MAX - SIM_EV_TYPE_MAX] = {
 	[SIM_FOLD_PLC_SILENT - SIM_EV_TYPE_MAX] = "plc_silent",
 	[SIM_FOLD_PLC_UNREACHABLE - SIM_EV_TYPE_MAX] = "plc_unreachable",
 	[SIM_FOLD_PLC_CLOSED - SIM_EV_TYPE_MAX] = "plc_closed",
+	[SIM_FOLD_PLC_CONNECTED - SIM_EV_TYPE_MAX] = "plc_connected",
+	[SIM_FOLD_PLC_KEPT_UP - SIM_EV_TYPE_MAX] = "plc_kept_up",
+	[SIM_FOLD_PLC_BESIDE - SIM_EV_TYPE_MAX] = "plc_owed_beside",
 };
 
 static void events_fold_flush(struct sim_events *ev, tc_us_t t, int text);

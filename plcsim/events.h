@@ -18,7 +18,8 @@
  *
  * Some lines are not a kind of event of their own but fold as one, each
  * kind apart from the others (events_add_as): the real PLC's faults behind
- * a proxy, which can come with every echo of a faulty PLC.
+ * a proxy, which can come with every echo of a faulty PLC, and the proxy's
+ * lines that come once a connection.
  */
 #ifndef PLCSIM_EVENTS_H
 #define PLCSIM_EVENTS_H
@@ -56,6 +57,10 @@ enum sim_event_fold {
 	SIM_FOLD_PLC_SILENT,	/* a connection ended with an echo owed */
 	SIM_FOLD_PLC_UNREACHABLE, /* a connection to the PLC not taken */
 	SIM_FOLD_PLC_CLOSED,	/* ... or closed, or reset, by the PLC */
+	/* The proxy's lines that come once a connection, as connects do. */
+	SIM_FOLD_PLC_CONNECTED,	/* its PLC side connected */
+	SIM_FOLD_PLC_KEPT_UP,	/* its PLC side kept up behind a cut */
+	SIM_FOLD_PLC_BESIDE,	/* echoes owed beside another connection */
 	SIM_FOLD_MAX
 };
 

@@ -405,8 +405,10 @@ proxy_up_connected(void *arg)
 {
 	struct sim_conn *c = arg;
 
-	events_add(c->srv->ev, clock_now_us(), SIM_EV_INFO, c->id, 0,
-	    upstream_refusals(c->up), "PLC connected from %s%s",
+	/* One a connection: folded in a flood of them, as connects are. */
+	events_add_as(c->srv->ev, clock_now_us(), SIM_EV_INFO,
+	    SIM_FOLD_PLC_CONNECTED, c->id, 0, upstream_refusals(c->up),
+	    "PLC connected from %s%s",
 	    upstream_local(c->up), upstream_refusals(c->up) > 0 ?
 	    " after refusals" : "");
 	if (c->state == CONN_SERVED)
@@ -570,7 +572,8 @@ proxy_linger(struct sim_conn *c, tc_us_t left)
 	l->next = srv->lingering;
 	srv->lingering = l;
 	sim_timer_start(l->timer, left);
-	events_add(srv->ev, clock_now_us(), SIM_EV_INFO, c->id, 0, left,
+	events_add_as(srv->ev, clock_now_us(), SIM_EV_INFO,
+	    SIM_FOLD_PLC_KEPT_UP, c->id, 0, left,
 	    "PLC side kept up, silent, behind the cut");
 	return 0;
 }

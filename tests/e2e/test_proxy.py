@@ -673,6 +673,28 @@ def test_hostile_reset_with_unread_input_and_silence():
         h.end()
 
 
+def test_hostile_connection_flood_folds_the_proxys_lines():
+    """Connections one after the other for 2 s: the proxy's own line for
+    each (its PLC side connected) folds as the connects do, at most 10 a
+    second and then a count."""
+    h = Hostile()
+    try:
+        keep = h.connect()  # served: the others wait, then are taken
+        n, deadline = 0, time.monotonic() + 2
+        while time.monotonic() < deadline:
+            s = h.connect()
+            s.sendall(struct.pack(">I", 4))
+            s.close()
+            n += 1
+        keep.close()
+    finally:
+        out = h.end()
+    plc = [l for l in out.splitlines() if "message=PLC connected" in l]
+    assert n > 40, n
+    assert len(plc) <= 10 * 3, (n, len(plc))
+    assert " flood kind=plc_connected count=" in out, out[-3000:]
+
+
 def test_hostile_flood_without_reading_is_bounded():
     """A client that writes megabytes and reads nothing: the proxy takes
     no more than its bounds (it stops reading), stays up and serves
