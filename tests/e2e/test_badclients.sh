@@ -96,9 +96,15 @@ EOF
 # ---- the bad clients, in two lanes ----
 # The real client on the scenarios the bad ones fail, a failing run's
 # JUnit and the same seed twice, meanwhile: every run here mostly waits.
-set -- "$reconnect_sc" "$split_sc" "$toggle_sc" "$cycle_sc" "$mismatch_sc" \
-    "$blackhole_sc" "$drift_sc" "$edges_sc" "$pause_sc" "$restart_sc" \
-    "$rise_sc" "$corrupt_on_sc" "$gap_sc"
+# Not the two with the tightest timing bounds (a 50 ms cycle's jitter of
+# 25 ms, 3 ms of drift from a 100 ms grid): played here beside the end-to-
+# end tests that keep a core busy (1000 connections, a browser), a client
+# of a sanitizer build was seen held up 35 ms and more; they are library
+# scenarios, which make check and make scenarios play against the real
+# client on their own.
+set -- "$reconnect_sc" "$split_sc" "$toggle_sc" "$mismatch_sc" \
+    "$blackhole_sc" "$edges_sc" "$pause_sc" "$restart_sc" "$rise_sc" \
+    "$corrupt_on_sc" "$gap_sc"
 (
 	"$plcsim" run -j2 --junit "$tmp/junit.xml" "$@" -- "$tcpcom" \
 	    --server '{host}' --port '{port}' --stats-json '{stats}' \
