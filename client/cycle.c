@@ -32,3 +32,21 @@ cycle_advance(struct cycle *s, tc_us_t now)
 	s->index = next;
 	return 0;
 }
+
+uint64_t
+cycle_advance_spaced(struct cycle *s, tc_us_t now, tc_us_t min_gap)
+{
+	tc_us_t due = cycle_deadline(s);
+	uint64_t from = s->index, want;
+
+	/* On time, or late as a loaded machine is: the grid as it is. */
+	if (now <= due || now - due <= s->period_us / 2)
+		return cycle_advance(s, now);
+	/* The first deadline at or after now + min_gap (due <= now). */
+	want = (now + min_gap - s->start_us + s->period_us - 1) /
+	    s->period_us;
+	if (want <= from)
+		want = from + 1;
+	s->index = want;
+	return want - from - 1;
+}

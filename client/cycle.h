@@ -27,5 +27,15 @@ tc_us_t cycle_deadline(const struct cycle *s);
  * `now`; returns how many deadlines were skipped (0 when on time).
  */
 uint64_t cycle_advance(struct cycle *s, tc_us_t now);
+/*
+ * The same for work that must be spaced out, done at `now` for the
+ * deadline now due (the toggler's flip, which the PLC sees only in
+ * frames): woken up to half a period late, as cycle_advance; later than
+ * that (the process was stopped, the machine paused), the next deadline
+ * is the first at least `min_gap` after now, so that the late work and
+ * the next are never closer than that. Deadlines stay on the grid.
+ * Returns how many deadlines were skipped.
+ */
+uint64_t cycle_advance_spaced(struct cycle *s, tc_us_t now, tc_us_t min_gap);
 
 #endif
