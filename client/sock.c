@@ -11,12 +11,21 @@
 
 #include "sock.h"
 
+/*
+ * No single ppoll is longer than this. One that a stop (SIGSTOP, a paused
+ * machine) interrupts is restarted with the time it had left when it
+ * stopped: without slices a deadline would be missed by as long as the
+ * stop lasted (a toggler asleep for a 2 s cycle would stay silent up to
+ * 2 s after the process runs again). In slices, by at most one slice.
+ */
+#define SOCK_WAIT_SLICE_US (100 * TC_US_PER_MS)
+
 int
 sock_wait(int fd, short events, int stop_fd, tc_us_t deadline)
 {
 	struct pollfd pfd[2];
 	struct timespec ts;
-	tc_us_t now;
+	tc_us_t now, left;
 	int n, r;
 
 	pfd[0].fd = stop_fd;
@@ -27,7 +36,9 @@ sock_wait(int fd, short events, int stop_fd, tc_us_t deadline)
 	for (;;) {
 		pfd[0].revents = pfd[1].revents = 0;
 		now = clock_now_us();
-		ts = clock_us_to_timespec(deadline > now ? deadline - now : 0);
+		left = deadline > now ? deadline - now : 0;
+		ts = clock_us_to_timespec(left < SOCK_WAIT_SLICE_US ? left :
+		    SOCK_WAIT_SLICE_US);
 		r = ppoll(pfd, (nfds_t)n, &ts, NULL);
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -39,7 +50,8 @@ sock_wait(int fd, short events, int stop_fd, tc_us_t deadline)
 		}
 		if (r > 0)
 			return 1;
-		/* ppoll may wake a little early on some kernels: wait on. */
+		/* A slice is over, or ppoll woke a little early (some
+		 * kernels do): wait on. */
 		if (clock_now_us() >= deadline)
 			return 0;
 	}
