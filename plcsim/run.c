@@ -54,6 +54,7 @@
 #include "report.h"
 #include "rng.h"
 #include "run.h"
+#include "stall.h"
 
 #define RUN_EXIT_FAILED	1
 #define RUN_EXIT_USAGE	2
@@ -77,6 +78,8 @@
 #define WORKER_FAILED	1
 #define WORKER_ERROR	2
 #define WORKER_BROKEN	3
+#define WORKER_STALLED	4	/* an error: the emulator's lateness could
+				   have made its failure (stall.h) */
 #define WORKER_SIGNALED	128
 
 enum run_outcome {
@@ -146,6 +149,9 @@ struct run {
 	struct run_job	       jobs[RUN_MAX_JOBS];
 	int		       running;
 	int		       next;	/* the next unit to start */
+	int		      *again;	/* units to play once more, a stack */
+	int		       nagain;
+	unsigned char	      *replayed; /* per unit: played once more */
 	int		       signo;	/* the first stop signal; 0 */
 	tc_us_t		       stop_by;	/* workers left are killed then */
 	int		       killed;
@@ -597,6 +603,23 @@ run_write_sum(const char *dir, int i, const struct verdict *v)
 	return run_close(f, path);
 }
 
+/* Why unit i cannot be judged, on one line, for the parent to say. */
+static int
+run_write_why(const char *dir, int i, const char *why)
+{
+	char path[RUN_PATH_MAX];
+	FILE *f;
+
+	run_fragment_path(path, sizeof path, dir, i, "why");
+	if ((f = fopen(path, "w")) == NULL) {
+		fprintf(stderr, "plcsim run: cannot write %s: %s\n", path,
+		    strerror(errno));
+		return -1;
+	}
+	fprintf(f, "%s\n", why);
+	return run_close(f, path);
+}
+
 /* Plays unit `i` (a scenario, or one repetition of it) and writes its
  * fragments. Never returns. */
 static void
@@ -649,12 +672,18 @@ run_worker(const struct run_opts *o, struct scenario *sc, int i,
 		/* Cut short: the parent reports it, knowing why. */
 		play_result_free(&res);
 		_exit(WORKER_SIGNALED + signo);
+	} else if (!res.facts.plc.proxied && stall_excuses(shown,
+	    &res.facts, &res.verdict, &res.cycle, why, sizeof why)) {
+		c.why = why;
+		c.seconds = res.seconds;
+		code = WORKER_STALLED;
 	} else {
 		c.res = &res;
 		code = res.verdict.nfailed == 0 ? WORKER_PASSED : WORKER_FAILED;
 	}
 	if (run_frags(dir, i, &c) != 0 || (o->repeat > 1 && c.res != NULL &&
-	    run_write_sum(dir, i, &res.verdict) != 0))
+	    run_write_sum(dir, i, &res.verdict) != 0) ||
+	    (code == WORKER_STALLED && run_write_why(dir, i, why) != 0))
 		code = WORKER_BROKEN;
 	play_result_free(&res);
 	_exit(code);
@@ -1098,6 +1127,43 @@ run_kill_client(const struct run *r, int i)
 	fclose(f);
 }
 
+/*
+ * Unit i could not be judged, the emulator too late: the first time it is
+ * played once more (its name and why on a line of their own), the second
+ * it is an error.
+ */
+static void
+run_stalled(struct run *r, int i, double secs)
+{
+	char path[RUN_PATH_MAX], why[1024], name[SCENARIO_MAX_NAME + 16];
+	struct scenario copy;
+	const struct scenario *sc;
+	FILE *f;
+
+	if (r->replayed[i]) {
+		r->outcome[i] = RUN_ERROR;
+		run_show(r, i);
+		return;
+	}
+	why[0] = '\0';
+	run_fragment_path(path, sizeof path, r->dir, i, "why");
+	if ((f = fopen(path, "r")) != NULL) {
+		if (fgets(why, sizeof why, f) == NULL)
+			why[0] = '\0';
+		fclose(f);
+	}
+	why[strcspn(why, "\n")] = '\0';
+	sc = run_shown(r->o, r->sc[run_unit_sc(r->o, i)], i, &copy, name,
+	    sizeof name);
+	progress_clear(&r->progress);
+	printf("AGAIN %s (%.1fs): %s; played once more\n", sc->name, secs,
+	    why);
+	fflush(stdout);
+	r->replayed[i] = 1;
+	r->outcome[i] = RUN_PENDING;
+	r->again[r->nagain++] = i;
+}
+
 /* A worker ended with `status`: its scenario's outcome. */
 static void
 run_finished(struct run *r, int i, int status, double secs)
@@ -1105,6 +1171,10 @@ run_finished(struct run *r, int i, int status, double secs)
 	char why[160];
 	int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 
+	if (code == WORKER_STALLED) {
+		run_stalled(r, i, secs);
+		return;
+	}
 	if (code == WORKER_PASSED || code == WORKER_FAILED ||
 	    code == WORKER_ERROR) {
 		r->outcome[i] = code == WORKER_PASSED ? RUN_PASSED :
@@ -1140,7 +1210,7 @@ run_start(struct run *r)
 {
 	sigset_t old;
 	pid_t pid;
-	int i = r->next++, saved;
+	int i = r->nagain > 0 ? r->again[--r->nagain] : r->next++, saved;
 	char why[160];
 
 	fflush(stdout);
@@ -1239,10 +1309,10 @@ run_all(struct run *r)
 		run_interrupt(r);
 		run_reap(r);
 		while (r->signo == 0 && r->running < r->o->jobs &&
-		    r->next < r->nunits)
+		    (r->nagain > 0 || r->next < r->nunits))
 			run_start(r);
-		if (r->running == 0 &&
-		    (r->signo != 0 || r->next >= r->nunits))
+		if (r->running == 0 && (r->signo != 0 ||
+		    (r->nagain == 0 && r->next >= r->nunits)))
 			break;
 		progress_draw(&r->progress, clock_now_us());
 		wait_ms = run_timeout(r);
@@ -1440,6 +1510,8 @@ run_free(struct run *r)
 	free(r->tally);
 	free(r->sc);
 	free(r->outcome);
+	free(r->again);
+	free(r->replayed);
 }
 
 int
@@ -1466,13 +1538,17 @@ run_main(int argc, char **argv)
 	r.nunits = o.nfiles * o.repeat;
 	r.sc = calloc((size_t)o.nfiles, sizeof *r.sc);
 	r.outcome = calloc((size_t)r.nunits, sizeof *r.outcome);
+	r.again = calloc((size_t)r.nunits, sizeof *r.again);
+	r.replayed = calloc((size_t)r.nunits, sizeof *r.replayed);
 	if (o.repeat > 1)
 		r.tally = calloc((size_t)o.nfiles, sizeof *r.tally);
-	if (r.sc == NULL || r.outcome == NULL ||
-	    (o.repeat > 1 && r.tally == NULL)) {
+	if (r.sc == NULL || r.outcome == NULL || r.again == NULL ||
+	    r.replayed == NULL || (o.repeat > 1 && r.tally == NULL)) {
 		fprintf(stderr, "plcsim run: out of memory\n");
 		free(r.sc);
 		free(r.outcome);
+		free(r.again);
+		free(r.replayed);
 		free(r.tally);
 		return RUN_EXIT_ERROR;
 	}
