@@ -169,8 +169,10 @@ if ! awk -v p="${pct:-0}" 'BEGIN { exit !(p >= 0.20 && p <= 0.30) }'; then
 fi
 expect_fail burst "no burst: expected at most 2 frames in any 100ms" \
     "catch-up frames"
-expect_fail slow-start "reconnect: drop at 2.000s, not connected again within 1s"
-grep -q "plcsim: client_restart: the client killed, started again at 2.0" \
+# The restart is due at 2 s; the emulator carries it out when its loop
+# runs, on a loaded machine some milliseconds later.
+expect_fail slow-start "reconnect: drop at 2\.[0-9]*s, not connected again within 1s"
+grep -q "plcsim: client_restart: the client killed, started again at 2\.[0-9]" \
     "$tmp/slow-start.xml" ||
     fail "slow-start: the JUnit output does not say when the client restarted"
 expect_fail ignore-mismatch "counter mismatches: expected = 4 (injected), saw 0" \
