@@ -234,6 +234,47 @@ html_begin(FILE *out, const struct html_record *r)
 }
 
 void
+html_repeat(FILE *out, const char *scenario, int runs, int passed,
+    int failed, int other, uint64_t seed, const struct html_repeat_row *rows,
+    size_t nrows)
+{
+	size_t i;
+	int k;
+
+	fprintf(out, "<section class=\"repeat %s\">\n<h2>Repeated: ",
+	    passed == runs ? "pass" : "fail");
+	esc(out, scenario);
+	fprintf(out, "</h2>\n<p>%d of %d plays passed", passed, runs);
+	if (failed > 0)
+		fprintf(out, ", %d failed", failed);
+	if (other > 0)
+		fprintf(out, ", %d not judged (errors or not run)", other);
+	fprintf(out, " (seed %llu and derived)</p>\n<table class=\"repeat\">"
+	    "<thead><tr><th>Line</th><th>Expectation</th><th>Expected</th>"
+	    "<th>Passed</th><th>Margin min</th><th>median</th><th>max</th>"
+	    "</tr></thead><tbody>\n", (unsigned long long)seed);
+	for (i = 0; i < nrows; i++) {
+		fprintf(out, "<tr><td>%d</td><td>", rows[i].line);
+		esc(out, rows[i].kind);
+		if (rows[i].name[0] != '\0') {
+			fputc(' ', out);
+			esc(out, rows[i].name);
+		}
+		fputs("</td><td>", out);
+		esc(out, rows[i].expected);
+		fprintf(out, "</td><td>%d of %d</td>", rows[i].passed,
+		    passed + failed);
+		for (k = 0; k < 3; k++) {
+			fputs("<td>", out);
+			esc(out, rows[i].margin[k]);
+			fputs("</td>", out);
+		}
+		fputs("</tr>\n", out);
+	}
+	fputs("</tbody></table>\n</section>\n", out);
+}
+
+void
 html_end(FILE *out)
 {
 	fputs("</main>\n<footer><table class=\"sign\"><tbody>\n"

@@ -52,6 +52,24 @@ void html_begin(FILE *out, const struct html_record *r);
 void html_end(FILE *out);
 
 /*
+ * With --repeat, after the plays' sections: what the REPEAT summary says
+ * of one scenario, a table with a row per expectation (margins as text,
+ * "" when none).
+ */
+struct html_repeat_row {
+	int	    line;
+	const char *kind;	/* scenario_expect_name */
+	const char *name;	/* a counter's, else "" */
+	const char *expected;
+	int	    passed;
+	char	    margin[3][48];	/* min, median, max */
+};
+
+void html_repeat(FILE *out, const char *scenario, int runs, int passed,
+    int failed, int other, uint64_t seed, const struct html_repeat_row *rows,
+    size_t nrows);
+
+/*
  * Scenario `index`'s section: what report_json_case says, drawn; in front
  * of a real PLC (f->plc.proxied) its round trips and estimated task cycle
  * too (and `cycle`, the emulated PLC's, is not shown). -1 when

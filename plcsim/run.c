@@ -901,24 +901,36 @@ run_tally_spread(struct run_tally *t, double m[3])
 	return n;
 }
 
-/* "; margin min 48ms, median 49.9ms, max 50ms" of a tally's margins. */
-static void
-run_spread(char *buf, size_t len, struct run_tally *t)
+/* A tally's smallest, median and largest margin as text; 0: none. */
+static int
+run_spread_text(struct run_tally *t, char m[3][48])
 {
 	struct verdict_item it;
-	char m[3][48];
 	double v[3];
 	int k;
 
-	buf[0] = '\0';
+	for (k = 0; k < 3; k++)
+		m[k][0] = '\0';
 	if (run_tally_spread(t, v) == 0)
-		return;
+		return 0;
 	memset(&it, 0, sizeof it);
 	it.unit = t->unit;
 	for (k = 0; k < 3; k++) {
 		it.margin = v[k];
 		verdict_margin_text(&it, m[k], sizeof m[k]);
 	}
+	return 1;
+}
+
+/* "; margin min 48ms, median 49.9ms, max 50ms" of a tally's margins. */
+static void
+run_spread(char *buf, size_t len, struct run_tally *t)
+{
+	char m[3][48];
+
+	buf[0] = '\0';
+	if (!run_spread_text(t, m))
+		return;
 	snprintf(buf, len, "; margin min %s, median %s, max %s%s", m[0], m[1],
 	    m[2], t->lost > 0 ? " (some margins not kept: out of memory)" :
 	    "");
@@ -1059,6 +1071,43 @@ run_json_summary(FILE *f, const struct run *r)
 		}
 		fputs(j > 0 ? "\n    ]}}" : "]}}", f);
 	}
+}
+
+/* With --repeat, the HTML report's summaries, after the plays. */
+static int
+run_html_summary(FILE *f, const struct run *r)
+{
+	struct html_repeat_row *rows;
+	struct run_tally *t;
+	struct run_reps c;
+	size_t j, n;
+	int i;
+
+	if (r->o->repeat == 1)
+		return 0;
+	for (i = 0; i < r->o->nfiles; i++) {
+		n = r->tally[i] != NULL ? r->sc[i]->nexpects : 0;
+		rows = calloc(n > 0 ? n : 1, sizeof *rows);
+		if (rows == NULL) {
+			fprintf(stderr, "plcsim run: out of memory\n");
+			return -1;
+		}
+		for (j = 0; j < n; j++) {
+			t = &r->tally[i][j];
+			rows[j].line = t->line;
+			rows[j].kind = scenario_expect_name(t->kind);
+			rows[j].name = t->name;
+			rows[j].expected = t->expected;
+			rows[j].passed = t->passed;
+			run_spread_text(t, rows[j].margin);
+		}
+		run_reps(r, i, &c);
+		html_repeat(f, r->sc[i]->name, r->o->repeat, c.passed,
+		    c.verdicts - c.passed, c.other, run_base_seed(r, i), rows,
+		    n);
+		free(rows);
+	}
+	return 0;
 }
 
 /* ---- the parent ---- */
@@ -1380,6 +1429,8 @@ run_write_report(const struct run *r, const char *file, enum run_frag k,
 	}
 	if (k == FRAG_JSON)
 		run_json_summary(f, r);
+	if (k == FRAG_HTML && run_html_summary(f, r) != 0)
+		rc = -1;
 	if (k == FRAG_JUNIT)
 		report_junit_end(f);
 	else if (k == FRAG_HTML)

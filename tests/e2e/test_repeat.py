@@ -83,9 +83,10 @@ def test_a_client_that_fails_sometimes():
     tmp = support.tmpdir("plcsim-repeat.")
     sc = scenario(tmp, "flaky", 42)
     junit, js = os.path.join(tmp, "j.xml"), os.path.join(tmp, "j.json")
+    page = os.path.join(tmp, "j.html")
     # Silent on every second start, whatever order the pool starts them.
     r = plcsim_run(["-j2", "--repeat", "4", "--junit", junit, "--json", js,
-                    sc], [BAD, "--defect", "every-other-silent", "--state",
+                    "--html", page, sc], [BAD, "--defect", "every-other-silent", "--state",
                           os.path.join(tmp, "state"), "--server", "{host}",
                           "--port", "{port}", "--stats-json", "{stats}"])
     out = r.stdout
@@ -145,6 +146,19 @@ def test_a_client_that_fails_sometimes():
     assert gap["expected"] == "no silence over 700ms", gap
     assert abs(float(m.group(1)[:-1]) * 1e6 - gap["margin_min"]) < 1e3, \
         (m.group(1), gap)
+    # The HTML report: the same summary, after the plays' sections, its
+    # margins as the text writes them.
+    html = open(page, encoding="utf-8").read()
+    at = html.find('<section class="repeat fail">')
+    assert at > html.rfind('id="s3"'), html[-3000:]
+    summary = html[at:html.find("</section>", at)]
+    assert "<h2>Repeated: flaky</h2>" in summary, summary
+    assert "2 of 4 plays passed, 2 failed (seed 42 and derived)" in summary
+    assert ("<tr><td>7</td><td>life_bit_max_gap</td><td>no silence over "
+            "700ms</td><td>2 of 4</td><td>%s</td><td>%s</td><td>%s</td>"
+            "</tr>" % m.groups()) in summary, (m.groups(), summary)
+    assert "<td>counter mismatches</td><td>= 0</td><td>4 of 4</td>" in \
+        summary, summary
 
 
 def test_real_client_shards_and_seed():
