@@ -1308,6 +1308,7 @@ int
 expect_judge(const struct scenario *sc, const struct facts *f,
     struct verdict *v)
 {
+	tc_us_t all, from;
 	size_t i;
 
 	memset(v, 0, sizeof *v);
@@ -1318,11 +1319,17 @@ expect_judge(const struct scenario *sc, const struct facts *f,
 		v->nitems++;
 	for (i = 0; i < sc->nexpects; i++)
 		judge_one(sc, &sc->expects[i], f, &v->items[v->nitems++]);
-	/* How close the watchdog came, whatever the expectations. */
+	/* How close the watchdog came, whatever the expectations; what the
+	 * faults explain apart, or a passing pause would read as a failure. */
 	if (sc->plc.watchdog > 0 && f->connected) {
 		v->watchdog = sc->plc.watchdog;
-		v->longest_silence = longest_silence(sc, f, 0,
+		v->longest_silence = longest_silence(sc, f, 1,
 		    &v->silence_from);
+		all = longest_silence(sc, f, 0, &from);
+		if (all > v->longest_silence) {
+			v->fault_silence = all;
+			v->fault_silence_from = from;
+		}
 	}
 	for (i = 0; i < v->nitems; i++)
 		if (!v->items[i].passed)

@@ -68,11 +68,16 @@ struct verdict {
 	 * (watchdog 0: none): the longest silence of the life bit as it
 	 * counts it (from time 0 or an edge on any connection to the next
 	 * edge or the end), where it began, and so the margin, watchdog less
-	 * that silence (<= 0: it fired).
+	 * that silence (<= 0: it fired). A silence whose firing a fault
+	 * window excuses (the scenario's doing: a pause, an outage) is left
+	 * out of it; the longest of those, when longer, is fault_silence
+	 * (0: none).
 	 */
 	tc_us_t		watchdog;
 	tc_us_t		longest_silence;
 	tc_us_t		silence_from;
+	tc_us_t		fault_silence;
+	tc_us_t		fault_silence_from;
 	/* The real PLC's figures behind `plcsim proxy` (borrowed from the
 	   facts, set by plcjudge_verdict); NULL without a proxy. */
 	const struct facts_plc *plc;

@@ -172,12 +172,15 @@ item_line(char *buf, size_t len, const struct verdict_item *it)
 
 /*
  * "watchdog 1s: longest silence 507.6ms from 0.000s, margin 492.4ms", for
- * a run with a watchdog; "" without.
+ * a run with a watchdog; "" without. A longer silence that a fault
+ * explains is said apart, not as a negative margin: "watchdog 1s: longest
+ * silence outside faults 508.5ms from 0.000s, margin 491.5ms; 2.1s from
+ * 2.008s in a fault".
  */
 static void
 watchdog_phrase(char *buf, size_t len, const struct verdict *v)
 {
-	char d[4][32];
+	char d[6][32];
 	tc_us_t w = v->watchdog, s = v->longest_silence;
 
 	buf[0] = '\0';
@@ -187,8 +190,16 @@ watchdog_phrase(char *buf, size_t len, const struct verdict *v)
 	format_measured(s, d[1], sizeof d[1]);
 	format_at(v->silence_from, d[2], sizeof d[2]);
 	format_measured(w >= s ? w - s : s - w, d[3], sizeof d[3]);
-	snprintf(buf, len, "watchdog %s: longest silence %s from %s, margin "
-	    "%s%s", d[0], d[1], d[2], w >= s ? "" : "-", d[3]);
+	if (v->fault_silence == 0) {
+		snprintf(buf, len, "watchdog %s: longest silence %s from %s, "
+		    "margin %s%s", d[0], d[1], d[2], w >= s ? "" : "-", d[3]);
+		return;
+	}
+	format_measured(v->fault_silence, d[4], sizeof d[4]);
+	format_at(v->fault_silence_from, d[5], sizeof d[5]);
+	snprintf(buf, len, "watchdog %s: longest silence outside faults %s "
+	    "from %s, margin %s%s; %s from %s in a fault", d[0], d[1], d[2],
+	    w >= s ? "" : "-", d[3], d[4], d[5]);
 }
 
 /* ---- text ---- */
@@ -205,7 +216,7 @@ void
 report_text(FILE *out, const struct scenario *sc, const struct verdict *v,
     double seconds, uint64_t seed, const struct plc_cycle_stats *cycle)
 {
-	char phrase[256], line[VERDICT_MESSAGE + 2 * VERDICT_PHRASE + 128];
+	char phrase[320], line[VERDICT_MESSAGE + 2 * VERDICT_PHRASE + 128];
 	size_t i;
 
 	fprintf(out, "%s %s (%.1fs, seed %llu",
@@ -397,7 +408,7 @@ junit_output(FILE *out, const struct scenario *sc, const struct verdict *v,
     uint64_t seed, const struct plc_cycle_stats *cycle, const char *output,
     size_t len)
 {
-	char phrase[256], line[VERDICT_MESSAGE + 2 * VERDICT_PHRASE + 128];
+	char phrase[320], line[VERDICT_MESSAGE + 2 * VERDICT_PHRASE + 128];
 	size_t start = 0, skip, i;
 
 	fputs("      <system-out>", out);
@@ -606,12 +617,17 @@ json_watchdog(FILE *out, const struct verdict *v)
 		return;
 	}
 	fprintf(out, "{\"timeout_us\": %llu, \"longest_silence_us\": %llu, "
-	    "\"silence_from_s\": %llu.%06llu, \"margin_us\": %lld}",
+	    "\"silence_from_s\": %llu.%06llu, \"margin_us\": %lld, "
+	    "\"fault_silence_us\": %llu, \"fault_silence_from_s\": "
+	    "%llu.%06llu}",
 	    (unsigned long long)v->watchdog,
 	    (unsigned long long)v->longest_silence,
 	    (unsigned long long)(v->silence_from / TC_US_PER_SEC),
 	    (unsigned long long)(v->silence_from % TC_US_PER_SEC),
-	    (long long)v->watchdog - (long long)v->longest_silence);
+	    (long long)v->watchdog - (long long)v->longest_silence,
+	    (unsigned long long)v->fault_silence,
+	    (unsigned long long)(v->fault_silence_from / TC_US_PER_SEC),
+	    (unsigned long long)(v->fault_silence_from % TC_US_PER_SEC));
 }
 
 void

@@ -570,6 +570,38 @@ test_watchdog_outside_faults(void **state)
 }
 
 /*
+ * The run's own watchdog figure leaves out what a fault explains: a pause
+ * the watchdog was expected to see is no negative margin, and is said
+ * apart. A silence that outlasted its fault is the client's: counted.
+ */
+static void
+test_watchdog_margin_leaves_faults_out(void **state)
+{
+	struct judged *j = judged_new(watchdog_outside);
+
+	(void)state;
+	facts_add_window(j->f, SEC(3), SEC(5));
+	j->f->end = SEC(10);
+	facts_add_time(&j->f->edges, MS(500));
+	facts_add_time(&j->f->edges, MS(2500));
+	facts_add_time(&j->f->edges, MS(7000));	/* back within grace */
+	facts_add_time(&j->f->edges, MS(9000));
+	facts_add_time(&j->f->watchdogs, MS(5500));
+	assert_int_equal(judge(j), 0);
+	assert_int_equal(j->v.longest_silence, SEC(2));
+	assert_int_equal(j->v.silence_from, MS(500));
+	assert_int_equal(j->v.fault_silence, MS(4500));
+	assert_int_equal(j->v.fault_silence_from, MS(2500));
+	/* Outlasted: the client's, in the margin, nothing apart. */
+	j->f->edges.n = 2;
+	facts_add_time(&j->f->edges, MS(8500));
+	assert_int_equal(judge(j), 1);
+	assert_int_equal(j->v.longest_silence, SEC(6));
+	assert_int_equal(j->v.fault_silence, 0);
+	judged_free(j);
+}
+
+/*
  * The watchdog fires once per silence: a life bit that stops for good during
  * an outage fires it once, inside the window. That silence outlasts the
  * fault, so it is the client's.
@@ -1323,6 +1355,7 @@ main(void)
 		cmocka_unit_test(test_life_bit_silent),
 		cmocka_unit_test(test_watchdog_quiet),
 		cmocka_unit_test(test_watchdog_outside_faults),
+		cmocka_unit_test(test_watchdog_margin_leaves_faults_out),
 		cmocka_unit_test(test_watchdog_silence_outlasting_the_fault),
 		cmocka_unit_test(test_watchdog_seen_after_many_edges),
 		cmocka_unit_test(test_life_bit_period_by_edge),

@@ -719,8 +719,25 @@ test_watchdog_margin(void **state)
 	assert_json_valid(out);
 	assert_contains(out, "\"watchdog\": {\"timeout_us\": 1000000, "
 	    "\"longest_silence_us\": 1250000, \"silence_from_s\": 3.500000, "
-	    "\"margin_us\": -250000}");
+	    "\"margin_us\": -250000, \"fault_silence_us\": 0, "
+	    "\"fault_silence_from_s\": 0.000000}");
 	free(out);
+	/* A passing pause: its silence said apart, not a negative margin. */
+	fx->v.longest_silence = 508500;
+	fx->v.silence_from = 0;
+	fx->v.fault_silence = 2100000;
+	fx->v.fault_silence_from = 2008000;
+	capture_open(&c);
+	report_text(c.fp, fx->sc, &fx->v, 1, 1, NULL);
+	report_json_case(c.fp, fx->sc, &fx->v, 1, 1, NULL, NULL);
+	out = capture_close(&c);
+	assert_contains(out, "watchdog 1s: longest silence outside faults "
+	    "508.5ms from 0.000s, margin 491.5ms; 2.1s from 2.008s in a "
+	    "fault");
+	assert_contains(out, "\"margin_us\": 491500, \"fault_silence_us\": "
+	    "2100000, \"fault_silence_from_s\": 2.008000}");
+	free(out);
+	fx->v.fault_silence = 0;
 	/* None: null. */
 	fx->v.watchdog = 0;
 	capture_open(&c);
