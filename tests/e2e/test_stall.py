@@ -5,7 +5,9 @@ than the stall, or one that is no matter of time, still fails the client.
 
 The emulator is stopped for 400 ms by the client command itself (its
 parent is the scenario's worker), as a loaded machine would: the real
-client then shows a p99 jitter of about the stall."""
+client then shows a p99 jitter of about the stall, 300 ms past its bound,
+which the stall could have made with 100 ms to spare for the client's own
+lateness on a loaded machine."""
 import json
 import os
 import sys
@@ -29,7 +31,7 @@ expectations:
   - expect: send_cycle
     period: 100ms
     tolerance: 25ms
-    jitter_p99: 25ms
+    jitter_p99: 100ms
 %s"""
 
 
