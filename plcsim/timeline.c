@@ -55,7 +55,7 @@ struct timeline {
 	struct rng		 rng;
 	struct tl_list		 pend;
 	struct tl_list		 act;
-	int			 act_ended;	/* act holds some that are over */
+	int			 act_ended;	/* some in act are over */
 	struct tl_gone		*gone;		/* in the order they ended */
 	size_t			 ngone, gone_alloc;
 	size_t			 ids;	/* occurrences made so far */
