@@ -338,6 +338,11 @@ engine_begin(struct engine *e, const struct tl_change *ch, tc_us_t now)
 		/* A frozen PC: its life bit stops, a fault of the scenario's. */
 		e->window[ch->occ] = facts_add_window(e->f, rel, rel + span);
 		facts_add_span(&e->f->pauses, rel, rel + span);
+		/* Not connected again since a drop: a frozen PC cannot be,
+		 * so `reconnect` judges it from the pause's end. */
+		if (e->open_drop_window != SIZE_MAX && e->f->drops.n > 0 &&
+		    e->f->drops.t[e->f->drops.n - 1] < rel + span)
+			e->f->drops.t[e->f->drops.n - 1] = rel + span;
 		if (e->on_client != NULL)
 			e->on_client(e->client_arg, a->kind, 1);
 		break;
