@@ -238,7 +238,10 @@ def burst_slots(times, cycle):
     receive noise. A frame that left late stays in its own slot (up to a
     cycle late), so only catch-up frames, two for one deadline, share one.
     """
-    phases = sorted((t - times[0]) % cycle for t in times)
+    # Phases in [-cycle/2, cycle/2): frames around the first one's phase
+    # straddle 0, and taken in [0, cycle) their median could land a whole
+    # cycle off, putting a frame received 3 ms late in the slot before.
+    phases = sorted((t - times[0] + cycle / 2) % cycle - cycle / 2 for t in times)
     phase = phases[len(phases) // 2] - 0.005
     slots = [int((t - times[0] - phase) // cycle) for t in times]
     return sorted(s for s in set(slots) if slots.count(s) > 1)
