@@ -212,10 +212,12 @@ def test_a_reset_by_the_plc_is_its_fault():
 
 
 def test_an_unreachable_plc_is_its_fault():
+    # A port bound and not listening refuses every connection, and stays
+    # ours while the test runs: closed, it could be taken by a test
+    # running beside this one.
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
-    s.close()  # nothing listens there now
 
     class Gone:
         pass
@@ -223,7 +225,10 @@ def test_an_unreachable_plc_is_its_fault():
     gone.port = port
     tmp = support.tmpdir("plcsim-proxy-")
     sc = scenario_file(tmp, "gone", FRAMES_4S)
-    rc, out, err = play(sc, gone)
+    try:
+        rc, out, err = play(sc, gone)
+    finally:
+        s.close()
     assert rc == 4, "exit %d:\n%s%s" % (rc, out, err)
     assert any("PLC link:" in l and "not reachable" in l
                for l in plc_lines(out)), out
