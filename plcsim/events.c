@@ -381,6 +381,10 @@ events_flush(struct sim_events *ev, tc_us_t now)
 	events_fold_flush(ev, events_since_start(ev, now), 1);
 }
 
+static void events_vadd(struct sim_events *, tc_us_t, enum sim_event_type,
+    int, unsigned, int, uint64_t, const char *, va_list)
+    __attribute__((format(printf, 8, 0)));
+
 static void
 events_vadd(struct sim_events *ev, tc_us_t now, enum sim_event_type type,
     int fold, unsigned conn, int bit, uint64_t value, const char *fmt,
