@@ -447,13 +447,21 @@ def send_without_reading(port, seconds):
     s.connect(("127.0.0.1", port))
     s.settimeout(0.05)
     sent, deadline = 0, time.monotonic() + seconds
+    stalled = None
     while time.monotonic() < deadline:
         try:
             # One frame a write, as a client's send cycle writes them:
             # each echo then travels alone, and few fill a small buffer.
             sent += s.send(struct.pack(">I", (sent // 4) * 2))
+            stalled = None
         except socket.timeout:
-            pass
+            # Until the proxy has stopped reading it for half a second, not
+            # for a set time: how soon the buffers fill depends on how fast
+            # this machine runs the proxy (a sanitizer build, a busy CI).
+            now = time.monotonic()
+            stalled = stalled or now
+            if now - stalled > 0.5:
+                break
     s.close()
     return sent
 
@@ -462,11 +470,11 @@ def client_that_does_not_read(fault):
     tmp = support.tmpdir("plcsim-proxy-")
     up = upstream_echo(fault)
     # It bursts, as it writes without a cycle: its own fault to be blamed for.
-    sc = scenario_file(tmp, "unread", "duration: 3s\nexpectations:\n"
+    sc = scenario_file(tmp, "unread", "duration: 6s\nexpectations:\n"
                        "  - expect: no_burst\n    period: 100ms\n")
     px = proxy(sc, up.port)
     try:
-        sent = send_without_reading(px.port, 2)
+        sent = send_without_reading(px.port, 5)
         rc, out, err = px.wait(30)
     finally:
         px.stop()
