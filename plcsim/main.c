@@ -102,8 +102,8 @@ static const struct cli_option serve_options[SERVE_OPT_MAX] = {
 	    0, 0, NULL, "DUR",
 	    "record a watchdog event when bit 0 does not move for DUR", 0 },
 	[SERVE_DURATION] = { "duration", 0, CLI_DURATION, OPT(duration_us),
-	    0, 0, NULL, "DUR", "stop after DUR (default: at SIGINT or "
-	    "SIGTERM)", 0 },
+	    0, 0, NULL, "DUR", "stop after DUR (default: at SIGINT, "
+	    "SIGTERM or SIGHUP)", 0 },
 	[SERVE_EVENTS] = { "events", 0, CLI_STRING, OPT(events_path), 0, 0,
 	    NULL, "FILE", "write every event as a JSON line to FILE", 0 },
 	[SERVE_STATUS] = { "status", 0, CLI_DURATION, OPT(status_us), 0, 0,
