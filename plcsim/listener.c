@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "listener.h"
@@ -14,6 +15,9 @@
 
 /* Accepts per wake-up, so that a flood cannot starve served clients. */
 #define LISTENER_BATCH 32
+/* Port 0: drawn from [LISTENER_QUIET_LOW, the ephemeral range), tries. */
+#define LISTENER_QUIET_LOW 10000
+#define LISTENER_QUIET_TRIES 32
 /* Pause after EMFILE/ENFILE before accepting again. */
 #define LISTENER_RETRY_US (100 * TC_US_PER_MS)
 
@@ -112,9 +116,64 @@ listener_ready_cb(int fd, int ready, void *arg)
 	}
 }
 
+/*
+ * Port 0 asks for a free port. The kernel would draw it from its ephemeral
+ * range, where any connection made on this machine, or any other bind to
+ * port 0, may take it while the PLC's listener is closed for TwinCAT's
+ * error path, and then the PLC cannot listen again. So a free port is
+ * drawn below that range first: the kernel never hands those out by
+ * itself. The range's low end, or 0 when it cannot be read.
+ */
+static unsigned
+listener_ephemeral_low(void)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+	unsigned low = 0, high = 0;
+
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "%u %u", &low, &high) != 2)
+		low = 0;
+	fclose(f);
+	return low;
+}
+
+static struct sim_listener *listener_open_port(struct sim_loop *, const char *,
+    uint16_t, int, listener_accept_cb, void *, char *, size_t, int *);
+
 struct sim_listener *
 listener_open(struct sim_loop *loop, const char *host, uint16_t port,
     int backlog, listener_accept_cb cb, void *arg, char *err, size_t errlen)
+{
+	struct sim_listener *l;
+	struct timespec ts;
+	unsigned low = LISTENER_QUIET_LOW, high, state, i;
+	int saved;
+
+	high = listener_ephemeral_low();
+	if (port == 0 && high > low + LISTENER_QUIET_TRIES) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		state = (unsigned)ts.tv_nsec ^ ((unsigned)getpid() << 16);
+		for (i = 0; i < LISTENER_QUIET_TRIES; i++) {
+			/* A step of an LCG: spread, not secret. */
+			state = state * 1103515245u + 12345u;
+			l = listener_open_port(loop, host,
+			    (uint16_t)(low + (state >> 8) % (high - low)),
+			    backlog, cb, arg, err, errlen, &saved);
+			if (l != NULL)
+				return l;
+			if (saved != EADDRINUSE)
+				break;
+		}
+	}
+	return listener_open_port(loop, host, port, backlog, cb, arg, err,
+	    errlen, &saved);
+}
+
+static struct sim_listener *
+listener_open_port(struct sim_loop *loop, const char *host, uint16_t port,
+    int backlog, listener_accept_cb cb, void *arg, char *err, size_t errlen,
+    int *errnop)
 {
 	struct addrinfo hints, *res = NULL, *ai;
 	struct sim_listener *l;
@@ -129,6 +188,7 @@ listener_open(struct sim_loop *loop, const char *host, uint16_t port,
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
 	snprintf(portstr, sizeof portstr, "%u", (unsigned)port);
 	rc = getaddrinfo(host[0] != '\0' ? host : NULL, portstr, &hints, &res);
+	*errnop = 0;
 	if (rc != 0) {
 		snprintf(err, errlen, "cannot resolve '%s': %s", host,
 		    gai_strerror(rc));
@@ -153,6 +213,7 @@ listener_open(struct sim_loop *loop, const char *host, uint16_t port,
 	}
 	freeaddrinfo(res);
 	if (fd < 0) {
+		*errnop = saved;
 		snprintf(err, errlen, "cannot listen on %s:%u: %s", host,
 		    (unsigned)port, strerror(saved));
 		return NULL;
