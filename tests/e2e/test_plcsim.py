@@ -218,9 +218,24 @@ def test_second_client_waits():
         sim.kill()
 
 
+def ephemeral_low():
+    """The low end of the kernel's ephemeral port range, or None."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def test_relisten_window_refuses():
     sim = Sim("--relisten", "1500ms")
     try:
+        # Port 0 is drawn below the kernel's ephemeral range, so that no
+        # connection or bind to port 0 elsewhere is handed it while the
+        # listener is closed (then the PLC could not listen again).
+        low = ephemeral_low()
+        if low is not None and low > 10000 + 32:
+            assert 10000 <= sim.port < low, (sim.port, low)
         a = connect(sim.port)
         assert exchange(a, b"\x01\x02\x03\x04")[0] == b"\x01\x02\x03\x04"
         a.close()
