@@ -30,49 +30,10 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "probe.h"
 
 #define GRID_FRAME 4
 #define GRID_TIMEOUT_MS 2000
-
-static int
-grid_cmp(const void *a, const void *b)
-{
-	tc_us_t x = *(const tc_us_t *)a, y = *(const tc_us_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* The nearest-rank quantile of sorted values. */
-static tc_us_t
-grid_quantile(const tc_us_t *v, size_t n, double q)
-{
-	size_t rank = (size_t)ceil(q * (double)n);
-
-	if (n == 0)
-		return 0;
-	if (rank < 1)
-		rank = 1;
-	return v[(rank > n ? n : rank) - 1];
-}
-
-/* Reads exactly len bytes within the timeout; -1 otherwise. */
-static int
-grid_read(int fd, uint8_t *buf, size_t len)
-{
-	struct pollfd p = { fd, POLLIN, 0 };
-	size_t got = 0;
-	ssize_t r;
-
-	while (got < len) {
-		if (poll(&p, 1, GRID_TIMEOUT_MS) != 1)
-			return -1;
-		r = read(fd, buf + got, len - got);
-		if (r <= 0)
-			return -1;
-		got += (size_t)r;
-	}
-	return 0;
-}
 
 int
 main(int argc, char **argv)
@@ -120,7 +81,7 @@ main(int argc, char **argv)
 		now = clock_now_us();
 		late[n] = now > due ? now - due : 0;
 		if (write(fd, out, sizeof out) != (ssize_t)sizeof out ||
-		    grid_read(fd, in, sizeof in) != 0) {
+		    probe_read(fd, in, sizeof in, GRID_TIMEOUT_MS) != 0) {
 			errors++;
 			break;
 		}
@@ -128,11 +89,11 @@ main(int argc, char **argv)
 			errors++;
 	}
 	close(fd);
-	qsort(late, n, sizeof *late, grid_cmp);
+	probe_sort(late, n);
 	printf("frames=%llu late_p50_us=%llu late_p99_us=%llu "
 	    "late_max_us=%llu errors=%llu\n", (unsigned long long)n,
-	    (unsigned long long)grid_quantile(late, n, 0.5),
-	    (unsigned long long)grid_quantile(late, n, 0.99),
+	    (unsigned long long)probe_quantile(late, n, 0.5),
+	    (unsigned long long)probe_quantile(late, n, 0.99),
 	    (unsigned long long)(n ? late[n - 1] : 0),
 	    (unsigned long long)errors);
 	free(late);

@@ -24,52 +24,11 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "probe.h"
 #include "rng.h"
 
 #define PROBE_FRAME 4
 #define PROBE_TIMEOUT_MS 2000
-
-static int
-probe_cmp(const void *a, const void *b)
-{
-	tc_us_t x = *(const tc_us_t *)a, y = *(const tc_us_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* The nearest-rank quantile of sorted values. */
-static tc_us_t
-probe_quantile(const tc_us_t *v, size_t n, double q)
-{
-	size_t rank = (size_t)ceil(q * (double)n);
-
-	if (n == 0)
-		return 0;
-	if (rank < 1)
-		rank = 1;
-	return v[(rank > n ? n : rank) - 1];
-}
-
-/* Reads exactly len bytes within the timeout; -1 otherwise. */
-static int
-probe_read(int fd, uint8_t *buf, size_t len)
-{
-	struct pollfd p = { fd, POLLIN, 0 };
-	size_t got = 0;
-	ssize_t r;
-
-	while (got < len) {
-		if (poll(&p, 1, PROBE_TIMEOUT_MS) <= 0)
-			return -1;
-		r = read(fd, buf + got, len - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		got += (size_t)r;
-	}
-	return 0;
-}
 
 int
 main(int argc, char **argv)
@@ -110,7 +69,7 @@ main(int argc, char **argv)
 		out[3] = (uint8_t)x;
 		t0 = clock_now_us();
 		if (write(fd, out, sizeof out) != (ssize_t)sizeof out ||
-		    probe_read(fd, in, sizeof in) != 0 ||
+		    probe_read(fd, in, sizeof in, PROBE_TIMEOUT_MS) != 0 ||
 		    memcmp(in, out, sizeof in) != 0) {
 			errors++;
 			break;
@@ -127,7 +86,7 @@ main(int argc, char **argv)
 	}
 	close(fd);
 	if (n > 0)
-		qsort(rtt, n, sizeof *rtt, probe_cmp);
+		probe_sort(rtt, n);
 	printf("exchanges=%zu min_us=%llu p50_us=%llu p99_us=%llu max_us=%llu "
 	    "errors=%d\n", n,
 	    (unsigned long long)(n ? rtt[0] : 0),

@@ -16,27 +16,7 @@
 #include <time.h>
 
 #include "clock.h"
-
-static int
-tick_cmp(const void *a, const void *b)
-{
-	tc_us_t x = *(const tc_us_t *)a, y = *(const tc_us_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* The nearest-rank quantile of sorted values. */
-static tc_us_t
-tick_quantile(const tc_us_t *v, size_t n, double q)
-{
-	size_t rank = (size_t)ceil(q * (double)n);
-
-	if (n == 0)
-		return 0;
-	if (rank < 1)
-		rank = 1;
-	return v[(rank > n ? n : rank) - 1];
-}
+#include "probe.h"
 
 int
 main(int argc, char **argv)
@@ -74,11 +54,11 @@ main(int argc, char **argv)
 		}
 		late[n++] = now - boundary;
 	}
-	qsort(late, n, sizeof *late, tick_cmp);
+	probe_sort(late, n);
 	printf("ticks=%zu skipped=%llu late_p50_us=%llu late_p99_us=%llu "
 	    "late_max_us=%llu\n", n, skipped,
-	    (unsigned long long)tick_quantile(late, n, 0.5),
-	    (unsigned long long)tick_quantile(late, n, 0.99),
+	    (unsigned long long)probe_quantile(late, n, 0.5),
+	    (unsigned long long)probe_quantile(late, n, 0.99),
 	    (unsigned long long)(n ? late[n - 1] : 0));
 	free(late);
 	return 0;
