@@ -150,8 +150,8 @@ listener_open(struct sim_loop *loop, const char *host, uint16_t port,
 	unsigned low = LISTENER_QUIET_LOW, high, state, i;
 	int saved;
 
-	high = listener_ephemeral_low();
-	if (port == 0 && high > low + LISTENER_QUIET_TRIES) {
+	high = port == 0 ? listener_ephemeral_low() : 0;
+	if (high > low + LISTENER_QUIET_TRIES) {
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		state = (unsigned)ts.tv_nsec ^ ((unsigned)getpid() << 16);
 		for (i = 0; i < LISTENER_QUIET_TRIES; i++) {
