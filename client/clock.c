@@ -19,6 +19,15 @@ clock_wall_us(void)
 	return (uint64_t)ts.tv_sec * TC_US_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
 }
 
+uint64_t
+clock_wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
 struct timespec
 clock_us_to_timespec(tc_us_t us)
 {

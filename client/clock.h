@@ -25,6 +25,9 @@ tc_us_t clock_now_us(void);
 
 /* Microseconds of CLOCK_REALTIME, for wall-clock stamps in reports only. */
 uint64_t clock_wall_us(void);
+/* Nanoseconds of CLOCK_REALTIME: the clock the kernel stamps received
+ * bytes with, to compare with those stamps only. */
+uint64_t clock_wall_ns(void);
 
 /* Converts a relative number of microseconds to a timespec. */
 struct timespec clock_us_to_timespec(tc_us_t us);

@@ -53,6 +53,20 @@ link_send_all(const struct link_ops *ops, void *io, const uint8_t *buf,
 	return LINK_OK;
 }
 
+/* The end of an echo read: `have` bytes in `buf`, at least `len`. */
+static enum link_result
+link_echo_complete(const uint8_t *buf, size_t have, uint8_t *echo,
+    size_t len, size_t *extra)
+{
+	memcpy(echo, buf, len);
+	if (have > len) {
+		if (extra != NULL)
+			*extra = have - len;
+		return LINK_EXTRA;
+	}
+	return LINK_OK;
+}
+
 enum link_result
 link_read_echo(const struct link_ops *ops, void *io, uint8_t *echo,
     size_t len, tc_us_t deadline, size_t *extra)
@@ -79,27 +93,55 @@ link_read_echo(const struct link_ops *ops, void *io, uint8_t *echo,
 		if (w != 1)
 			return link_wait_result(w);
 	}
-	memcpy(echo, buf, len);
-	if (have > len) {
-		if (extra != NULL)
-			*extra = have - len;
-		return LINK_EXTRA;
-	}
-	return LINK_OK;
+	return link_echo_complete(buf, have, echo, len, extra);
 }
 
 enum link_result
 link_await_echo(const struct link_ops *ops, void *io, uint8_t *echo,
-    size_t len, tc_us_t deadline, size_t *extra)
+    size_t len, tc_us_t deadline, size_t *extra, uint64_t *first_stamp_ns)
 {
-	int w;
+	uint8_t buf[2 * WIRE_MAX_BYTES];
+	size_t have = 0;
+	ssize_t n;
 
 	if (extra != NULL)
 		*extra = 0;
-	w = ops->wait(io, LINK_WAIT_READ, deadline);
-	if (w != 1)
-		return link_wait_result(w);
-	return link_read_echo(ops, io, echo, len, deadline, extra);
+	if (first_stamp_ns != NULL)
+		*first_stamp_ns = 0;
+	while (have < len) {
+		n = ops->recv_wait(io, buf + have, sizeof buf - have, deadline,
+		    have == 0 ? first_stamp_ns : NULL);
+		if (n > 0) {
+			have += (size_t)n;
+			continue;
+		}
+		if (n == 0)
+			return LINK_CLOSED;
+		switch (errno) {
+		case ETIMEDOUT:		return LINK_TIMEOUT;
+		case ECANCELED:		return LINK_STOPPED;
+		case ECONNRESET:	return LINK_CLOSED;
+		default:		return LINK_ERROR;
+		}
+	}
+	return link_echo_complete(buf, have, echo, len, extra);
+}
+
+enum link_stamp
+link_stamp_judge(uint64_t stamp_ns, uint64_t last_read, uint64_t sent,
+    uint64_t read, tc_us_t mono_us)
+{
+	int64_t moved, bound = 2 + (int64_t)(mono_us / 2000);
+
+	if (stamp_ns == 0)
+		return LINK_STAMP_NONE;
+	moved = (int64_t)(read / 1000) - (int64_t)(sent / 1000) -
+	    (int64_t)mono_us;
+	if (moved > bound || moved < -bound)
+		return LINK_STAMP_UNSURE;
+	if (stamp_ns + LINK_STAMP_SLACK_NS < last_read || stamp_ns > read)
+		return LINK_STAMP_FOREIGN;
+	return stamp_ns < sent ? LINK_STAMP_BEFORE : LINK_STAMP_AFTER;
 }
 
 enum link_result

@@ -30,6 +30,14 @@ struct link_ops {
 	/* Waits until ready or the absolute `deadline`: 1 ready, 0 deadline
 	 * passed, -1 stop requested (errno ECANCELED) or error. */
 	int	(*wait)(void *io, enum link_wait what, tc_us_t deadline);
+	/* Reads up to len bytes, waiting for the first one until `deadline`:
+	 * one call where the wait and the read would be two. 0 at end of
+	 * stream; -1 with errno ETIMEDOUT (the deadline passed), ECANCELED
+	 * (stop requested) or another error. When `stamp_ns` is not NULL it
+	 * gets when the last of the bytes read arrived, in nanoseconds of
+	 * CLOCK_REALTIME as the kernel stamped them, or 0 without a stamp. */
+	ssize_t	(*recv_wait)(void *io, uint8_t *buf, size_t len,
+		    tc_us_t deadline, uint64_t *stamp_ns);
 };
 
 enum link_result {
@@ -57,12 +65,41 @@ enum link_result link_read_echo(const struct link_ops *ops, void *io,
     uint8_t *echo, size_t len, tc_us_t deadline, size_t *extra);
 
 /*
- * link_read_echo for an echo just asked for: waits for readability before
- * the first read, since an echo is never there the instant its frame
- * left, and a read that can only say EAGAIN costs a system call per frame.
+ * link_read_echo for an echo just asked for, with recv_wait: a read that
+ * waits, so that an echo costs one system call whether it is there
+ * already or still to come. `*first_stamp_ns` (when not NULL) gets the
+ * arrival stamp of the first read (see recv_wait), 0 without one.
  */
 enum link_result link_await_echo(const struct link_ops *ops, void *io,
-    uint8_t *echo, size_t len, tc_us_t deadline, size_t *extra);
+    uint8_t *echo, size_t len, tc_us_t deadline, size_t *extra,
+    uint64_t *first_stamp_ns);
+
+/* What the arrival stamp of an echo's first read says. */
+enum link_stamp {
+	LINK_STAMP_NONE,	/* no stamp came */
+	LINK_STAMP_UNSURE,	/* the wall clock was stepped meanwhile */
+	LINK_STAMP_FOREIGN,	/* not a wall-clock stamp: never to be used */
+	LINK_STAMP_AFTER,	/* the bytes came after the frame left */
+	LINK_STAMP_BEFORE	/* they were there before: nobody asked for them */
+};
+
+/*
+ * Judges the stamp `stamp_ns` of an echo's first read (wall clock, ns; 0:
+ * none) against the wall clock at the link's previous read (`last_read`),
+ * just before the frame was sent (`sent`) and after its echo was read
+ * (`read`), and the monotonic time between the last two (`mono_us`).
+ *
+ * The wall clock can be stepped (NTP, PTP): a stamp is compared only when
+ * the wall clock moved with the monotonic one over the exchange, within
+ * 2 us (they are compared in microseconds) and 500 ppm (a slew). Bytes
+ * older than the previous read would have been read by it, give or take
+ * how long that read took: a stamp more than LINK_STAMP_SLACK_NS before
+ * it, or after `read`, is another clock's (a kernel that stamps with one).
+ */
+#define LINK_STAMP_SLACK_NS 1000000000ULL
+
+enum link_stamp link_stamp_judge(uint64_t stamp_ns, uint64_t last_read,
+    uint64_t sent, uint64_t read, tc_us_t mono_us);
 
 /*
  * Before a frame is sent nothing should be waiting: LINK_OK when the stream

@@ -39,6 +39,13 @@ struct sender {
 	struct cycle	sched;
 	struct backoff	backoff;
 	struct rng	rng;
+	uint64_t	read_real_ns;	/* wall clock at the last read (or
+					   connect) of the link */
+	int		stamped;	/* the last echo's arrival stamp told
+					   whether it came before its frame */
+	int		stamps_foreign;	/* this link's stamps are another
+					   clock's: not used */
+	int		due_at_once;	/* this frame was due without a sleep */
 	size_t		len;		/* frame bytes */
 	uint64_t	seq;		/* frames built */
 	uint64_t	flips_sent;	/* life-bit flips already on the wire */
@@ -107,6 +114,9 @@ sender_connect(struct sender *s)
 	s->retry = 0;
 	s->refused = 0;
 	s->outage_said = 0;
+	s->read_real_ns = clock_wall_ns();
+	s->stamped = 0;
+	s->stamps_foreign = 0;
 	backoff_reset(&s->backoff);
 	stats_link_up(&tc->stats, clock_now_us());
 	log_notice("%s %s", s->ever_connected ? "reconnected to" :
@@ -159,6 +169,32 @@ sender_tell(struct sender *s, int status, const uint8_t *frame,
 }
 
 /*
+ * Whether the echo just read was there before its frame was sent, as its
+ * arrival stamp says (link_stamp_judge; `real_send` is the wall clock just
+ * before the send): bytes nobody asked for, as link_check_quiet would have
+ * found them, and the frame's own echo still to come. Also notes whether
+ * the next frame may go without link_check_quiet.
+ */
+static int
+sender_echo_stale(struct sender *s, uint64_t stamp_ns, uint64_t real_send,
+    tc_us_t t_send, tc_us_t t_echo)
+{
+	uint64_t real_echo = clock_wall_ns();
+	enum link_stamp v;
+
+	v = s->stamps_foreign ? LINK_STAMP_NONE : link_stamp_judge(stamp_ns,
+	    s->read_real_ns, real_send, real_echo, t_echo - t_send);
+	s->read_real_ns = real_echo;
+	s->stamped = v == LINK_STAMP_AFTER || v == LINK_STAMP_BEFORE;
+	if (v == LINK_STAMP_FOREIGN) {
+		s->stamps_foreign = 1;
+		log_debug("arrival stamps on this link are not the wall clock; "
+		    "not used");
+	}
+	return v == LINK_STAMP_BEFORE;
+}
+
+/*
  * One exchange: frame out, echo in, compared. `deadline` is when the frame
  * was due (for lateness), `periodic` says whether it was a scheduled one.
  * On a link error the link is dropped (the next turn reconnects).
@@ -170,6 +206,7 @@ sender_exchange(struct sender *s, tc_us_t deadline, int periodic)
 	uint8_t frame[WIRE_MAX_BYTES], echo[WIRE_MAX_BYTES];
 	enum link_result r;
 	tc_us_t t_send, t_echo;
+	uint64_t real_send, stamp_ns = 0;
 	size_t extra = 0;
 	char why[96];
 	int bit;
@@ -181,7 +218,15 @@ sender_exchange(struct sender *s, tc_us_t deadline, int periodic)
 	    &s->flips_sent);
 	wire_set_bit0(frame, s->len, bit);
 
-	r = link_check_quiet(&sock_link_ops, &s->sock, &extra);
+	/*
+	 * Nothing unasked may be waiting when a frame leaves. A read says so,
+	 * but it is a system call per frame, as costly as the send: a frame
+	 * that follows the last echo at once (a cycle shorter than the round
+	 * trip) goes without it when the last echo's arrival stamp could be
+	 * judged, since this echo's stamp will then tell the same.
+	 */
+	r = s->due_at_once && s->stamped ? LINK_OK :
+	    link_check_quiet(&sock_link_ops, &s->sock, &extra);
 	if (r == LINK_EXTRA) {
 		stats_inc(&tc->stats, STAT_protocol_errors);
 		snprintf(why, sizeof why, "%zu byte(s) nobody asked for "
@@ -194,6 +239,7 @@ sender_exchange(struct sender *s, tc_us_t deadline, int periodic)
 		return;
 	}
 
+	real_send = clock_wall_ns();
 	t_send = clock_now_us();
 	r = link_send_all(&sock_link_ops, &s->sock, frame, s->len,
 	    t_send + tc->cfg.echo_timeout_us);
@@ -208,7 +254,7 @@ sender_exchange(struct sender *s, tc_us_t deadline, int periodic)
 	stats_inc(&tc->stats, STAT_frames_sent);
 
 	r = link_await_echo(&sock_link_ops, &s->sock, echo, s->len,
-	    t_send + tc->cfg.echo_timeout_us, &extra);
+	    t_send + tc->cfg.echo_timeout_us, &extra, &stamp_ns);
 	t_echo = clock_now_us();
 	switch (r) {
 	case LINK_OK:
@@ -231,6 +277,14 @@ sender_exchange(struct sender *s, tc_us_t deadline, int periodic)
 	default:
 		sender_drop(s, r == LINK_ERROR ? strerror(errno) :
 		    link_result_name(r));
+		sender_tell(s, TCPCOM_ECHO_ERROR, frame, NULL, t_send, t_echo);
+		return;
+	}
+	if (sender_echo_stale(s, stamp_ns, real_send, t_send, t_echo)) {
+		stats_inc(&tc->stats, STAT_protocol_errors);
+		snprintf(why, sizeof why, "%zu byte(s) nobody asked for, there "
+		    "before the frame was sent (a duplicated echo?)", s->len);
+		sender_drop(s, why);
 		sender_tell(s, TCPCOM_ECHO_ERROR, frame, NULL, t_send, t_echo);
 		return;
 	}
@@ -265,6 +319,7 @@ sender_wait_turn(struct sender *s)
 	struct tcpcom *tc = s->tc;
 	int wake_fd = tc->cfg.send_on_toggle ? tc->toggle_pipe[0] : -1;
 	uint64_t skipped, flips;
+	tc_us_t now = clock_now_us();
 	char buf[64];
 	int w;
 
@@ -273,8 +328,8 @@ sender_wait_turn(struct sender *s)
 	 * the grid, so the first one waits for the next deadline. Deadlines
 	 * before the first frame ever sent are the start, not skips.
 	 */
-	if (cycle_deadline(&s->sched) < clock_now_us()) {
-		skipped = cycle_advance(&s->sched, clock_now_us()) + 1;
+	if (cycle_deadline(&s->sched) < now) {
+		skipped = cycle_advance(&s->sched, now) + 1;
 		if (s->seq > 0)
 			stats_add(&tc->stats, STAT_skipped_cycles, skipped);
 	}
@@ -283,7 +338,8 @@ sender_wait_turn(struct sender *s)
 	 * wait for the stop pipe, whose two system calls would make the
 	 * frame later still; the stop flag says as much.
 	 */
-	if (cycle_deadline(&s->sched) <= clock_now_us())
+	s->due_at_once = cycle_deadline(&s->sched) <= now;
+	if (s->due_at_once)
 		return sender_stopping(s) ? 0 : 1;
 	for (;;) {
 		w = sock_sleep_until(wake_fd, tc->stop_pipe[0],

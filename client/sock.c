@@ -58,6 +58,15 @@ sock_wait(int fd, short events, int stop_fd, tc_us_t deadline)
 }
 
 /*
+ * A read that waits for an echo blocks for at most a slice (SO_RCVTIMEO)
+ * before it looks at the stop request again: a stop ends such a wait
+ * within a slice and the kernel's rounding of it to its tick (10 ms at the
+ * coarsest, HZ=100), instead of at once as the stop pipe ends a poll.
+ */
+#define SOCK_READ_SLICE_US    (10 * TC_US_PER_MS)
+#define SOCK_READ_ROUNDING_US (10 * TC_US_PER_MS)
+
+/*
  * The kernel lets a poll timeout of T run late by up to T/1000 (100 us for
  * a 100 ms cycle), so a long wait polls until shortly before the deadline
  * and sleeps the last stretch with clock_nanosleep, whose only slack is the
@@ -102,12 +111,106 @@ sock_send_cb(void *io, const uint8_t *buf, size_t len)
 	return send(s->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
+/* The kernel's stamp in a received message's control data, or 0. */
+static uint64_t
+sock_stamp_of(struct msghdr *msg)
+{
+#ifdef SO_TIMESTAMPNS
+	struct cmsghdr *c;
+	struct timespec ts;
+
+	for (c = CMSG_FIRSTHDR(msg); c != NULL; c = CMSG_NXTHDR(msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET ||
+		    c->cmsg_type != SCM_TIMESTAMPNS ||
+		    c->cmsg_len < CMSG_LEN(sizeof ts))
+			continue;
+		memcpy(&ts, CMSG_DATA(c), sizeof ts);
+		return (uint64_t)ts.tv_sec * 1000000000ULL +
+		    (uint64_t)ts.tv_nsec;
+	}
+#else
+	(void)msg;
+#endif
+	return 0;
+}
+
 static ssize_t
 sock_recv_cb(void *io, uint8_t *buf, size_t len)
 {
 	struct sock *s = io;
 
 	return recv(s->fd, buf, len, MSG_DONTWAIT);
+}
+
+/* recvmsg for one buffer, with the arrival stamp when asked for. */
+static ssize_t
+sock_recv_stamped(struct sock *s, uint8_t *buf, size_t len, int flags,
+    uint64_t *stamp_ns)
+{
+	union {
+		struct cmsghdr align;
+		char	       space[CMSG_SPACE(sizeof(struct timespec)) * 2];
+	} control;
+	struct iovec iov;
+	struct msghdr msg;
+	ssize_t n;
+
+	if (stamp_ns == NULL)
+		return recv(s->fd, buf, len, flags);
+	*stamp_ns = 0;
+	iov.iov_base = buf;
+	iov.iov_len = len;
+	memset(&msg, 0, sizeof msg);
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = control.space;
+	msg.msg_controllen = sizeof control.space;
+	n = recvmsg(s->fd, &msg, flags);
+	if (n > 0 && !(msg.msg_flags & MSG_CTRUNC))
+		*stamp_ns = sock_stamp_of(&msg);
+	return n;
+}
+
+/*
+ * A read that waits: while the deadline is further than a slice and the
+ * kernel's rounding away, a blocking read that SO_RCVTIMEO ends after a
+ * slice, so that the stop request is looked at between slices; the last
+ * stretch, exactly to the deadline, with a poll that the stop pipe also
+ * ends.
+ */
+static ssize_t
+sock_recv_wait_cb(void *io, uint8_t *buf, size_t len, tc_us_t deadline,
+    uint64_t *stamp_ns)
+{
+	struct sock *s = io;
+	tc_us_t now;
+	ssize_t n;
+	int w;
+
+	for (;;) {
+		if (s->stopping != NULL && atomic_load(s->stopping)) {
+			errno = ECANCELED;
+			return -1;
+		}
+		now = clock_now_us();
+		if (s->sliced && deadline > now && deadline - now >
+		    SOCK_READ_SLICE_US + SOCK_READ_ROUNDING_US) {
+			n = sock_recv_stamped(s, buf, len, 0, stamp_ns);
+			if (n >= 0 || (errno != EAGAIN &&
+			    errno != EWOULDBLOCK && errno != EINTR))
+				return n;
+			continue;	/* a slice, or a signal (SIGSTOP) */
+		}
+		n = sock_recv_stamped(s, buf, len, MSG_DONTWAIT, stamp_ns);
+		if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK &&
+		    errno != EINTR))
+			return n;
+		w = sock_wait(s->fd, POLLIN, s->stop_fd, deadline);
+		if (w == 0)
+			errno = ETIMEDOUT;
+		if (w != 1)
+			return -1;
+	}
 }
 
 static int
@@ -120,7 +223,7 @@ sock_wait_cb(void *io, enum link_wait what, tc_us_t deadline)
 }
 
 const struct link_ops sock_link_ops = {
-	sock_send_cb, sock_recv_cb, sock_wait_cb
+	sock_send_cb, sock_recv_cb, sock_wait_cb, sock_recv_wait_cb
 };
 
 static void
@@ -298,11 +401,41 @@ sock_set_options(int fd, tc_us_t user_timeout_us)
 	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
 	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);
 	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
+#ifdef SO_TIMESTAMPNS
+	/* Received bytes carry when they arrived: an echo that was there
+	 * before its frame left is told apart without a read before every
+	 * frame (see sender.c). Without it, that read is made. */
+	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
+#endif
 #ifdef TCP_USER_TIMEOUT
 	/* Unacknowledged data for this long means the peer is gone. */
 	if (uto > 0)
 		setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &uto, sizeof uto);
 #endif
+}
+
+/*
+ * Reads that wait block in the kernel, in slices, when the stop request can
+ * be looked at between them; writes and the other reads say MSG_DONTWAIT.
+ * 1 when set up, 0 when reads must poll first (still correct, a system
+ * call more per echo).
+ */
+static int
+sock_read_in_slices(struct sock *s)
+{
+	struct timeval tv;
+	int flags;
+
+	if (s->stopping == NULL)
+		return 0;
+	tv.tv_sec = 0;
+	tv.tv_usec = (suseconds_t)SOCK_READ_SLICE_US;
+	if (setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0)
+		return 0;
+	flags = fcntl(s->fd, F_GETFL);
+	if (flags < 0 || fcntl(s->fd, F_SETFL, flags & ~O_NONBLOCK) != 0)
+		return 0;
+	return 1;
 }
 
 int
@@ -339,6 +472,7 @@ sock_connect(struct sock *s, const struct sock_addr *addr, tc_us_t deadline,
 			goto fail;
 	}
 	s->fd = fd;
+	s->sliced = sock_read_in_slices(s);
 	return 0;
 fail:
 	close(fd);

@@ -1,8 +1,9 @@
 /*
  * sock: the real TCP side of a link: name resolution, connect with a
  * timeout, the socket options of a control link, and the link_ops that
- * link.c uses. Every wait here also watches `stop_fd` (the read end of the
- * client's stop pipe), so that stopping interrupts any wait at once.
+ * link.c uses. Every poll here also watches `stop_fd` (the read end of the
+ * client's stop pipe), so that stopping interrupts it at once; a read that
+ * waits for an echo looks at `stopping` every 10 ms (see sock.c).
  * Errors are returned (and described in `err`), never logged.
  */
 #ifndef TCPCOM_SOCK_H
@@ -25,6 +26,7 @@ struct sock {
 	 * it; tcpcom_join reads them the other way round (see tcpcom.c). */
 	atomic_int *resolving;
 	const atomic_int *stopping;
+	int sliced;	/* reads that wait block in slices (sock.c) */
 };
 
 struct sock_addr {

@@ -2,8 +2,9 @@
 """End-to-end tests of what a program linked with libtcpcom gets, through
 tests/helpers/link_client.c (the library, no tcpcom program around it):
 its log lines never hold up a frame, a name with addresses of both
-families links to the one that listens, and a stop never waits for a name
-lookup.
+families links to the one that listens, a stop never waits for a name
+lookup, and bytes nobody asked for are caught before a frame that follows
+its last echo at once, where the client reads no more before it sends.
 """
 import os
 import socket
@@ -245,6 +246,101 @@ class NameLookupTest(unittest.TestCase):
             # thread join and a few syscalls (100 ms: a loaded machine).
             self.assertLess(st["stop_us"], 100000, "mode %d" % mode)
             self.assertLess(took, 5, "mode %d" % mode)
+
+
+class UnaskedPeer:
+    """An echo peer on 127.0.0.1 that, on its first connection, sends 4
+    bytes nobody asked for `delay` s after echoing frame `after`, and holds
+    the echo of the frame after that for 0.2 s, so that the client's read
+    finds the unasked bytes alone."""
+
+    def __init__(self, after, delay):
+        self.after, self.delay = after, delay
+        self.lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.lsock.bind(("127.0.0.1", 0))
+        self.lsock.listen(4)
+        self.lsock.settimeout(0.2)
+        self.port = self.lsock.getsockname()[1]
+        self.accepted = 0
+        self.unasked_sent = False
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        while not self.done.is_set():
+            try:
+                conn, _ = self.lsock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            self.accepted += 1
+            with conn:
+                self.serve(conn, self.accepted == 1)
+
+    def serve(self, conn, first):
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        conn.settimeout(0.2)
+        frames, pending = 0, b""
+        while not self.done.is_set():
+            try:
+                data = conn.recv(4096)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            if not data:
+                return
+            pending += data
+            while len(pending) >= 4:
+                frame, pending = pending[:4], pending[4:]
+                frames += 1
+                if first and frames == self.after + 1:
+                    time.sleep(0.2)
+                try:
+                    conn.sendall(frame)
+                except OSError:
+                    return
+                if first and frames == self.after:
+                    time.sleep(self.delay)
+                    conn.sendall(b"\xde\xad\xbe\xef")
+                    self.unasked_sent = True
+
+    def stop(self):
+        self.done.set()
+        self.lsock.close()
+        self.thread.join(5)
+
+
+class UnaskedBytesTest(unittest.TestCase):
+
+    def test_unasked_bytes_before_a_frame_due_at_once(self):
+        # At a 1 us send cycle every frame is due when the last echo is
+        # read, and the client sends it without the read that looks for
+        # bytes nobody asked for: the next echo's arrival stamp says
+        # whether it was there before the frame left. The echo callback
+        # holds the sender 300 ms after echo 200; the peer sends 4 unasked
+        # bytes 5 ms after that echo. They are read as frame 201's echo,
+        # and must be told apart by their stamp: one protocol error, a
+        # new link, and no mismatch (a client that took them for the echo
+        # would count one, and then read every echo one frame late).
+        peer = UnaskedPeer(after=200, delay=0.005)
+        self.addCleanup(peer.stop)
+        env = dict(os.environ, LINK_CLIENT_SEND_US="1",
+                   LINK_CLIENT_HOLD="200:300")
+        r = subprocess.run([LINK_CLIENT, "127.0.0.1", str(peer.port),
+                            "1", "500", "1", "1500"], env=env,
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        st = parse(r.stdout)
+        print(st)
+        self.assertTrue(peer.unasked_sent)
+        self.assertEqual(st["protocol_errors"], 1, r.stderr)
+        self.assertEqual(st["mismatches"], 0, r.stderr)
+        self.assertEqual(st["connects"], 2, r.stderr)
+        self.assertIn("there before the frame was sent", r.stderr)
+        self.assertGreater(st["echoes_ok"], 200)
 
 
 if __name__ == "__main__":

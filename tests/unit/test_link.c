@@ -22,13 +22,15 @@ struct step {
 	const uint8_t *data;
 	size_t	       n;	/* bytes in data (recv) or accepted (send) */
 	int	       err;	/* when non-zero: return -1 with this errno */
+	uint64_t       stamp;	/* the arrival stamp recv_wait gives */
 };
 
-#define STEP_BYTES(d, len) { (d), (len), 0 }
-#define STEP_AGAIN         { NULL, 0, EAGAIN }
-#define STEP_ERR(e)        { NULL, 0, (e) }
-#define STEP_EOF           { NULL, 0, 0 }
-#define STEP_TAKE(len)     { NULL, (len), 0 }
+#define STEP_BYTES(d, len) { (d), (len), 0, 0 }
+#define STEP_AGAIN         { NULL, 0, EAGAIN, 0 }
+#define STEP_ERR(e)        { NULL, 0, (e), 0 }
+#define STEP_EOF           { NULL, 0, 0, 0 }
+#define STEP_TAKE(len)     { NULL, (len), 0, 0 }
+#define STEP_STAMPED(d, len, t) { (d), (len), 0, (t) }
 
 struct fake {
 	const struct step *steps;
@@ -39,6 +41,7 @@ struct fake {
 	size_t		   nsent;
 	size_t		   calls;
 	size_t		   max_ask;	/* largest len a recv asked for */
+	size_t		   stamps_asked;	/* recv_waits that wanted one */
 };
 
 static void
@@ -123,7 +126,34 @@ fake_wait(void *io, enum link_wait what, tc_us_t deadline)
 	return r;
 }
 
-static const struct link_ops fake_ops = { fake_send, fake_recv, fake_wait };
+/*
+ * recv_wait over the script: what recv would give, a quiet stream being a
+ * deadline that passes (ETIMEDOUT); the deadline is checked.
+ */
+static ssize_t
+fake_recv_wait(void *io, uint8_t *buf, size_t len, tc_us_t deadline,
+    uint64_t *stamp_ns)
+{
+	struct fake *f = io;
+	uint64_t stamp = f->at < f->nsteps ? f->steps[f->at].stamp : 0;
+	ssize_t n;
+
+	assert_int_equal(deadline, DEADLINE);
+	if (stamp_ns != NULL) {
+		f->stamps_asked++;
+		*stamp_ns = 0;
+	}
+	n = fake_recv(io, buf, len);
+	if (n < 0 && errno == EAGAIN)
+		errno = ETIMEDOUT;
+	if (n > 0 && stamp_ns != NULL)
+		*stamp_ns = stamp;
+	return n;
+}
+
+static const struct link_ops fake_ops = {
+	fake_send, fake_recv, fake_wait, fake_recv_wait
+};
 
 /* A wait that is expected and reports readiness. */
 static void
@@ -499,55 +529,147 @@ test_link_duplicate_after_echo(void **state)
 	assert_int_equal(extra, 4);
 }
 
-/* An echo just asked for: the wait comes first, then one read takes it. */
+/*
+ * An echo just asked for: one read that waits takes it, with no wait of
+ * its own, and the first read's arrival stamp comes with it.
+ */
 static void
 test_link_await_echo(void **state)
 {
-	static const struct step steps[] = { STEP_BYTES(ECHO, 4) };
+	static const struct step steps[] = { STEP_STAMPED(ECHO, 4, 777) };
 	static const struct step merged[] = { STEP_BYTES(TWO_ECHOES, 8) };
 	struct fake f;
 	uint8_t echo[4];
+	uint64_t stamp = 1;
 	size_t extra = 99;
 
 	(void)state;
 	fake_init(&f, steps, 1);
-	expect_wait(LINK_WAIT_READ, 1);
 	assert_int_equal(link_await_echo(&fake_ops, &f, echo, 4, DEADLINE,
-	    &extra), LINK_OK);
+	    &extra, &stamp), LINK_OK);
 	assert_memory_equal(echo, ECHO, 4);
 	assert_int_equal(extra, 0);
-	assert_int_equal(f.calls, 1);	/* no read that says EAGAIN */
+	assert_int_equal(f.calls, 1);	/* one read, no wait before it */
+	assert_int_equal(stamp, 777);
 	/* Whatever came with it is still an error. */
 	fake_init(&f, merged, 1);
-	expect_wait(LINK_WAIT_READ, 1);
 	assert_int_equal(link_await_echo(&fake_ops, &f, echo, 4, DEADLINE,
-	    &extra), LINK_EXTRA);
+	    &extra, NULL), LINK_EXTRA);
 	assert_int_equal(extra, 4);
 }
 
-/* A wait that does not report readiness: nothing is read. */
+/* An echo in pieces: the stamp is the first piece's, asked for once. */
 static void
-test_link_await_echo_no_data(void **state)
+test_link_await_echo_split(void **state)
 {
-	static const struct step steps[] = { STEP_BYTES(ECHO, 4) };
+	static const struct step steps[] = {
+		STEP_STAMPED(ECHO, 1, 100), STEP_STAMPED(ECHO + 1, 3, 200)
+	};
+	static const struct step late_extra[] = {
+		STEP_STAMPED(ECHO, 2, 100), STEP_STAMPED(TWO_ECHOES + 2, 6, 200)
+	};
 	struct fake f;
 	uint8_t echo[4];
+	uint64_t stamp = 1;
 	size_t extra = 99;
 
 	(void)state;
-	fake_init(&f, steps, 1);
-	expect_wait(LINK_WAIT_READ, 0);
+	fake_init(&f, steps, 2);
 	assert_int_equal(link_await_echo(&fake_ops, &f, echo, 4, DEADLINE,
-	    &extra), LINK_TIMEOUT);
+	    &extra, &stamp), LINK_OK);
+	assert_memory_equal(echo, ECHO, 4);
+	assert_int_equal(stamp, 100);
+	assert_int_equal(f.stamps_asked, 1);
+	/* More than the rest of the echo in the second piece. */
+	fake_init(&f, late_extra, 2);
+	assert_int_equal(link_await_echo(&fake_ops, &f, echo, 4, DEADLINE,
+	    &extra, &stamp), LINK_EXTRA);
+	assert_int_equal(extra, 4);
+}
+
+/* A read that waits and gets no echo: each way it can end. */
+static void
+test_link_await_echo_no_data(void **state)
+{
+	static const struct step cancelled[] = { STEP_ERR(ECANCELED) };
+	static const struct step badf[] = { STEP_ERR(EBADF) };
+	static const struct step reset[] = { STEP_ERR(ECONNRESET) };
+	static const struct step eof[] = { STEP_BYTES(ECHO, 2), STEP_EOF };
+	struct fake f;
+	uint8_t echo[4];
+	uint64_t stamp = 1;
+	size_t extra = 99;
+
+	(void)state;
+	fake_init(&f, NULL, 0);
+	assert_int_equal(link_await_echo(&fake_ops, &f, echo, 4, DEADLINE,
+	    &extra, &stamp), LINK_TIMEOUT);
 	assert_int_equal(extra, 0);
-	assert_int_equal(f.calls, 0);
-	expect_wait_error(LINK_WAIT_READ, ECANCELED);
+	assert_int_equal(stamp, 0);
+	fake_init(&f, cancelled, 1);
 	assert_int_equal(link_await_echo(&fake_ops, &f, echo, 4, DEADLINE,
-	    NULL), LINK_STOPPED);
-	expect_wait_error(LINK_WAIT_READ, EBADF);
+	    NULL, NULL), LINK_STOPPED);
+	fake_init(&f, badf, 1);
 	assert_int_equal(link_await_echo(&fake_ops, &f, echo, 4, DEADLINE,
-	    NULL), LINK_ERROR);
-	assert_int_equal(f.calls, 0);
+	    NULL, NULL), LINK_ERROR);
+	fake_init(&f, reset, 1);
+	assert_int_equal(link_await_echo(&fake_ops, &f, echo, 4, DEADLINE,
+	    NULL, NULL), LINK_CLOSED);
+	fake_init(&f, eof, 2);
+	assert_int_equal(link_await_echo(&fake_ops, &f, echo, 4, DEADLINE,
+	    NULL, NULL), LINK_CLOSED);
+}
+
+/*
+ * The stamp's verdict. Times in ns of a wall clock: the link was last read
+ * at 1 s, the frame sent at 2 s, its echo read 100 us later.
+ */
+#define S_NS  1000000000ULL
+#define LAST  (1 * S_NS)
+#define SENT  (2 * S_NS)
+#define READ  (SENT + 100000)
+
+static void
+test_link_stamp_judge(void **state)
+{
+	(void)state;
+	assert_int_equal(link_stamp_judge(0, LAST, SENT, READ, 100),
+	    LINK_STAMP_NONE);
+	/* Arrived 30 us after the send: its own echo. */
+	assert_int_equal(link_stamp_judge(SENT + 30000, LAST, SENT, READ, 100),
+	    LINK_STAMP_AFTER);
+	/* Arrived 1 ns before the send, or just after the last read: there
+	 * before the frame left. */
+	assert_int_equal(link_stamp_judge(SENT - 1, LAST, SENT, READ, 100),
+	    LINK_STAMP_BEFORE);
+	assert_int_equal(link_stamp_judge(LAST + 1, LAST, SENT, READ, 100),
+	    LINK_STAMP_BEFORE);
+	/* Stamped while the last read was still returning (it took 0.5 s,
+	 * the thread preempted): still before, not another clock. */
+	assert_int_equal(link_stamp_judge(LAST - S_NS / 2, LAST, SENT, READ,
+	    100), LINK_STAMP_BEFORE);
+	/* A boot-time clock's stamp, or one after the read: not the wall
+	 * clock. */
+	assert_int_equal(link_stamp_judge(5 * 3600 * S_NS, 1780000000 * S_NS,
+	    1780000001 * S_NS, 1780000001 * S_NS + 100000, 100),
+	    LINK_STAMP_FOREIGN);
+	assert_int_equal(link_stamp_judge(READ + 1, LAST, SENT, READ, 100),
+	    LINK_STAMP_FOREIGN);
+	/* The wall clock moved 50 us more or less than the monotonic one over
+	 * the exchange: stepped, not judged (a step back of 50 us would make
+	 * an echo that came 30 us after the send look older than it). */
+	assert_int_equal(link_stamp_judge(SENT + 30000 - 50000, LAST, SENT,
+	    READ - 50000, 100), LINK_STAMP_UNSURE);
+	assert_int_equal(link_stamp_judge(SENT + 30000, LAST, SENT,
+	    READ + 50000, 100), LINK_STAMP_UNSURE);
+	/* Within 2 us (read in microseconds) it is the same clock... */
+	assert_int_equal(link_stamp_judge(SENT + 30000, LAST, SENT,
+	    READ + 2000, 100), LINK_STAMP_AFTER);
+	/* ... and over a long exchange within 500 ppm (a slew): 1 s, 500 us. */
+	assert_int_equal(link_stamp_judge(SENT + 30000, LAST, SENT,
+	    SENT + S_NS + 500000, 1000000), LINK_STAMP_AFTER);
+	assert_int_equal(link_stamp_judge(SENT + 30000, LAST, SENT,
+	    SENT + S_NS + 504000, 1000000), LINK_STAMP_UNSURE);
 }
 
 static void
@@ -585,7 +707,9 @@ main(void)
 		cmocka_unit_test(test_link_check_quiet),
 		cmocka_unit_test(test_link_duplicate_after_echo),
 		cmocka_unit_test(test_link_await_echo),
+		cmocka_unit_test(test_link_await_echo_split),
 		cmocka_unit_test(test_link_await_echo_no_data),
+		cmocka_unit_test(test_link_stamp_judge),
 		cmocka_unit_test(test_link_result_names),
 	};
 
