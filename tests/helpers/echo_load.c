@@ -1,7 +1,11 @@
 /*
  * echo_load: the load generator of `make bench`. CONNECTIONS connections
  * driven by one thread on epoll, each with one 4-byte frame in flight:
- * send, wait for the echo, check it, send the next, for SECONDS. A thread
+ * send, wait for the echo, check it, send the next, for SECONDS. A frame
+ * is a pseudo-random word whose bit 0, the life bit, flips at about every
+ * other frame: a life-bit edge that a PLC model records, judges and counts
+ * at every other echo, far more often than any client's (every 500 ms),
+ * so that the model's cost per edge is in the figure too. A thread
  * waiting on many sockets costs far less CPU than a thread per connection,
  * so that the server, not this program, is what runs out of CPU; to show
  * it, its own CPU time is printed beside the rate:
