@@ -33,7 +33,7 @@
 #      is then two context switches on one core, not a wake-up across cores
 #      whose cost varies tenfold with where the scheduler puts them.
 #
-# Bounds: a  plcsim at least 0.50 of the echo server, and each server
+# Bounds: a  plcsim at least 0.85 of the echo server, and each server
 #            busy >= 80 % of a core in its best round: saturated, so that
 #            the rate is the server's, not the load generator's; plcsim's
 #            memory <= 8 KiB per connection (a buffer per connection of
@@ -44,8 +44,8 @@
 #            |drift| <= 36 ms per hour (1 us per cycle: a client sleeping
 #            relative to its last frame drifts by its whole exchange, tens
 #            of us, per cycle);
-#         e  tcpcom at least 0.70 of the ping-pong (a sleep or a poll too
-#            many per frame falls below it).
+#         e  tcpcom at least 0.85 of the ping-pong (a system call too many
+#            per frame falls below it: each costs about 0.07 of it here).
 # A missed bound is named on the last lines and the exit status is 1.
 set -eu
 cd "$(dirname "$0")/.."
@@ -392,11 +392,11 @@ load_a() {
 failed=""
 for CONNS in $CONNS_LIST; do
 	load_a "$CONNS"
-	v_a=$(verdict "$ratio >= 0.5 && $sim_err == 0 && $ref_err == 0")
+	v_a=$(verdict "$ratio >= 0.85 && $sim_err == 0 && $ref_err == 0")
 	v_a2=$(verdict "${ref_srv:-0} >= 80 && ${sim_srv:-0} >= 80")
 	eval "a${CONNS}_v_a=$v_a a${CONNS}_v_a2=$v_a2"
 	[ "$v_a" = ok ] || failed="$failed
-bench: FAIL a: at $CONNS connections plcsim ${sim_rate}/s against the echo server's ${ref_rate}/s, ratio $ratio (bound >= 0.50); load errors $sim_err / $ref_err${load_said:+ ($load_said)}"
+bench: FAIL a: at $CONNS connections plcsim ${sim_rate}/s against the echo server's ${ref_rate}/s, ratio $ratio (bound >= 0.85); load errors $sim_err / $ref_err${load_said:+ ($load_said)}"
 	[ "$v_a2" = ok ] || failed="$failed
 bench: FAIL a: at $CONNS connections the servers used ${ref_srv:-0}% (echo server) and ${sim_srv:-0}% (plcsim) of a core in their best rounds (bound >= 80%): not saturated, so the load generator or the machine's other work was the limit"
 done
@@ -408,7 +408,7 @@ v_b=$(verdict "${b_sim_n:-0} > 0 && ${b_sim_err:-1} == 0 && ${b_sim_min:-0} >= 1
 v_c=$(verdict "$c_sim_n >= 10 && $c_sim_dev <= 500")
 v_cw=$(verdict "$c_tw_n >= 100 && $c_tw_p99 <= 1000")
 v_cd=$(verdict "$c_tw_n >= 100 && $c_tw_drift <= 36 && $c_tw_drift >= -36")
-v_e=$(verdict "$e_ratio >= 0.7 && $e_err == 0")
+v_e=$(verdict "$e_ratio >= 0.85 && $e_err == 0")
 if [ "$v_b" != ok ]; then
 	why="plcsim's task ran late (row d)"
 	[ "${t_rtt_sim_late_p99_us:-0}" -gt 1000 ] && why="the machine was busy: the simplest loop on it woke up to ${t_rtt_sim_late_p99_us} us late at p99 (row d)"
@@ -437,7 +437,7 @@ bench: FAIL c: tcpcom's frames were $(ms "$c_tw_p99") ms off their 100 ms grid a
 [ "$v_cd" = ok ] || failed="$failed
 bench: FAIL c: tcpcom drifted by $c_tw_drift ms per hour on the wire (bound 36; the reference client $c_gw_drift) over $c_tw_n frames"
 [ "$v_e" = ok ] || failed="$failed
-bench: FAIL e: tcpcom --send-cycle 1us made ${e_sim} round trips/s against the ping-pong's ${e_ref}/s, ratio $e_ratio (bound >= 0.70); errors $e_err"
+bench: FAIL e: tcpcom --send-cycle 1us made ${e_sim} round trips/s against the ping-pong's ${e_ref}/s, ratio $e_ratio (bound >= 0.85); errors $e_err"
 
 # ---- the table ----
 row() { printf '%-2s %-30s %-44s %-44s %-15s %s\n' "$@" | sed 's/ *$//'; }
@@ -449,7 +449,7 @@ row "" "" "measured" "reference, same run" "bound" ""
 for CONNS in $CONNS_LIST; do
 	load_a "$CONNS"
 	eval "v_a=\$a${CONNS}_v_a v_a2=\$a${CONNS}_v_a2"
-	row a "plcsim echoes/s, $CONNS conns" "$sim_rate: ratio $ratio" "$ref_rate: echo_epoll" "ratio >= 0.50" "$v_a"
+	row a "plcsim echoes/s, $CONNS conns" "$sim_rate: ratio $ratio" "$ref_rate: echo_epoll" "ratio >= 0.85" "$v_a"
 	row "" "  cpu: server, load gen" "${sim_srv}%, ${sim_gen}% of a core" "${ref_srv}%, ${ref_gen}% of a core" "servers >= 80%" "$v_a2"
 	row "" "  peak RSS" "$(kb "$((sim_mem * 1024))")" "$(kb "$((ref_mem * 1024))")" "" ""
 done
@@ -478,7 +478,7 @@ for r in rtt_sim life_sim; do
 		"p50 $4 p99 $5 max $6 (tick_probe)" "" ""
 	row "" "  ticks, skipped" "$7, $8" "$9, ${10}: the machine's floor" "" ""
 done
-row e "tcpcom 1us, round trips/s" "$e_sim: ratio $e_ratio" "$e_ref: pingpong, cpu $e_cpu" "ratio >= 0.70" "$v_e"
+row e "tcpcom 1us, round trips/s" "$e_sim: ratio $e_ratio" "$e_ref: pingpong, cpu $e_cpu" "ratio >= 0.85" "$v_e"
 
 # ---- bench.json ----
 jb() { [ "$1" = ok ] && echo true || echo false; }
@@ -490,7 +490,7 @@ for CONNS in $CONNS_LIST; do
 }    {\"connections\": $CONNS, \"seconds\": $TPUT_S, \"rounds\": $ROUNDS,
      \"plcsim\": {\"rate\": ${sim_rate:-0}, \"server_cpu_pct\": ${sim_srv:-0}, \"loadgen_cpu_pct\": ${sim_gen:-0}, \"errors\": ${sim_err:-1}, \"peak_rss_kib\": ${sim_mem:-0}},
      \"reference\": {\"rate\": ${ref_rate:-0}, \"server_cpu_pct\": ${ref_srv:-0}, \"loadgen_cpu_pct\": ${ref_gen:-0}, \"errors\": ${ref_err:-1}, \"peak_rss_kib\": ${ref_mem:-0}},
-     \"ratio\": $ratio, \"bound\": \"ratio >= 0.50, each server >= 80% of a core (saturated)\",
+     \"ratio\": $ratio, \"bound\": \"ratio >= 0.85, each server >= 80% of a core (saturated)\",
      \"passed\": $([ "$v_a" = ok ] && [ "$v_a2" = ok ] && echo true || echo false)}"
 done
 cat >"$JSON" <<EOF
@@ -525,7 +525,7 @@ $a_json
     "reference_during_c": {"ticks": ${t_life_sim_ticks:-null}, "skipped": ${t_life_sim_skipped:-null}, "late_p50_us": ${t_life_sim_late_p50_us:-null}, "late_p99_us": ${t_life_sim_late_p99_us:-null}, "late_max_us": ${t_life_sim_late_max_us:-null}}},
   "e_client_unthrottled": {"send_cycle_us": 1, "seconds": $CLIENT_S, "rounds": $ROUNDS, "cpu": "$e_cpu",
     "tcpcom_round_trips_per_s": $e_sim, "reference_round_trips_per_s": $e_ref, "ratio": $e_ratio, "errors": $e_err,
-    "bound": "ratio >= 0.70", "passed": $(jb "$v_e")},
+    "bound": "ratio >= 0.85", "passed": $(jb "$v_e")},
   "passed": $([ -z "$failed" ] && echo true || echo false)
 }
 EOF
