@@ -97,7 +97,8 @@ static const struct cli_option serve_options[SERVE_OPT_MAX] = {
 	    CLI_NUM(PLC_DEFAULT_RECV_TIMEOUT_S) "s; 0: never)", 0 },
 	[SERVE_MAX_OPEN] = { "max-open", 0, CLI_UINT, SRV(max_open), 1,
 	    1000000, NULL, "N",
-	    "open connections at most; more are closed at once", 0 },
+	    "open connections at most; more are closed at once\n"
+	    "(--max-clients + 128, within the open-file limit)", 0 },
 	[SERVE_WATCHDOG] = { "watchdog", 0, CLI_DURATION, SRV(watchdog_us),
 	    0, 0, NULL, "DUR",
 	    "record a watchdog event when bit 0 does not move for DUR", 0 },

@@ -67,7 +67,8 @@ static const struct cli_option proxy_options[PROXY_OPT_MAX] = {
 	    "give up connecting to the PLC after DUR (2s)", 0 },
 	[PROXY_MAX_OPEN] = { "max-open", 0, CLI_UINT, OPT(max_open), 1,
 	    1000000, NULL, "N",
-	    "open client connections at most; more are closed at once", 0 },
+	    "open client connections at most; more are closed at "
+	    "once\n(--max-clients + 128, within the open-file limit)", 0 },
 	[PROXY_EVENTS] = { "events", 0, CLI_STRING, OPT(events_path), 0, 0,
 	    NULL, "FILE", "write every event as a JSON line to FILE", 0 },
 	[PROXY_HTML] = { "html", 0, CLI_STRING, OPT(html_path), 0, 0, NULL,
