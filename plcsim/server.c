@@ -1060,7 +1060,7 @@ server_cycle_stats(const struct sim_server *srv, struct plc_cycle_stats *out)
 static void
 server_cycle_text(const struct plc_cycle_stats *cs, FILE *out)
 {
-	char d[4][32];
+	char d[5][32];
 
 	format_duration(cs->cycle_us, d[0], sizeof d[0]);
 	fprintf(out, "cycle: cycle=%s ticks=%llu skipped=%llu", d[0],
@@ -1074,8 +1074,9 @@ server_cycle_text(const struct plc_cycle_stats *cs, FILE *out)
 	format_duration(cs->late_p50_us, d[1], sizeof d[1]);
 	format_duration(cs->late_p99_us, d[2], sizeof d[2]);
 	format_duration(cs->late_max_us, d[3], sizeof d[3]);
-	fprintf(out, " late_p50=%s late_p99=%s late_max=%s\n", d[1], d[2],
-	    d[3]);
+	format_duration(cs->stall_max_us, d[4], sizeof d[4]);
+	fprintf(out, " late_p50=%s late_p99=%s late_max=%s stall_max=%s\n",
+	    d[1], d[2], d[3], d[4]);
 }
 
 /* The same as a JSON member; the lateness is null when no task ran. */
@@ -1087,19 +1088,22 @@ server_cycle_json(const struct plc_cycle_stats *cs, char *out, size_t len)
 	if (cs->ticks == 0)
 		n = snprintf(out, len, ",\"cycle\":{\"cycle_us\":%llu,"
 		    "\"ticks\":0,\"skipped\":%llu,\"late_p50_us\":null,"
-		    "\"late_p99_us\":null,\"late_max_us\":null}",
+		    "\"late_p99_us\":null,\"late_max_us\":null,"
+		    "\"stall_max_us\":null}",
 		    (unsigned long long)cs->cycle_us,
 		    (unsigned long long)cs->skipped);
 	else
 		n = snprintf(out, len, ",\"cycle\":{\"cycle_us\":%llu,"
 		    "\"ticks\":%llu,\"skipped\":%llu,\"late_p50_us\":%llu,"
-		    "\"late_p99_us\":%llu,\"late_max_us\":%llu}",
+		    "\"late_p99_us\":%llu,\"late_max_us\":%llu,"
+		    "\"stall_max_us\":%llu}",
 		    (unsigned long long)cs->cycle_us,
 		    (unsigned long long)cs->ticks,
 		    (unsigned long long)cs->skipped,
 		    (unsigned long long)cs->late_p50_us,
 		    (unsigned long long)cs->late_p99_us,
-		    (unsigned long long)cs->late_max_us);
+		    (unsigned long long)cs->late_max_us,
+		    (unsigned long long)cs->stall_max_us);
 	return n < 0 ? 0 : (size_t)n;
 }
 
