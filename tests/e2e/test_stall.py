@@ -1,7 +1,8 @@
 """plcsim run when the emulator itself is kept from running: a timing
 failure its own stall could have made is no verdict on the client (an
 error, "cannot be judged", after one more play), while a failure larger
-than the stall, or one that is no matter of time, still fails the client.
+than the stall, or one that is no matter of time, still fails the client;
+and plcsim serve's summary says how long the emulator stalled.
 
 The emulator is stopped for 400 ms by the client command itself (its
 parent is the scenario's worker), as a loaded machine would: the real
@@ -87,6 +88,39 @@ def test_without_a_stall_it_is_judged():
     assert r.returncode == 0, "exit %d:\n%s%s" % (r.returncode, r.stdout,
                                                  r.stderr)
     assert "PASS steady (" in r.stdout and "AGAIN" not in r.stdout, r.stdout
+
+
+def test_serve_summary_gives_the_stall():
+    # plcsim serve stopped for 300 ms: its summary, as text and as the
+    # events file's last JSON line, says how long its task waited.
+    import signal
+    import subprocess
+    import time
+    tmp = support.tmpdir("plcsim-stall.")
+    events = os.path.join(tmp, "events.jsonl")
+    p = support.popen([PLCSIM, "serve", "--listen", "127.0.0.1:0",
+                       "--events", events], stdout=subprocess.PIPE,
+                      stderr=subprocess.PIPE, text=True)
+    try:
+        assert p.stdout.readline().startswith("listening on ")
+        time.sleep(0.3)
+        p.send_signal(signal.SIGSTOP)
+        time.sleep(0.3)
+        p.send_signal(signal.SIGCONT)
+        time.sleep(0.2)
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=20)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert p.returncode == 0, err
+    line = [x for x in out.splitlines() if x.startswith("cycle: ")]
+    assert len(line) == 1 and " stall_max=" in line[0], out
+    summary = json.loads(open(events).read().splitlines()[-1])
+    assert summary["event"] == "summary", summary
+    stall = summary["cycle"]["stall_max_us"]
+    assert 250000 <= stall < 5000000, summary["cycle"]
 
 
 def subprocess_run(args, client=None):
