@@ -72,7 +72,6 @@ struct sim_server {
 	char			  address[LISTENER_ADDR_MAX];
 	struct sim_hooks	  hooks;
 	void			 *hooks_arg;
-	int			  hooked;	/* hooks are set */
 	struct sim_counters	  c;
 	struct lifemon_stats	  lm;
 	struct lifemon_watchdog	  wd;
@@ -795,20 +794,6 @@ server_error_path(struct sim_server *srv, tc_us_t window, const char *reason)
 	sim_timer_start(srv->relisten, plc_relisten_at(srv->plc) - now);
 }
 
-/*
- * Whether the tick runs every station at cycle 0. A scenario's hooks
- * (a delayed echo let go, a change of cycle) and a PLC behind a proxy give
- * a station work that no event of its own wakes; without them a station's
- * only work comes with its input or its drained output, which run it, and
- * the tick only looks for receive timeouts, instead of running every
- * station of a thousand connections a hundred times a second for nothing.
- */
-static int
-server_tick_runs_stations(const struct sim_server *srv)
-{
-	return srv->hooked || srv->cfg.upstream != NULL;
-}
-
 static uint64_t
 server_tick_timer(void *arg)
 {
@@ -828,9 +813,9 @@ server_tick_timer(void *arg)
 		 * tick also runs what neither woke (a frame left in flight by
 		 * a change of cycle, an output bound freed by a hook).
 		 */
-		if (cycle == 0 && server_tick_runs_stations(srv))
+		if (cycle == 0)
 			conn_run(c, now);
-		else if (cycle != 0 && due)
+		else if (due)
 			conn_step(c, now);
 		if (c->state == CONN_SERVED &&
 		    plc_station_timed_out(c->st, now)) {
@@ -976,7 +961,6 @@ server_set_hooks(struct sim_server *srv, const struct sim_hooks *hooks,
 	else
 		memset(&srv->hooks, 0, sizeof srv->hooks);
 	srv->hooks_arg = arg;
-	srv->hooked = hooks != NULL;
 }
 
 const char *
