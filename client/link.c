@@ -118,7 +118,7 @@ link_await_echo(const struct link_ops *ops, void *io, uint8_t *echo,
 		if (n == 0)
 			return LINK_CLOSED;
 		switch (errno) {
-		case ETIMEDOUT:		return LINK_TIMEOUT;
+		case EAGAIN:		return LINK_TIMEOUT;
 		case ECANCELED:		return LINK_STOPPED;
 		case ECONNRESET:	return LINK_CLOSED;
 		default:		return LINK_ERROR;
@@ -127,21 +127,50 @@ link_await_echo(const struct link_ops *ops, void *io, uint8_t *echo,
 	return link_echo_complete(buf, have, echo, len, extra);
 }
 
-enum link_stamp
-link_stamp_judge(uint64_t stamp_ns, uint64_t last_read, uint64_t sent,
-    uint64_t read, tc_us_t mono_us)
+void
+link_clocks_read(struct link_clocks *c)
 {
-	int64_t moved, bound = 2 + (int64_t)(mono_us / 2000);
+	c->wall_before_ns = clock_wall_ns();
+	c->mono_us = clock_now_us();
+	c->wall_after_ns = clock_wall_ns();
+}
 
+/*
+ * Whether the wall clock moved with the monotonic one from `a` to `b`: by
+ * as much, to within 2 us (the monotonic one is read in us), 500 ppm of
+ * the time between (a slew) and how far apart each pair of wall readings
+ * was.
+ */
+static int
+link_clocks_steady(const struct link_clocks *a, const struct link_clocks *b)
+{
+	int64_t mono = (int64_t)(b->mono_us - a->mono_us);
+	int64_t bound = 2 + mono / 2000, lo, hi;
+
+	/* How much more the wall clock moved, at least and at most. */
+	lo = (int64_t)(b->wall_before_ns / 1000) -
+	    (int64_t)(a->wall_after_ns / 1000) - mono;
+	hi = (int64_t)(b->wall_after_ns / 1000) -
+	    (int64_t)(a->wall_before_ns / 1000) - mono;
+	return lo <= bound && hi >= -bound;
+}
+
+enum link_stamp
+link_stamp_judge(uint64_t stamp_ns, const struct link_clocks *last,
+    const struct link_clocks *sent, const struct link_clocks *read)
+{
 	if (stamp_ns == 0)
 		return LINK_STAMP_NONE;
-	moved = (int64_t)(read / 1000) - (int64_t)(sent / 1000) -
-	    (int64_t)mono_us;
-	if (moved > bound || moved < -bound)
+	/* Each stretch on its own, so that the exchange, often far shorter
+	 * than the wait before it, is held to its own 500 ppm. */
+	if (!link_clocks_steady(last, sent) || !link_clocks_steady(sent, read))
 		return LINK_STAMP_UNSURE;
-	if (stamp_ns + LINK_STAMP_SLACK_NS < last_read || stamp_ns > read)
+	if (stamp_ns + LINK_STAMP_SLACK_NS < last->wall_before_ns ||
+	    stamp_ns > read->wall_after_ns)
 		return LINK_STAMP_FOREIGN;
-	return stamp_ns < sent ? LINK_STAMP_BEFORE : LINK_STAMP_AFTER;
+	/* The send came after the last wall reading before it. */
+	return stamp_ns < sent->wall_after_ns ? LINK_STAMP_BEFORE :
+	    LINK_STAMP_AFTER;
 }
 
 enum link_result

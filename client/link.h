@@ -32,7 +32,7 @@ struct link_ops {
 	int	(*wait)(void *io, enum link_wait what, tc_us_t deadline);
 	/* Reads up to len bytes, waiting for the first one until `deadline`:
 	 * one call where the wait and the read would be two. 0 at end of
-	 * stream; -1 with errno ETIMEDOUT (the deadline passed), ECANCELED
+	 * stream; -1 with errno EAGAIN (the deadline passed), ECANCELED
 	 * (stop requested) or another error. When `stamp_ns` is not NULL it
 	 * gets when the last of the bytes read arrived, in nanoseconds of
 	 * CLOCK_REALTIME as the kernel stamped them, or 0 without a stamp. */
@@ -84,22 +84,37 @@ enum link_stamp {
 };
 
 /*
+ * A reading of the monotonic clock between two of the wall clock: where
+ * the wall clock stood at that instant, to within the two.
+ */
+struct link_clocks {
+	uint64_t wall_before_ns;
+	tc_us_t	 mono_us;
+	uint64_t wall_after_ns;
+};
+
+/* Reads the clocks: wall, monotonic, wall. */
+void link_clocks_read(struct link_clocks *c);
+
+/*
  * Judges the stamp `stamp_ns` of an echo's first read (wall clock, ns; 0:
- * none) against the wall clock at the link's previous read (`last_read`),
- * just before the frame was sent (`sent`) and after its echo was read
- * (`read`), and the monotonic time between the last two (`mono_us`).
+ * none) by the clocks at the link's previous read (`last`), just before
+ * the frame was sent (`sent`) and just after its echo was read (`read`).
  *
  * The wall clock can be stepped (NTP, PTP): a stamp is compared only when
- * the wall clock moved with the monotonic one over the exchange, within
- * 2 us (they are compared in microseconds) and 500 ppm (a slew). Bytes
- * older than the previous read would have been read by it, give or take
- * how long that read took: a stamp more than LINK_STAMP_SLACK_NS before
- * it, or after `read`, is another clock's (a kernel that stamps with one).
+ * the wall clock moved with the monotonic one from `last` to `sent` and
+ * from `sent` to `read`, each within 2 us (the monotonic one is read in
+ * microseconds), 500 ppm of it (a slew) and how far apart each pair of
+ * wall readings was. Bytes older than the
+ * previous read would have been read by it, give or take how long that
+ * read took: a stamp more than LINK_STAMP_SLACK_NS before it, or after
+ * `read`, is another clock's (a kernel that stamps with one).
  */
 #define LINK_STAMP_SLACK_NS 1000000000ULL
 
-enum link_stamp link_stamp_judge(uint64_t stamp_ns, uint64_t last_read,
-    uint64_t sent, uint64_t read, tc_us_t mono_us);
+enum link_stamp link_stamp_judge(uint64_t stamp_ns,
+    const struct link_clocks *last, const struct link_clocks *sent,
+    const struct link_clocks *read);
 
 /*
  * Before a frame is sent nothing should be waiting: LINK_OK when the stream

@@ -39,7 +39,7 @@ struct sender {
 	struct cycle	sched;
 	struct backoff	backoff;
 	struct rng	rng;
-	uint64_t	read_real_ns;	/* wall clock at the last read (or
+	struct link_clocks last_read;	/* clocks at the last read (or
 					   connect) of the link */
 	int		stamped;	/* the last echo's arrival stamp told
 					   whether it came before its frame */
@@ -114,7 +114,7 @@ sender_connect(struct sender *s)
 	s->retry = 0;
 	s->refused = 0;
 	s->outage_said = 0;
-	s->read_real_ns = clock_wall_ns();
+	link_clocks_read(&s->last_read);
 	s->stamped = 0;
 	s->stamps_foreign = 0;
 	backoff_reset(&s->backoff);
@@ -170,21 +170,23 @@ sender_tell(struct sender *s, int status, const uint8_t *frame,
 
 /*
  * Whether the echo just read was there before its frame was sent, as its
- * arrival stamp says (link_stamp_judge; `real_send` is the wall clock just
- * before the send): bytes nobody asked for, as link_check_quiet would have
- * found them, and the frame's own echo still to come. Also notes whether
- * the next frame may go without link_check_quiet.
+ * arrival stamp says (link_stamp_judge): bytes nobody asked for, as
+ * link_check_quiet would have found them, and the frame's own echo still
+ * to come. Also notes whether the next frame may go without
+ * link_check_quiet: only after a stamp that could be judged. (One that
+ * cannot, a wall clock stepped, leaves this frame unchecked; bytes that
+ * were there before it are then found by the read before the next frame,
+ * or by its echo's stamp, one frame late.)
  */
 static int
-sender_echo_stale(struct sender *s, uint64_t stamp_ns, uint64_t real_send,
-    tc_us_t t_send, tc_us_t t_echo)
+sender_echo_stale(struct sender *s, uint64_t stamp_ns,
+    const struct link_clocks *sent, const struct link_clocks *read)
 {
-	uint64_t real_echo = clock_wall_ns();
 	enum link_stamp v;
 
 	v = s->stamps_foreign ? LINK_STAMP_NONE : link_stamp_judge(stamp_ns,
-	    s->read_real_ns, real_send, real_echo, t_echo - t_send);
-	s->read_real_ns = real_echo;
+	    &s->last_read, sent, read);
+	s->last_read = *read;
 	s->stamped = v == LINK_STAMP_AFTER || v == LINK_STAMP_BEFORE;
 	if (v == LINK_STAMP_FOREIGN) {
 		s->stamps_foreign = 1;
@@ -205,8 +207,9 @@ sender_exchange(struct sender *s, tc_us_t deadline, int periodic)
 	struct tcpcom *tc = s->tc;
 	uint8_t frame[WIRE_MAX_BYTES], echo[WIRE_MAX_BYTES];
 	enum link_result r;
+	struct link_clocks sent, read;
 	tc_us_t t_send, t_echo;
-	uint64_t real_send, stamp_ns = 0;
+	uint64_t stamp_ns = 0;
 	size_t extra = 0;
 	char why[96];
 	int bit;
@@ -239,8 +242,8 @@ sender_exchange(struct sender *s, tc_us_t deadline, int periodic)
 		return;
 	}
 
-	real_send = clock_wall_ns();
-	t_send = clock_now_us();
+	link_clocks_read(&sent);
+	t_send = sent.mono_us;
 	r = link_send_all(&sock_link_ops, &s->sock, frame, s->len,
 	    t_send + tc->cfg.echo_timeout_us);
 	if (r != LINK_OK) {
@@ -255,7 +258,8 @@ sender_exchange(struct sender *s, tc_us_t deadline, int periodic)
 
 	r = link_await_echo(&sock_link_ops, &s->sock, echo, s->len,
 	    t_send + tc->cfg.echo_timeout_us, &extra, &stamp_ns);
-	t_echo = clock_now_us();
+	link_clocks_read(&read);
+	t_echo = read.mono_us;
 	switch (r) {
 	case LINK_OK:
 		break;
@@ -280,7 +284,7 @@ sender_exchange(struct sender *s, tc_us_t deadline, int periodic)
 		sender_tell(s, TCPCOM_ECHO_ERROR, frame, NULL, t_send, t_echo);
 		return;
 	}
-	if (sender_echo_stale(s, stamp_ns, real_send, t_send, t_echo)) {
+	if (sender_echo_stale(s, stamp_ns, &sent, &read)) {
 		stats_inc(&tc->stats, STAT_protocol_errors);
 		snprintf(why, sizeof why, "%zu byte(s) nobody asked for, there "
 		    "before the frame was sent (a duplicated echo?)", s->len);

@@ -58,13 +58,16 @@ sock_wait(int fd, short events, int stop_fd, tc_us_t deadline)
 }
 
 /*
- * A read that waits for an echo blocks for at most a slice (SO_RCVTIMEO)
- * before it looks at the stop request again: a stop ends such a wait
- * within a slice and the kernel's rounding of it to its tick (10 ms at the
- * coarsest, HZ=100), instead of at once as the stop pipe ends a poll.
+ * A read that waits for an echo blocks for a slice (SO_RCVTIMEO) before it
+ * looks at the stop request again, instead of being ended at once by the
+ * stop pipe as a poll is. The kernel ends a receive timeout on one of its
+ * ticks, up to two ticks late (20 ms at HZ=100; seen up to 13 ms late on a
+ * virtual machine at HZ=250): a stop ends such a wait within about 30 ms,
+ * and slices are used only while the deadline is further than a slice and
+ * that lateness, so that the last stretch, a poll, ends on the deadline.
  */
 #define SOCK_READ_SLICE_US    (10 * TC_US_PER_MS)
-#define SOCK_READ_ROUNDING_US (10 * TC_US_PER_MS)
+#define SOCK_READ_LATE_US     (30 * TC_US_PER_MS)
 
 /*
  * The kernel lets a poll timeout of T run late by up to T/1000 (100 us for
@@ -194,7 +197,7 @@ sock_recv_wait_cb(void *io, uint8_t *buf, size_t len, tc_us_t deadline,
 		}
 		now = clock_now_us();
 		if (s->sliced && deadline > now && deadline - now >
-		    SOCK_READ_SLICE_US + SOCK_READ_ROUNDING_US) {
+		    SOCK_READ_SLICE_US + SOCK_READ_LATE_US) {
 			n = sock_recv_stamped(s, buf, len, 0, stamp_ns);
 			if (n >= 0 || (errno != EAGAIN &&
 			    errno != EWOULDBLOCK && errno != EINTR))
@@ -207,7 +210,7 @@ sock_recv_wait_cb(void *io, uint8_t *buf, size_t len, tc_us_t deadline,
 			return n;
 		w = sock_wait(s->fd, POLLIN, s->stop_fd, deadline);
 		if (w == 0)
-			errno = ETIMEDOUT;
+			errno = EAGAIN;	/* the deadline passed */
 		if (w != 1)
 			return -1;
 	}

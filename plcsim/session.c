@@ -15,8 +15,9 @@
  * Echoes queued while nothing else waits to go out are kept in the session
  * itself, up to this much, and written with one send: an evbuffer would
  * allocate a chain for them and free it once written, for every burst of
- * echoes (a fifth of what plcsim does per echo at cycle 0). What does not
- * fit, or comes while older bytes wait, goes through the evbuffer.
+ * echoes (a fifth of what plcsim does per echo at cycle 0). What the send
+ * does not take stays there; what does not fit, or comes while older bytes
+ * wait in the evbuffer, goes through the evbuffer, after them.
  */
 #define SESSION_INLINE_OUT 256
 
@@ -106,37 +107,28 @@ session_pending(const struct sim_session *s)
 	return s->inline_len + sim_buf_len(s->out);
 }
 
-/*
- * Moves the inline bytes from `from` on into the evbuffer: 0, or -1 when it
- * cannot take them (they are then kept inline, at the start).
- */
+/* Moves the inline bytes into the evbuffer: 0, or -1 (then kept). */
 static int
-session_spill(struct sim_session *s, size_t from)
+session_spill(struct sim_session *s)
 {
-	size_t n = s->inline_len - from;
-
-	if (n > 0 && sim_buf_add(s->out, s->inline_out + from, n) != 0) {
-		memmove(s->inline_out, s->inline_out + from, n);
-		s->inline_len = n;
+	if (s->inline_len > 0 &&
+	    sim_buf_add(s->out, s->inline_out, s->inline_len) != 0)
 		return -1;
-	}
 	s->inline_len = 0;
 	return 0;
 }
 
-/* Writes the inline bytes with one send; the rest goes to the evbuffer. */
+/* Writes the inline bytes with one send; what it did not take stays. */
 static ssize_t
 session_write_inline(struct sim_session *s)
 {
 	ssize_t n = send(s->fd, s->inline_out, s->inline_len,
 	    MSG_NOSIGNAL | MSG_DONTWAIT);
-	int saved = errno;
 
-	if (session_spill(s, n > 0 ? (size_t)n : 0) != 0) {
-		errno = ENOMEM;
-		return -1;
+	if (n > 0) {
+		s->inline_len -= (size_t)n;
+		memmove(s->inline_out, s->inline_out + n, s->inline_len);
 	}
-	errno = saved;
 	return n;
 }
 
@@ -271,7 +263,7 @@ session_queue(struct sim_session *s, const uint8_t *data, size_t len)
 	    sim_buf_len(s->out) == 0) {
 		memcpy(s->inline_out + s->inline_len, data, len);
 		s->inline_len += len;
-	} else if (session_spill(s, 0) != 0 ||
+	} else if (session_spill(s) != 0 ||
 	    sim_buf_add(s->out, data, len) != 0)
 		return -1;
 	/* Write at once when the socket takes it: no extra loop turn. */

@@ -128,7 +128,7 @@ fake_wait(void *io, enum link_wait what, tc_us_t deadline)
 
 /*
  * recv_wait over the script: what recv would give, a quiet stream being a
- * deadline that passes (ETIMEDOUT); the deadline is checked.
+ * deadline that passes (EAGAIN); the deadline is checked.
  */
 static ssize_t
 fake_recv_wait(void *io, uint8_t *buf, size_t len, tc_us_t deadline,
@@ -144,8 +144,6 @@ fake_recv_wait(void *io, uint8_t *buf, size_t len, tc_us_t deadline,
 		*stamp_ns = 0;
 	}
 	n = fake_recv(io, buf, len);
-	if (n < 0 && errno == EAGAIN)
-		errno = ETIMEDOUT;
 	if (n > 0 && stamp_ns != NULL)
 		*stamp_ns = stamp;
 	return n;
@@ -594,6 +592,8 @@ test_link_await_echo_no_data(void **state)
 	static const struct step cancelled[] = { STEP_ERR(ECANCELED) };
 	static const struct step badf[] = { STEP_ERR(EBADF) };
 	static const struct step reset[] = { STEP_ERR(ECONNRESET) };
+	/* The kernel's own: TCP_USER_TIMEOUT or keepalive gave up. */
+	static const struct step gone[] = { STEP_ERR(ETIMEDOUT) };
 	static const struct step eof[] = { STEP_BYTES(ECHO, 2), STEP_EOF };
 	struct fake f;
 	uint8_t echo[4];
@@ -615,61 +615,105 @@ test_link_await_echo_no_data(void **state)
 	fake_init(&f, reset, 1);
 	assert_int_equal(link_await_echo(&fake_ops, &f, echo, 4, DEADLINE,
 	    NULL, NULL), LINK_CLOSED);
+	/* A socket error, not the echo timeout. */
+	fake_init(&f, gone, 1);
+	assert_int_equal(link_await_echo(&fake_ops, &f, echo, 4, DEADLINE,
+	    NULL, NULL), LINK_ERROR);
 	fake_init(&f, eof, 2);
 	assert_int_equal(link_await_echo(&fake_ops, &f, echo, 4, DEADLINE,
 	    NULL, NULL), LINK_CLOSED);
 }
 
 /*
- * The stamp's verdict. Times in ns of a wall clock: the link was last read
- * at 1 s, the frame sent at 2 s, its echo read 100 us later.
+ * The stamp's verdict. Times in ns of a wall clock that runs with the
+ * monotonic one (1 us of it per us, from 5 s at wall 1 s): the link was
+ * last read at 1 s, the frame sent at 2 s, its echo read 100 us later.
  */
 #define S_NS  1000000000ULL
 #define LAST  (1 * S_NS)
 #define SENT  (2 * S_NS)
 #define READ  (SENT + 100000)
 
+/* Clocks read at wall time `wall` (ns), the wall clock `moved_ns` off its
+ * monotonic course, the two wall readings `width_ns` apart. */
+static struct link_clocks
+clocks_at(uint64_t wall, int64_t moved_ns, uint64_t width_ns)
+{
+	struct link_clocks c;
+
+	c.wall_before_ns = (uint64_t)((int64_t)wall + moved_ns);
+	c.mono_us = (wall + 4 * S_NS) / 1000;
+	c.wall_after_ns = c.wall_before_ns + width_ns;
+	return c;
+}
+
+/*
+ * The verdict on `stamp` when the wall clock moved `sent_moved` ns more than
+ * the monotonic one from the last read to the send, and `read_moved` more
+ * from the send to the read; the last read's wall readings `width` apart.
+ */
+static enum link_stamp
+judge(uint64_t stamp, int64_t sent_moved, int64_t read_moved, uint64_t width)
+{
+	struct link_clocks last = clocks_at(LAST, 0, width);
+	struct link_clocks sent = clocks_at(SENT, sent_moved, 50);
+	struct link_clocks read = clocks_at(READ, sent_moved + read_moved, 50);
+
+	return link_stamp_judge(stamp, &last, &sent, &read);
+}
+
 static void
 test_link_stamp_judge(void **state)
 {
+	struct link_clocks boot_last, boot_sent, boot_read;
+
 	(void)state;
-	assert_int_equal(link_stamp_judge(0, LAST, SENT, READ, 100),
-	    LINK_STAMP_NONE);
+	assert_int_equal(judge(0, 0, 0, 50), LINK_STAMP_NONE);
 	/* Arrived 30 us after the send: its own echo. */
-	assert_int_equal(link_stamp_judge(SENT + 30000, LAST, SENT, READ, 100),
-	    LINK_STAMP_AFTER);
-	/* Arrived 1 ns before the send, or just after the last read: there
-	 * before the frame left. */
-	assert_int_equal(link_stamp_judge(SENT - 1, LAST, SENT, READ, 100),
-	    LINK_STAMP_BEFORE);
-	assert_int_equal(link_stamp_judge(LAST + 1, LAST, SENT, READ, 100),
-	    LINK_STAMP_BEFORE);
+	assert_int_equal(judge(SENT + 30000, 0, 0, 50), LINK_STAMP_AFTER);
+	/* Arrived before the last wall reading before the send, or just
+	 * after the last read: there before the frame left. */
+	assert_int_equal(judge(SENT + 49, 0, 0, 50), LINK_STAMP_BEFORE);
+	assert_int_equal(judge(LAST + 1, 0, 0, 50), LINK_STAMP_BEFORE);
 	/* Stamped while the last read was still returning (it took 0.5 s,
 	 * the thread preempted): still before, not another clock. */
-	assert_int_equal(link_stamp_judge(LAST - S_NS / 2, LAST, SENT, READ,
-	    100), LINK_STAMP_BEFORE);
-	/* A boot-time clock's stamp, or one after the read: not the wall
+	assert_int_equal(judge(LAST - S_NS / 2, 0, 0, 50), LINK_STAMP_BEFORE);
+	/* After the echo was read: not the wall clock. */
+	assert_int_equal(judge(READ + 51, 0, 0, 50), LINK_STAMP_FOREIGN);
+	/* A boot-time clock's stamp (5 h) on a wall clock of 2026. */
+	boot_last = clocks_at(1780000000 * S_NS, 0, 50);
+	boot_sent = clocks_at(1780000001 * S_NS, 0, 50);
+	boot_read = clocks_at(1780000001 * S_NS + 100000, 0, 50);
+	assert_int_equal(link_stamp_judge(5 * 3600 * S_NS, &boot_last,
+	    &boot_sent, &boot_read), LINK_STAMP_FOREIGN);
+	/*
+	 * Stepped 50 us back or forth during the 100 us exchange: not
+	 * judged (a step back of 50 us would make an echo that came 30 us
+	 * after the send look older than the send).
+	 */
+	assert_int_equal(judge(SENT + 30000 - 50000, 0, -50000, 50),
+	    LINK_STAMP_UNSURE);
+	assert_int_equal(judge(SENT + 30000, 0, 50000, 50), LINK_STAMP_UNSURE);
+	/* Within 2 us (the monotonic clock is read in us) it is the same
 	 * clock. */
-	assert_int_equal(link_stamp_judge(5 * 3600 * S_NS, 1780000000 * S_NS,
-	    1780000001 * S_NS, 1780000001 * S_NS + 100000, 100),
-	    LINK_STAMP_FOREIGN);
-	assert_int_equal(link_stamp_judge(READ + 1, LAST, SENT, READ, 100),
-	    LINK_STAMP_FOREIGN);
-	/* The wall clock moved 50 us more or less than the monotonic one over
-	 * the exchange: stepped, not judged (a step back of 50 us would make
-	 * an echo that came 30 us after the send look older than it). */
-	assert_int_equal(link_stamp_judge(SENT + 30000 - 50000, LAST, SENT,
-	    READ - 50000, 100), LINK_STAMP_UNSURE);
-	assert_int_equal(link_stamp_judge(SENT + 30000, LAST, SENT,
-	    READ + 50000, 100), LINK_STAMP_UNSURE);
-	/* Within 2 us (read in microseconds) it is the same clock... */
-	assert_int_equal(link_stamp_judge(SENT + 30000, LAST, SENT,
-	    READ + 2000, 100), LINK_STAMP_AFTER);
-	/* ... and over a long exchange within 500 ppm (a slew): 1 s, 500 us. */
-	assert_int_equal(link_stamp_judge(SENT + 30000, LAST, SENT,
-	    SENT + S_NS + 500000, 1000000), LINK_STAMP_AFTER);
-	assert_int_equal(link_stamp_judge(SENT + 30000, LAST, SENT,
-	    SENT + S_NS + 504000, 1000000), LINK_STAMP_UNSURE);
+	assert_int_equal(judge(SENT + 30000, 0, 1500, 50), LINK_STAMP_AFTER);
+	assert_int_equal(judge(SENT + 30000, 0, -1500, 50), LINK_STAMP_AFTER);
+	/* Over the 1 s between the last read and the send, 500 ppm is a
+	 * slew (450 us, the stamp 30 us after the send on the clock as it
+	 * then was); 560 us is a step, which may have moved a stamp of bytes
+	 * that came in that second against the send. */
+	assert_int_equal(judge(SENT + 480000, 450000, 0, 50), LINK_STAMP_AFTER);
+	assert_int_equal(judge(SENT - 420000, -450000, 0, 50),
+	    LINK_STAMP_AFTER);
+	assert_int_equal(judge(SENT + 590000, 560000, 0, 50), LINK_STAMP_UNSURE);
+	assert_int_equal(judge(SENT - 530000, -560000, 0, 50),
+	    LINK_STAMP_UNSURE);
+	/* The last read's wall readings 100 us apart (the thread preempted
+	 * between them): the clock is known no better than that there. */
+	assert_int_equal(judge(SENT + 610000, 580000, 0, 100000),
+	    LINK_STAMP_AFTER);
+	assert_int_equal(judge(SENT + 650000, 620000, 0, 100000),
+	    LINK_STAMP_UNSURE);
 }
 
 static void
