@@ -13,9 +13,8 @@ lifebit_init(struct lifebit *lb, tc_us_t first_flip_us)
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&lb->flipped, &attr);
 	pthread_condattr_destroy(&attr);
-	lb->bit = 0;
-	lb->flips = 0;
-	lb->next_flip_us = first_flip_us;
+	atomic_init(&lb->flips, 0);
+	atomic_init(&lb->next_flip_us, first_flip_us);
 }
 
 void
@@ -29,9 +28,8 @@ void
 lifebit_flip(struct lifebit *lb, tc_us_t next_flip_us)
 {
 	pthread_mutex_lock(&lb->lock);
-	lb->bit ^= 1;
-	lb->flips++;
-	lb->next_flip_us = next_flip_us;
+	atomic_fetch_add(&lb->flips, 1);
+	atomic_store(&lb->next_flip_us, next_flip_us);
 	pthread_cond_broadcast(&lb->flipped);
 	pthread_mutex_unlock(&lb->lock);
 }
@@ -40,7 +38,7 @@ void
 lifebit_retire(struct lifebit *lb)
 {
 	pthread_mutex_lock(&lb->lock);
-	lb->next_flip_us = LIFEBIT_NO_TOGGLER;
+	atomic_store(&lb->next_flip_us, LIFEBIT_NO_TOGGLER);
 	pthread_cond_broadcast(&lb->flipped);
 	pthread_mutex_unlock(&lb->lock);
 }
@@ -49,30 +47,30 @@ int
 lifebit_for_frame(struct lifebit *lb, tc_us_t deadline, tc_us_t max_wait_us,
     uint64_t *flips)
 {
-	struct timespec until = clock_us_to_timespec(clock_now_us() +
-	    max_wait_us);
-	int bit;
+	struct timespec until;
+	uint64_t n;
 
-	pthread_mutex_lock(&lb->lock);
-	while (lb->next_flip_us <= deadline) {
-		if (pthread_cond_timedwait(&lb->flipped, &lb->lock,
-		    &until) == ETIMEDOUT)
-			break;
+	/* No flip due by the deadline: no lock, no wait. */
+	if (atomic_load(&lb->next_flip_us) > deadline) {
+		n = atomic_load(&lb->flips);
+	} else {
+		until = clock_us_to_timespec(clock_now_us() + max_wait_us);
+		pthread_mutex_lock(&lb->lock);
+		while (atomic_load(&lb->next_flip_us) <= deadline) {
+			if (pthread_cond_timedwait(&lb->flipped, &lb->lock,
+			    &until) == ETIMEDOUT)
+				break;
+		}
+		n = atomic_load(&lb->flips);
+		pthread_mutex_unlock(&lb->lock);
 	}
-	bit = lb->bit;
 	if (flips != NULL)
-		*flips = lb->flips;
-	pthread_mutex_unlock(&lb->lock);
-	return bit;
+		*flips = n;
+	return (int)(n & 1);
 }
 
 uint64_t
 lifebit_flips(struct lifebit *lb)
 {
-	uint64_t flips;
-
-	pthread_mutex_lock(&lb->lock);
-	flips = lb->flips;
-	pthread_mutex_unlock(&lb->lock);
-	return flips;
+	return atomic_load(&lb->flips);
 }

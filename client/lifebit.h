@@ -13,18 +13,24 @@
 #define TCPCOM_LIFEBIT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "clock.h"
 
 #define LIFEBIT_NO_TOGGLER UINT64_MAX
 
+/*
+ * The bit is the parity of the flips (it starts at 0). `flips` and
+ * `next_flip_us` change under the lock and are atomic, so that a frame no
+ * flip is due for reads them without it: the toggler stores the flips,
+ * then the next deadline, and the sender reads them the other way round.
+ */
 struct lifebit {
-	pthread_mutex_t lock;
-	pthread_cond_t	flipped;
-	int		bit;
-	uint64_t	flips;
-	tc_us_t		next_flip_us;	/* LIFEBIT_NO_TOGGLER in mode 1 */
+	pthread_mutex_t	  lock;
+	pthread_cond_t	  flipped;
+	_Atomic uint64_t  flips;
+	_Atomic tc_us_t	  next_flip_us;	/* LIFEBIT_NO_TOGGLER in mode 1 */
 };
 
 void lifebit_init(struct lifebit *lb, tc_us_t first_flip_us);

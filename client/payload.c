@@ -129,7 +129,7 @@ void
 payload_data_init(struct payload_data *pd, size_t len)
 {
 	pthread_mutex_init(&pd->lock, NULL);
-	pd->set = 0;
+	atomic_init(&pd->set, 0);
 	pd->len = len;
 	memset(pd->bytes, 0, sizeof pd->bytes);
 }
@@ -154,7 +154,7 @@ payload_data_set(struct payload_data *pd, const uint8_t *bytes, size_t n)
 	wire_set_bit0(word, pd->len, 0);
 	pthread_mutex_lock(&pd->lock);
 	memcpy(pd->bytes, word, pd->len);
-	pd->set = 1;
+	atomic_store(&pd->set, 1);
 	pthread_mutex_unlock(&pd->lock);
 	return 0;
 }
@@ -162,12 +162,10 @@ payload_data_set(struct payload_data *pd, const uint8_t *bytes, size_t n)
 int
 payload_data_fill(struct payload_data *pd, uint8_t *frame)
 {
-	int set;
-
+	if (!atomic_load(&pd->set))
+		return 0;
 	pthread_mutex_lock(&pd->lock);
-	set = pd->set;
-	if (set)
-		memcpy(frame, pd->bytes, pd->len);
+	memcpy(frame, pd->bytes, pd->len);
 	pthread_mutex_unlock(&pd->lock);
-	return set;
+	return 1;
 }

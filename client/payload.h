@@ -11,6 +11,7 @@
 #define TCPCOM_PAYLOAD_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,7 +48,9 @@ int payload_parse_value(const char *text, size_t len, uint8_t *out,
  */
 struct payload_data {
 	pthread_mutex_t lock;
-	int		set;		/* 1 once payload_data_set was called */
+	atomic_int	set;		/* 1 once payload_data_set was called:
+					   read without the lock, so that a
+					   frame without data takes none */
 	size_t		len;		/* frame bytes */
 	uint8_t		bytes[WIRE_MAX_BYTES];	/* big-endian; bit 0 is 0 */
 };

@@ -46,6 +46,9 @@ struct sender {
 	int		stamps_foreign;	/* this link's stamps are another
 					   clock's: not used */
 	int		due_at_once;	/* this frame was due without a sleep */
+	uint64_t	skipped_owed;	/* cycles skipped, not yet counted:
+					   counted with the next frame, so
+					   that a frame takes one lock */
 	size_t		len;		/* frame bytes */
 	uint64_t	seq;		/* frames built */
 	uint64_t	flips_sent;	/* life-bit flips already on the wire */
@@ -61,10 +64,20 @@ sender_stopping(struct sender *s)
 	return atomic_load(&s->tc->stopping);
 }
 
+/* Counts the skipped cycles not yet counted. */
+static void
+sender_count_skipped(struct sender *s)
+{
+	if (s->skipped_owed > 0)
+		stats_add(&s->tc->stats, STAT_skipped_cycles, s->skipped_owed);
+	s->skipped_owed = 0;
+}
+
 /* Closes the link after an error; the next connect waits a back-off. */
 static void
 sender_drop(struct sender *s, const char *why)
 {
+	sender_count_skipped(s);
 	log_warn("link to %s lost: %s", s->peer.text, why);
 	sock_close(&s->sock);
 	stats_link_down(&s->tc->stats, clock_now_us());
@@ -212,7 +225,7 @@ sender_exchange(struct sender *s, tc_us_t deadline, int periodic)
 	uint64_t stamp_ns = 0;
 	size_t extra = 0;
 	char why[96];
-	int bit;
+	int bit, ok;
 
 	payload_fill(tc->cfg.payload, frame, s->len, s->seq, &s->rng,
 	    tc->cfg.fixed);
@@ -254,7 +267,8 @@ sender_exchange(struct sender *s, tc_us_t deadline, int periodic)
 		return;
 	}
 	s->seq++;
-	stats_inc(&tc->stats, STAT_frames_sent);
+	stats_frame_sent(&tc->stats, s->skipped_owed);
+	s->skipped_owed = 0;
 
 	r = link_await_echo(&sock_link_ops, &s->sock, echo, s->len,
 	    t_send + tc->cfg.echo_timeout_us, &extra, &stamp_ns);
@@ -293,10 +307,11 @@ sender_exchange(struct sender *s, tc_us_t deadline, int periodic)
 		return;
 	}
 
+	ok = memcmp(frame, echo, s->len) == 0;
 	stats_exchange(&tc->stats, t_echo - t_send,
-	    periodic && t_send > deadline ? t_send - deadline : 0);
-	if (memcmp(frame, echo, s->len) == 0) {
-		stats_inc(&tc->stats, STAT_echoes_ok);
+	    periodic && t_send > deadline ? t_send - deadline : 0,
+	    ok ? STAT_echoes_ok : STAT_mismatches);
+	if (ok) {
 		if (log_enabled(LOG_DEBUG)) {
 			char hex[2 * WIRE_MAX_BYTES + 3];
 			wire_to_hex(frame, s->len, hex, sizeof hex);
@@ -305,11 +320,10 @@ sender_exchange(struct sender *s, tc_us_t deadline, int periodic)
 			    (unsigned long long)(t_echo - t_send));
 		}
 	} else {
-		stats_inc(&tc->stats, STAT_mismatches);
 		sender_report_mismatch(s, frame, echo);
 	}
-	sender_tell(s, memcmp(frame, echo, s->len) == 0 ? TCPCOM_ECHO_OK :
-	    TCPCOM_ECHO_MISMATCH, frame, echo, t_send, t_echo);
+	sender_tell(s, ok ? TCPCOM_ECHO_OK : TCPCOM_ECHO_MISMATCH, frame, echo,
+	    t_send, t_echo);
 }
 
 /*
@@ -335,7 +349,7 @@ sender_wait_turn(struct sender *s)
 	if (cycle_deadline(&s->sched) < now) {
 		skipped = cycle_advance(&s->sched, now) + 1;
 		if (s->seq > 0)
-			stats_add(&tc->stats, STAT_skipped_cycles, skipped);
+			s->skipped_owed += skipped;
 	}
 	/*
 	 * Due already (a cycle shorter than an exchange): no sleep and no
@@ -366,7 +380,6 @@ sender_main(void *arg)
 {
 	struct sender s;
 	struct tcpcom *tc = arg;
-	uint64_t skipped;
 	int turn;
 
 	client_thread_setup("sender");
@@ -394,10 +407,8 @@ sender_main(void *arg)
 			sender_exchange(&s, due, 1);
 			if (sender_stopping(&s))
 				break;	/* a stop is not an overrun */
-			skipped = cycle_advance(&s.sched, clock_now_us());
-			if (skipped > 0)
-				stats_add(&tc->stats, STAT_skipped_cycles,
-				    skipped);
+			s.skipped_owed += cycle_advance(&s.sched,
+			    clock_now_us());
 		} else {
 			sender_exchange(&s, clock_now_us(), 0);
 		}
@@ -406,6 +417,7 @@ sender_main(void *arg)
 			tcpcom_stop(tc);
 		}
 	}
+	sender_count_skipped(&s);
 	if (s.sock.fd >= 0) {
 		sock_close(&s.sock);
 		stats_link_closed(&tc->stats, clock_now_us());

@@ -48,9 +48,20 @@ stats_inc(struct stats *st, enum stat_counter c)
 }
 
 void
-stats_exchange(struct stats *st, tc_us_t rtt_us, tc_us_t late_us)
+stats_frame_sent(struct stats *st, uint64_t skipped)
 {
 	pthread_mutex_lock(&st->lock);
+	st->counters[STAT_frames_sent]++;
+	st->counters[STAT_skipped_cycles] += skipped;
+	pthread_mutex_unlock(&st->lock);
+}
+
+void
+stats_exchange(struct stats *st, tc_us_t rtt_us, tc_us_t late_us,
+    enum stat_counter outcome)
+{
+	pthread_mutex_lock(&st->lock);
+	st->counters[outcome]++;
 	hist_add(&st->rtt, rtt_us);
 	hist_add(&st->late, late_us);
 	pthread_mutex_unlock(&st->lock);

@@ -37,8 +37,12 @@ void stats_destroy(struct stats *st);
 
 void stats_inc(struct stats *st, enum stat_counter c);
 void stats_add(struct stats *st, enum stat_counter c, uint64_t n);
-/* One echo received: its round-trip time and how late its frame left. */
-void stats_exchange(struct stats *st, tc_us_t rtt_us, tc_us_t late_us);
+/* A frame sent, and the cycles skipped before it: one lock for both. */
+void stats_frame_sent(struct stats *st, uint64_t skipped);
+/* One echo received (`outcome`: STAT_echoes_ok or STAT_mismatches): its
+ * round-trip time and how late its frame left. */
+void stats_exchange(struct stats *st, tc_us_t rtt_us, tc_us_t late_us,
+    enum stat_counter outcome);
 void stats_link_up(struct stats *st, tc_us_t now);
 /* The link was lost (counted in disconnects), or closed at a stop (not). */
 void stats_link_down(struct stats *st, tc_us_t now);
