@@ -3,8 +3,9 @@
 tests/helpers/link_client.c (the library, no tcpcom program around it):
 its log lines never hold up a frame, a name with addresses of both
 families links to the one that listens, a stop never waits for a name
-lookup, and bytes nobody asked for are caught before a frame that follows
-its last echo at once, where the client reads no more before it sends.
+lookup nor for an echo, and bytes nobody asked for are caught before a
+frame that follows its last echo at once, where the client reads no more
+before it sends.
 """
 import os
 import socket
@@ -346,6 +347,75 @@ class UnaskedBytesTest(unittest.TestCase):
         self.assertIn("there before the frame was sent", r.stderr)
         # The 50 before, and the new link's (20 ms each).
         self.assertGreater(st["echoes_ok"], 50)
+
+
+class SilentPeer:
+    """Accepts on 127.0.0.1, reads what comes, never answers."""
+
+    def __init__(self):
+        self.lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.lsock.bind(("127.0.0.1", 0))
+        self.lsock.listen(4)
+        self.lsock.settimeout(0.2)
+        self.port = self.lsock.getsockname()[1]
+        self.frames = 0
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        conns = []
+        while not self.done.is_set():
+            try:
+                conn, _ = self.lsock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                break
+            conn.settimeout(0.2)
+            conns.append(conn)
+            while not self.done.is_set():
+                try:
+                    data = conn.recv(4096)
+                except socket.timeout:
+                    continue
+                except OSError:
+                    break
+                if not data:
+                    break
+                self.frames += len(data) // 4
+        for c in conns:
+            c.close()
+
+    def stop(self):
+        self.done.set()
+        self.lsock.close()
+        self.thread.join(5)
+
+
+class StopDuringEchoWaitTest(unittest.TestCase):
+
+    def test_stop_ends_an_echo_wait(self):
+        # The echo of the first frame is waited for by a read that blocks
+        # in 10 ms slices, the stop looked at between them (the README:
+        # "within about 30 ms", the kernel ending a slice up to two ticks
+        # late). Stopped 0.6 s into the 1 s echo timeout: a client that
+        # waited it out would take 0.4 s; 100 ms leaves a loaded machine
+        # room for the thread join.
+        peer = SilentPeer()
+        self.addCleanup(peer.stop)
+        stops = []
+        for _ in range(3):
+            r = subprocess.run([LINK_CLIENT, "127.0.0.1", str(peer.port),
+                                "100", "500", "1", "600"],
+                               capture_output=True, text=True, timeout=30)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            st = parse(r.stdout)
+            self.assertEqual(st["frames_sent"], 1, r.stderr)
+            self.assertEqual(st["echoes_ok"], 0)
+            stops.append(st["stop_us"])
+        print("stop during an echo wait: %s us" % stops)
+        self.assertLess(max(stops), 100000, stops)
 
 
 if __name__ == "__main__":
