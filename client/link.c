@@ -53,53 +53,11 @@ link_send_all(const struct link_ops *ops, void *io, const uint8_t *buf,
 	return LINK_OK;
 }
 
-/* The end of an echo read: `have` bytes in `buf`, at least `len`. */
-static enum link_result
-link_echo_complete(const uint8_t *buf, size_t have, uint8_t *echo,
-    size_t len, size_t *extra)
-{
-	memcpy(echo, buf, len);
-	if (have > len) {
-		if (extra != NULL)
-			*extra = have - len;
-		return LINK_EXTRA;
-	}
-	return LINK_OK;
-}
-
-enum link_result
-link_read_echo(const struct link_ops *ops, void *io, uint8_t *echo,
-    size_t len, tc_us_t deadline, size_t *extra)
-{
-	/* Room for more than one echo, so that a merged one is seen at once. */
-	uint8_t buf[2 * WIRE_MAX_BYTES];
-	size_t have = 0;
-	ssize_t n;
-	int w;
-
-	if (extra != NULL)
-		*extra = 0;
-	while (have < len) {
-		n = ops->recv(io, buf + have, sizeof buf - have);
-		if (n > 0) {
-			have += (size_t)n;
-			continue;
-		}
-		if (n == 0)
-			return LINK_CLOSED;
-		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-			return errno == ECONNRESET ? LINK_CLOSED : LINK_ERROR;
-		w = ops->wait(io, LINK_WAIT_READ, deadline);
-		if (w != 1)
-			return link_wait_result(w);
-	}
-	return link_echo_complete(buf, have, echo, len, extra);
-}
-
 enum link_result
 link_await_echo(const struct link_ops *ops, void *io, uint8_t *echo,
     size_t len, tc_us_t deadline, size_t *extra, uint64_t *first_stamp_ns)
 {
+	/* Room for more than one echo, so that a merged one is seen at once. */
 	uint8_t buf[2 * WIRE_MAX_BYTES];
 	size_t have = 0;
 	ssize_t n;
@@ -124,7 +82,13 @@ link_await_echo(const struct link_ops *ops, void *io, uint8_t *echo,
 		default:		return LINK_ERROR;
 		}
 	}
-	return link_echo_complete(buf, have, echo, len, extra);
+	memcpy(echo, buf, len);
+	if (have > len) {
+		if (extra != NULL)
+			*extra = have - len;
+		return LINK_EXTRA;
+	}
+	return LINK_OK;
 }
 
 void

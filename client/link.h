@@ -57,18 +57,12 @@ enum link_result link_send_all(const struct link_ops *ops, void *io,
 
 /*
  * Reads exactly one echo of `len` bytes before `deadline`, however the
- * bytes arrive (one by one, split, or all at once). Bytes beyond `len` that
- * arrive with it are a protocol error: LINK_EXTRA, and `*extra` (when not
- * NULL) says how many were seen.
- */
-enum link_result link_read_echo(const struct link_ops *ops, void *io,
-    uint8_t *echo, size_t len, tc_us_t deadline, size_t *extra);
-
-/*
- * link_read_echo for an echo just asked for, with recv_wait: a read that
- * waits, so that an echo costs one system call whether it is there
- * already or still to come. `*first_stamp_ns` (when not NULL) gets the
- * arrival stamp of the first read (see recv_wait), 0 without one.
+ * bytes arrive (one by one, split, or all at once), with recv_wait: a read
+ * that waits, so that an echo costs one system call whether it is there
+ * already or still to come. Bytes beyond `len` that arrive with it are a
+ * protocol error: LINK_EXTRA, and `*extra` (when not NULL) says how many
+ * were seen. `*first_stamp_ns` (when not NULL) gets the arrival stamp of
+ * the first read (see recv_wait), 0 without one.
  */
 enum link_result link_await_echo(const struct link_ops *ops, void *io,
     uint8_t *echo, size_t len, tc_us_t deadline, size_t *extra,
