@@ -137,14 +137,6 @@ sock_stamp_of(struct msghdr *msg)
 	return 0;
 }
 
-static ssize_t
-sock_recv_cb(void *io, uint8_t *buf, size_t len)
-{
-	struct sock *s = io;
-
-	return recv(s->fd, buf, len, MSG_DONTWAIT);
-}
-
 /* recvmsg for one buffer, with the arrival stamp when asked for. */
 static ssize_t
 sock_recv_stamped(struct sock *s, uint8_t *buf, size_t len, int flags,
@@ -188,7 +180,7 @@ sock_recv_wait_cb(void *io, uint8_t *buf, size_t len, tc_us_t deadline,
 	struct sock *s = io;
 	tc_us_t now;
 	ssize_t n;
-	int w;
+	int w, slice;
 
 	for (;;) {
 		if (s->stopping != NULL && atomic_load(s->stopping)) {
@@ -196,18 +188,15 @@ sock_recv_wait_cb(void *io, uint8_t *buf, size_t len, tc_us_t deadline,
 			return -1;
 		}
 		now = clock_now_us();
-		if (s->sliced && deadline > now && deadline - now >
-		    SOCK_READ_SLICE_US + SOCK_READ_LATE_US) {
-			n = sock_recv_stamped(s, buf, len, 0, stamp_ns);
-			if (n >= 0 || (errno != EAGAIN &&
-			    errno != EWOULDBLOCK && errno != EINTR))
-				return n;
-			continue;	/* a slice, or a signal (SIGSTOP) */
-		}
-		n = sock_recv_stamped(s, buf, len, MSG_DONTWAIT, stamp_ns);
+		slice = s->sliced && deadline > now && deadline - now >
+		    SOCK_READ_SLICE_US + SOCK_READ_LATE_US;
+		n = sock_recv_stamped(s, buf, len, slice ? 0 : MSG_DONTWAIT,
+		    stamp_ns);
 		if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK &&
 		    errno != EINTR))
 			return n;
+		if (slice)
+			continue;	/* a slice ended, or a signal (SIGSTOP) */
 		w = sock_wait(s->fd, POLLIN, s->stop_fd, deadline);
 		if (w == 0)
 			errno = EAGAIN;	/* the deadline passed */
@@ -223,6 +212,12 @@ sock_wait_cb(void *io, enum link_wait what, tc_us_t deadline)
 
 	return sock_wait(s->fd, what == LINK_WAIT_READ ? POLLIN : POLLOUT,
 	    s->stop_fd, deadline);
+}
+
+static ssize_t
+sock_recv_cb(void *io, uint8_t *buf, size_t len)
+{
+	return sock_recv_stamped(io, buf, len, MSG_DONTWAIT, NULL);
 }
 
 const struct link_ops sock_link_ops = {

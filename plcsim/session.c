@@ -100,13 +100,6 @@ session_do_read(struct sim_session *s)
 	}
 }
 
-/* Bytes queued and not yet written. */
-static size_t
-session_pending(const struct sim_session *s)
-{
-	return s->inline_len + sim_buf_len(s->out);
-}
-
 /* Moves the inline bytes into the evbuffer: 0, or -1 (then kept). */
 static int
 session_spill(struct sim_session *s)
@@ -152,7 +145,7 @@ session_do_write(struct sim_session *s, int notify)
 		}
 		return;
 	}
-	if (notify && session_pending(s) == 0 && s->ops->drained != NULL)
+	if (notify && session_out_len(s) == 0 && s->ops->drained != NULL)
 		s->ops->drained(s, s->arg);
 }
 
@@ -228,7 +221,7 @@ session_update(struct sim_session *s)
 	if (!(s->paused & SIM_READ) && s->ops->room(s, s->arg) > 0)
 		what |= SIM_READ;
 	/* Corked: the uncork writes, and watches only what it cannot. */
-	if (!(s->paused & SIM_WRITE) && !s->corked && session_pending(s) > 0)
+	if (!(s->paused & SIM_WRITE) && !s->corked && session_out_len(s) > 0)
 		what |= SIM_WRITE;
 	sim_watch_set(s->watch, what);
 }
@@ -289,7 +282,7 @@ session_cork(struct sim_session *s, int corked)
 size_t
 session_out_len(const struct sim_session *s)
 {
-	return session_pending(s);
+	return s->inline_len + sim_buf_len(s->out);
 }
 
 void

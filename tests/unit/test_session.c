@@ -76,25 +76,8 @@ static const struct session_ops owner_ops = {
 	no_room, no_input, owner_drained, owner_failed
 };
 
-static void
-peer_read_cb(int fd, int ready, void *arg)
-{
-	struct peer *p = arg;
-	ssize_t n;
-
-	(void)ready;
-	while (p->ngot < p->want) {
-		n = read(fd, p->got + p->ngot, p->want - p->ngot);
-		if (n <= 0)
-			break;
-		p->ngot += (size_t)n;
-	}
-	if (p->ngot >= p->want)
-		sim_loop_stop(p->loop);
-}
-
-/* Reads at most `max` bytes that are there, as the peer. */
-static void
+/* Reads at most `max` bytes that are there, as the peer: how many. */
+static ssize_t
 peer_read_some(struct peer *p, size_t max)
 {
 	ssize_t n;
@@ -104,6 +87,20 @@ peer_read_some(struct peer *p, size_t max)
 	n = read(p->fd, p->got + p->ngot, max);
 	if (n > 0)
 		p->ngot += (size_t)n;
+	return n;
+}
+
+static void
+peer_read_cb(int fd, int ready, void *arg)
+{
+	struct peer *p = arg;
+
+	(void)fd;
+	(void)ready;
+	while (p->ngot < p->want && peer_read_some(p, p->want) > 0)
+		;
+	if (p->ngot >= p->want)
+		sim_loop_stop(p->loop);
 }
 
 /* The byte at `i` of the stream: never the same for 251 bytes. */
